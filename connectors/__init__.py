@@ -1,0 +1,1 @@
+"""Connectors for regional systems and notification consumers."""

@@ -1,0 +1,3 @@
+"""Records hub: joins regional departmental and operational records into the central register."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,111 @@
+"""The AsyncAPI 3.0 document for integrators, generated from the topic definitions in code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from hub import __version__
+from hub.domain.regions import REGION_CODES
+from hub.kafka.topics import SHARED_TOPICS, TopicSpec, regional_events_topic
+from hub.settings import HubSettings
+
+AVRO_FORMAT = "application/vnd.apache.avro+json;version=1.11.1"
+HUB_ROLES = ("aggregator", "matcher", "reconciler")
+
+
+def _camel(text: str) -> str:
+    parts = text.replace(".", " ").replace("-", " ").split()
+    return parts[0] + "".join(p.capitalize() for p in parts[1:])
+
+
+def _message_name(spec: TopicSpec) -> str:
+    return spec.schema.rsplit(".", 1)[-1]
+
+
+def _kafka_binding(spec: TopicSpec, settings: HubSettings) -> dict[str, Any]:
+    config = spec.config(settings)
+    topic_config: dict[str, Any] = {"cleanup.policy": [config["cleanup.policy"]]}
+    if "retention.ms" in config:
+        topic_config["retention.ms"] = int(config["retention.ms"])
+    return {"kafka": {"partitions": spec.partition_count(settings),
+                      "replicas": settings.replication_factor,
+                      "topicConfiguration": topic_config, "bindingVersion": "0.5.0"}}
+
+
+def _channel(spec: TopicSpec, settings: HubSettings, address: str) -> dict[str, Any]:
+    message = _message_name(spec)
+    return {
+        "address": address, "title": spec.title, "description": spec.description,
+        "messages": {message: {"$ref": f"#/components/messages/{message}"}},
+        "bindings": _kafka_binding(spec, settings),
+        "x-key": spec.key, "x-producers": list(spec.producers), "x-consumers": list(spec.consumers),
+    }
+
+
+def _operations(channel_id: str, spec: TopicSpec) -> dict[str, Any]:
+    ops = {}
+    ref = {"$ref": f"#/channels/{channel_id}"}
+    message = [{"$ref": f"#/channels/{channel_id}/messages/{_message_name(spec)}"}]
+    if any(p in HUB_ROLES for p in spec.producers):
+        ops[f"send{channel_id[0].upper()}{channel_id[1:]}"] = {
+            "action": "send", "channel": ref, "messages": message,
+            "summary": f"The hub ({', '.join(p for p in spec.producers if p in HUB_ROLES)}) publishes.",
+        }
+    if any(c in HUB_ROLES for c in spec.consumers):
+        ops[f"receive{channel_id[0].upper()}{channel_id[1:]}"] = {
+            "action": "receive", "channel": ref, "messages": message,
+            "summary": f"The hub ({', '.join(c for c in spec.consumers if c in HUB_ROLES)}) consumes.",
+        }
+    return ops
+
+
+def _message(spec: TopicSpec) -> dict[str, Any]:
+    name = _message_name(spec)
+    return {
+        "name": name, "title": name, "contentType": "application/octet-stream",
+        "summary": "Avro single-object encoding: C3 01, the writer schema's 8-byte CRC-64-AVRO "
+                   "fingerprint (little-endian), then the Avro binary body.",
+        "payload": {"schemaFormat": AVRO_FORMAT, "schema": {"$ref": f"avro/{spec.schema}.avsc"}},
+        "bindings": {"kafka": {"key": {"type": "string", "description": spec.key},
+                               "bindingVersion": "0.5.0"}},
+    }
+
+
+def document(settings: HubSettings) -> dict[str, Any]:
+    """Return the AsyncAPI 3.0 document of every topic under the settings' prefix."""
+    events = regional_events_topic(REGION_CODES[0])
+    channels = {"regionalEvents": _channel(events, settings, settings.topic("events.{region}"))}
+    channels["regionalEvents"]["parameters"] = {"region": {
+        "description": "ISO 3166-2:KZ region code in lower case",
+        "enum": [c.lower() for c in REGION_CODES]}}
+    channels["regionalEvents"]["title"] = "Regional events"
+    channels["regionalEvents"]["description"] = (
+        "One topic per region: enrolment, correction and removal events of its registers.")
+    channels["regionalEvents"]["x-producers"] = ["regional systems (connectors)"]
+    for spec in SHARED_TOPICS:
+        channels[_camel(spec.suffix)] = _channel(spec, settings, spec.name(settings))
+    operations: dict[str, Any] = {}
+    for channel_id, spec in [("regionalEvents", events)] + [(_camel(s.suffix), s) for s in SHARED_TOPICS]:
+        operations.update(_operations(channel_id, spec))
+    messages = {_message_name(s): _message(s) for s in (events, *SHARED_TOPICS)}
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Records hub of the internal affairs bodies of Kazakhstan", "version": __version__,
+            "description": "Message contract of the hub that joins regional departmental and "
+                           "operational records into the central register and answers checks "
+                           "(Order No. 577 of 2014). Every message is Avro, single-object encoded; "
+                           "every key is a UTF-8 string.",
+        },
+        "defaultContentType": "application/octet-stream",
+        "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka",
+                              "description": "The local broker ./deploy/up starts."}},
+        "channels": channels, "operations": operations, "components": {"messages": messages},
+    }
+
+
+def render(settings: HubSettings) -> str:
+    """Return the document as YAML text."""
+    return yaml.safe_dump(document(settings), allow_unicode=True, sort_keys=False, width=100)

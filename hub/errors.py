@@ -1,0 +1,94 @@
+"""The hub's exception tree; third-party errors are mapped to it at the edges.
+
+    HubError
+    ├── ConfigurationError            settings or data files that cannot be used
+    ├── SchemaError                   an Avro schema that cannot be loaded
+    │   └── IncompatibleSchemaError   a schema change that breaks old producers or consumers
+    ├── CodecError                    bytes that are not a message of the contract
+    │   ├── NotSingleObjectError      no C3 01 marker, or too short to carry a fingerprint
+    │   ├── UnknownFingerprintError   the writer schema's fingerprint is not known here
+    │   └── MalformedPayloadError     the body does not decode with its writer schema
+    ├── EncodeError                   a value that does not fit its schema
+    ├── BrokerError                   the Kafka broker cannot be reached or refused a request
+    │   └── ProvisioningError         a topic could not be created or has the wrong shape
+    └── LocalBrokerError              the local broker could not be fetched, started or stopped
+
+Every error carries `retriable`: whether trying the same thing again may succeed.
+"""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Root of every error the hub raises on purpose."""
+
+    retriable: bool = False
+    code: str = "hub_error"
+
+
+class ConfigurationError(HubError):
+    """Settings or data files that cannot be used."""
+
+    code = "configuration"
+
+
+class SchemaError(HubError):
+    """An Avro schema that cannot be loaded or parsed."""
+
+    code = "schema"
+
+
+class IncompatibleSchemaError(SchemaError):
+    """A schema change that would break old producers or consumers."""
+
+    code = "schema_incompatible"
+
+
+class CodecError(HubError):
+    """Bytes that are not a message of the hub's contract."""
+
+    code = "undecodable"
+
+
+class NotSingleObjectError(CodecError):
+    """Bytes without the Avro single-object marker, or too short to carry a fingerprint."""
+
+    code = "not_single_object"
+
+
+class UnknownFingerprintError(CodecError):
+    """A writer-schema fingerprint that no known schema has."""
+
+    code = "unknown_schema"
+
+
+class MalformedPayloadError(CodecError):
+    """A body that does not decode with the writer schema its fingerprint names."""
+
+    code = "malformed_payload"
+
+
+class EncodeError(HubError):
+    """A value that does not fit the schema it is written with."""
+
+    code = "encode"
+
+
+class BrokerError(HubError):
+    """The Kafka broker cannot be reached or refused a request."""
+
+    retriable = True
+    code = "broker"
+
+
+class ProvisioningError(BrokerError):
+    """A topic could not be created, or exists with a shape other than its definition."""
+
+    retriable = False
+    code = "provisioning"
+
+
+class LocalBrokerError(HubError):
+    """The local broker could not be fetched, started or stopped."""
+
+    code = "local_broker"

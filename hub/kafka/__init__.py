@@ -1,0 +1,1 @@
+"""Kafka adapters: topic definitions, provisioning, the local broker, clients."""

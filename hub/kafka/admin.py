@@ -1,0 +1,135 @@
+"""Topic provisioning: create every topic with its partitions, replication and cleanup policy."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from hub.errors import BrokerError, ProvisioningError
+from hub.kafka.topics import TopicSpec
+from hub.settings import HubSettings
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    """What provisioning did to one topic: created, unchanged or reconfigured."""
+
+    topic: str
+    action: str
+    partitions: int
+    config: dict[str, str]
+
+
+def admin_client(settings: HubSettings) -> AIOKafkaAdminClient:
+    """Return an (unstarted) admin client for the settings' cluster."""
+    return AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        request_timeout_ms=int(settings.request_timeout_s * 1000),
+    )
+
+
+async def provision(settings: HubSettings, specs: list[TopicSpec]) -> list[ProvisionResult]:
+    """Create missing topics and align the configuration of existing ones; safe to repeat."""
+    admin = admin_client(settings)
+    try:
+        await admin.start()
+        existing = await _partition_counts(admin, [s.name(settings) for s in specs])
+        missing = [s for s in specs if s.name(settings) not in existing]
+        created = await _create(admin, settings, missing)
+        results = [ProvisionResult(s.name(settings), "created", s.partition_count(settings),
+                                   s.config(settings)) for s in created]
+        created_names = {s.name(settings) for s in created}
+        if len(created) < len(missing):  # created meanwhile by someone else: align those too
+            existing = await _partition_counts(admin, [s.name(settings) for s in specs])
+        for spec in specs:
+            if spec.name(settings) in existing and spec.name(settings) not in created_names:
+                results.append(await _align(admin, settings, spec, existing[spec.name(settings)]))
+        return sorted(results, key=lambda r: r.topic)
+    except KafkaError as exc:
+        raise BrokerError(f"provisioning failed: {exc!r}") from exc
+    finally:
+        await admin.close()
+
+
+async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    if not names:
+        return {}
+    described = await admin.describe_topics(sorted(set(names)))
+    return {t["topic"]: len(t["partitions"]) for t in described if t["error_code"] == 0}
+
+
+async def _create(admin: AIOKafkaAdminClient, settings: HubSettings,
+                  specs: list[TopicSpec]) -> list[TopicSpec]:
+    if not specs:
+        return []
+    new_topics = [
+        NewTopic(s.name(settings), s.partition_count(settings), settings.replication_factor,
+                 topic_configs=s.config(settings))
+        for s in specs
+    ]
+    try:
+        response = await admin.create_topics(new_topics, timeout_ms=int(settings.request_timeout_s * 1000))
+    except TopicAlreadyExistsError:
+        return []
+    created = []
+    for name, code, *rest in response.topic_errors:
+        if code == 0:
+            created.append(next(s for s in specs if s.name(settings) == name))
+        elif code != TOPIC_ALREADY_EXISTS:
+            message = rest[0] if rest else ""
+            raise ProvisioningError(f"cannot create {name}: error {code} {message}")
+    return created
+
+
+async def _align(admin: AIOKafkaAdminClient, settings: HubSettings, spec: TopicSpec,
+                 partitions: int) -> ProvisionResult:
+    name, wanted = spec.name(settings), spec.config(settings)
+    if partitions != spec.partition_count(settings):
+        raise ProvisioningError(
+            f"{name} has {partitions} partitions, its definition {spec.partition_count(settings)}; "
+            "changing the partitions of a keyed topic breaks ordering, so do it by migration"
+        )
+    actual = await topic_config(admin, name, list(wanted))
+    if all(actual.get(k) == v for k, v in wanted.items()):
+        return ProvisionResult(name, "unchanged", partitions, actual)
+    await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, wanted)])
+    return ProvisionResult(name, "reconfigured", partitions, wanted)
+
+
+async def topic_config(admin: AIOKafkaAdminClient, name: str, keys: list[str],
+                       attempts: int = 20, pause_s: float = 0.25) -> dict[str, str]:
+    """Return the values of some configuration keys of a topic (retrying while it settles)."""
+    error = None
+    for _ in range(attempts):
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, None)])
+        values, error = {}, None
+        for response in responses:
+            for resource in response.to_object()["resources"]:
+                if resource["error_code"]:
+                    error = f"error {resource['error_code']} {resource.get('error_message')}"
+                for entry in resource["config_entries"]:
+                    if entry["config_names"] in keys:
+                        values[entry["config_names"]] = entry["config_value"]
+        if error is None and set(keys) <= set(values):
+            return values
+        await asyncio.sleep(pause_s)
+    raise BrokerError(f"cannot read the configuration of {name}: {error or 'keys missing'}")
+
+
+async def delete_topics(settings: HubSettings, names: list[str]) -> None:
+    """Delete topics (tests clean up their own)."""
+    admin = admin_client(settings)
+    try:
+        await admin.start()
+        present = set(await admin.list_topics())
+        doomed = [n for n in names if n in present]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()

@@ -1,0 +1,138 @@
+"""Every topic of the hub: name, key, message schema, partitions, cleanup, producers, consumers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hub.domain.regions import REGION_CODES
+from hub.settings import HubSettings
+
+DAY_MS = 24 * 3600 * 1000
+FOREVER_MS = -1
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic as the hub defines it; provisioning and the AsyncAPI document both read this."""
+
+    suffix: str
+    title: str
+    description: str
+    key: str
+    schema: str
+    producers: tuple[str, ...]
+    consumers: tuple[str, ...]
+    compacted: bool = False
+    retention_ms: int = 30 * DAY_MS
+    partitions: int | None = None
+    extra_config: dict[str, str] = field(default_factory=dict)
+
+    def name(self, settings: HubSettings) -> str:
+        """Return the full topic name under the settings' prefix."""
+        return settings.topic(self.suffix)
+
+    def partition_count(self, settings: HubSettings) -> int:
+        """Return the topic's partitions: its own, or the settings' default."""
+        return self.partitions or settings.partitions
+
+    def config(self, settings: HubSettings) -> dict[str, str]:
+        """Return the topic-level configuration it is created with."""
+        conf = {
+            "cleanup.policy": "compact" if self.compacted else "delete",
+            "min.insync.replicas": str(min(settings.min_insync_replicas, settings.replication_factor)),
+        }
+        if not self.compacted:
+            conf["retention.ms"] = str(self.retention_ms)
+        return {**conf, **self.extra_config}
+
+
+def regional_events_topic(region: str) -> TopicSpec:
+    """Return the events topic of one region, e.g. events.kz-75."""
+    return TopicSpec(
+        suffix=f"events.{region.lower()}",
+        title=f"Regional events {region}",
+        description=f"Enrolment, correction and removal events of the registers of region {region}.",
+        key="record id (UTF-8), so that the events of one record stay in order",
+        schema="kz.mvd.records.RecordEvent",
+        producers=(f"regional systems of {region} (connectors)",),
+        consumers=("aggregator",),
+        retention_ms=14 * DAY_MS,
+    )
+
+
+REGISTER = TopicSpec(
+    "register", "Central register",
+    "Current state of every record of the central register; a tombstone purges a record.",
+    "record id (UTF-8)", "kz.mvd.records.RegisterRecord",
+    ("aggregator",), ("matcher", "reconciler", "PostgreSQL sink"), compacted=True,
+    extra_config={"min.compaction.lag.ms": "60000", "delete.retention.ms": str(DAY_MS)},
+)
+CHANGES = TopicSpec(
+    "changes", "Change log",
+    "Append-only log of every applied change of the central register (audit).",
+    "record id (UTF-8)", "kz.mvd.records.RegisterChange",
+    ("aggregator",), ("auditors", "analytics"), retention_ms=FOREVER_MS,
+)
+REJECTED = TopicSpec(
+    "rejected", "Rejected inputs",
+    "Every refused input, with a reason code, a sentence in three languages and the original bytes.",
+    "unit code of the sender (UTF-8), or the source topic when unknown", "kz.mvd.records.Rejection",
+    ("aggregator",), ("operators", "regional systems"), retention_ms=90 * DAY_MS,
+)
+CHECK_REQUESTS = TopicSpec(
+    "checks.requests", "Check requests",
+    "Online checks and written requests against the central register (items 10, 11).",
+    "check id (UTF-8)", "kz.mvd.records.CheckRequest",
+    ("checking systems", "hub check", "hub check-batch"), ("matcher",), retention_ms=7 * DAY_MS,
+)
+CHECK_RESULTS = TopicSpec(
+    "checks.results", "Check results",
+    "Answers to checks, keyed by the requesting unit.",
+    "requester unit code (UTF-8)", "kz.mvd.records.CheckResult",
+    ("matcher",), ("checking systems", "hub check"), retention_ms=30 * DAY_MS,
+)
+NOTIFICATIONS = TopicSpec(
+    "notifications", "Notifications",
+    "Written notices to units: results, matches on their records, rejections, terms (item 12).",
+    "recipient unit code (UTF-8)", "kz.mvd.records.Notification",
+    ("aggregator", "matcher", "reconciler"), ("units", "webhook sink", "email sink"),
+    retention_ms=90 * DAY_MS,
+)
+CHECK_AUDIT = TopicSpec(
+    "checks.audit", "Check audit",
+    "Append-only audit of every check, whatever its outcome (items 9.3, 13).",
+    "check id (UTF-8)", "kz.mvd.records.CheckAuditEntry",
+    ("matcher",), ("auditors",), retention_ms=FOREVER_MS,
+)
+MANIFESTS = TopicSpec(
+    "reconciliation.manifests", "Reconciliation manifests",
+    "Chunks of regional registers' manifests (item 9.10).",
+    "region and record type, 'KZ-75/WANTED_PERSON' (UTF-8)", "kz.mvd.records.ReconciliationManifest",
+    ("regional systems",), ("reconciler",), retention_ms=30 * DAY_MS,
+)
+REPORTS = TopicSpec(
+    "reconciliation.reports", "Reconciliation reports",
+    "Every difference between a regional register and the central one.",
+    "region and record type (UTF-8)", "kz.mvd.records.ReconciliationReport",
+    ("reconciler",), ("operators", "hub reconcile"), retention_ms=365 * DAY_MS,
+)
+PASSPORTS = TopicSpec(
+    "ref.passports", "Record-type passports",
+    "Passports of the record types (item 9), versioned; services follow changes live.",
+    "record type code (UTF-8)", "kz.mvd.records.RecordTypePassport",
+    ("hub refdata load",), ("aggregator", "matcher", "reconciler"), compacted=True, partitions=1,
+)
+REFERENCE_BOOKS = TopicSpec(
+    "ref.books", "Reference books",
+    "Regions, units, unit kinds, grounds, document kinds, confidentiality levels (item 14).",
+    "book and code, 'UNIT/KZ-75-DP-CP' (UTF-8)", "kz.mvd.records.ReferenceEntry",
+    ("hub refdata load",), ("aggregator", "matcher", "reconciler"), compacted=True, partitions=1,
+)
+
+SHARED_TOPICS = (REGISTER, CHANGES, REJECTED, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS,
+                 CHECK_AUDIT, MANIFESTS, REPORTS, PASSPORTS, REFERENCE_BOOKS)
+
+
+def all_topics() -> list[TopicSpec]:
+    """Return every topic the hub owns: the regional events topics, then the shared ones."""
+    return [regional_events_topic(code) for code in REGION_CODES] + list(SHARED_TOPICS)

@@ -1,0 +1,1 @@
+"""Prometheus metrics: the sensor that feeds them and the /metrics endpoint."""

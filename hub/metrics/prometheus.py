@@ -1,0 +1,66 @@
+"""Prometheus implementation of the sensor hooks, named by the Prometheus conventions."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from hub.sensors import Sensor
+
+LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+
+
+class PrometheusSensor(Sensor):
+    """Counts what the services report into a Prometheus registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None):
+        """Create the metrics in a registry (a new one unless given)."""
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.events = Counter("hub_events_total", "Regional events handled, by region, action and outcome.",
+                              ["region", "action", "outcome"], registry=r)
+        self.rejections = Counter("hub_rejections_total", "Inputs refused, by reason code.",
+                                  ["reason"], registry=r)
+        self.latency = Histogram("hub_event_apply_latency_seconds",
+                                 "Time from an event's occurrence to its application.",
+                                 buckets=LATENCY_BUCKETS_S, registry=r)
+        self.register = Gauge("hub_register_records", "Records in the central register, by type and status.",
+                              ["record_type", "status"], registry=r)
+        self.lag = Gauge("hub_consumer_lag_messages", "Messages not yet consumed, by topic.",
+                         ["topic"], registry=r)
+        self.batches = Histogram("hub_batch_events", "Events per processed batch.",
+                                 buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000), registry=r)
+        self._lag_by_partition: dict[tuple[str, int], int] = {}
+
+    def on_event(self, region: str, action: str, outcome: str) -> None:
+        """Count one handled event."""
+        self.events.labels(region, action, outcome).inc()
+
+    def on_rejection(self, reason: str) -> None:
+        """Count one refusal."""
+        self.rejections.labels(reason).inc()
+
+    def on_applied_latency(self, seconds: float) -> None:
+        """Observe one event's latency."""
+        self.latency.observe(max(0.0, seconds))
+
+    def on_register_change(self, record_type: str, old_status: str | None, new_status: str | None) -> None:
+        """Move one record between status gauges."""
+        if old_status:
+            self.register.labels(record_type, old_status.lower()).dec()
+        if new_status:
+            self.register.labels(record_type, new_status.lower()).inc()
+
+    def on_lag(self, topic: str, partition: int, lag: int) -> None:
+        """Record one partition's lag and publish the topic's sum."""
+        self._lag_by_partition[(topic, partition)] = lag
+        self.lag.labels(topic).set(sum(v for (t, _), v in self._lag_by_partition.items() if t == topic))
+
+    def on_batch(self, size: int) -> None:
+        """Observe one batch's size."""
+        self.batches.observe(size)
+
+
+def serve_metrics(sensor: PrometheusSensor, host: str, port: int) -> int:
+    """Serve /metrics of the sensor's registry on host:port in a thread; return the bound port."""
+    server, _thread = start_http_server(port, addr=host, registry=sensor.registry)
+    return server.server_port

@@ -1,0 +1,28 @@
+"""Sensor hooks the services call; adapters (Prometheus) implement them, so domain code stays pure."""
+
+from __future__ import annotations
+
+
+class Sensor:
+    """Hooks for everything the hub counts; this base does nothing."""
+
+    def on_event(self, region: str, action: str, outcome: str) -> None:
+        """An event was handled: outcome is applied, rejected or duplicate."""
+
+    def on_rejection(self, reason: str) -> None:
+        """An input was refused with a reason code."""
+
+    def on_applied_latency(self, seconds: float) -> None:
+        """Time from an event's occurrence to its application, in seconds."""
+
+    def on_register_change(self, record_type: str, old_status: str | None, new_status: str | None) -> None:
+        """A record moved between statuses (None: absent from the register)."""
+
+    def on_lag(self, topic: str, partition: int, lag: int) -> None:
+        """Consumer lag of one partition, in messages."""
+
+    def on_batch(self, size: int) -> None:
+        """A batch of events was processed."""
+
+
+NULL_SENSOR = Sensor()

@@ -1,0 +1,1 @@
+"""Stream wiring: the Faust application, its agents, and the services around them."""

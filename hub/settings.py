@@ -1,0 +1,53 @@
+"""The one settings object, read from HUB_-prefixed environment variables at the entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class HubSettings(BaseSettings):
+    """Every setting of the hub; each field is the variable HUB_<FIELD NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
+    )
+    topic_prefix: str = Field(
+        "hub", description="First part of every topic name; tests give each run its own."
+    )
+    partitions: int = Field(6, ge=1, description="Partitions of every data topic.")
+    replication_factor: int = Field(1, ge=1, description="Replication factor of every topic.")
+    min_insync_replicas: int = Field(1, ge=1, description="min.insync.replicas of every topic.")
+    app_id: str = Field("records-hub", description="Faust application id (consumer group).")
+    data_dir: Path = Field(
+        Path(".hub-data"), description="Where workers keep local table state."
+    )
+    metrics_host: str = Field("127.0.0.1", description="Address the /metrics endpoint binds.")
+    metrics_port: int = Field(9464, ge=0, description="Port of the /metrics endpoint (0: any).")
+    web_port: int = Field(6066, ge=0, description="Port of the Faust web server.")
+    schemas_dir: Path = Field(
+        REPO_ROOT / "schemas" / "avro", description="Current Avro schemas (one .avsc per record)."
+    )
+    released_schemas_dir: Path = Field(
+        REPO_ROOT / "schemas" / "released",
+        description="Last released version of each schema, for the evolution gate.",
+    )
+    refdata_dir: Path = Field(
+        REPO_ROOT / "hub" / "refdata", description="Passports and reference books to load."
+    )
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "records-hub",
+        description="Cache outside the repository for the Kafka broker's jars.",
+    )
+    request_timeout_s: float = Field(30.0, gt=0, description="Timeout of one broker request.")
+    log_level: str = Field("INFO", description="Log level of the services.")
+
+    def topic(self, suffix: str) -> str:
+        """Return the full topic name for a suffix such as 'register'."""
+        return f"{self.topic_prefix}.{suffix}"

@@ -1,0 +1,26 @@
+"""Shared fixtures: settings and the codec of the repository's schemas."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.codec import AvroCodec, SchemaRegistry
+from hub.settings import HubSettings
+
+
+@pytest.fixture(scope="session")
+def settings() -> HubSettings:
+    """Return default settings (schema and data folders of the repository)."""
+    return HubSettings.model_construct()
+
+
+@pytest.fixture(scope="session")
+def registry(settings: HubSettings) -> SchemaRegistry:
+    """Return the registry of the current and released schemas."""
+    return SchemaRegistry.from_dirs(settings.schemas_dir, settings.released_schemas_dir)
+
+
+@pytest.fixture(scope="session")
+def codec(registry: SchemaRegistry) -> AvroCodec:
+    """Return the codec of the repository's schemas."""
+    return AvroCodec(registry)
