@@ -1,0 +1,56 @@
+"""The record-type passports and reference books the services know, updated live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CENTRAL_REGION = "KZ"
+
+
+@dataclass
+class Catalog:
+    """Passports by code and reference-book entries by (book, code); the latest version wins."""
+
+    passports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def put_passport(self, passport: dict[str, Any]) -> bool:
+        """Take a passport unless an equal or newer version is known; tell whether it was taken."""
+        known = self.passports.get(passport["code"])
+        if known is not None and known["version"] > passport["version"]:
+            return False
+        self.passports[passport["code"]] = passport
+        return True
+
+    def put_entry(self, entry: dict[str, Any]) -> bool:
+        """Take a reference entry unless a newer version is known."""
+        key = (entry["book"], entry["code"])
+        known = self.entries.get(key)
+        if known is not None and known["version"] > entry["version"]:
+            return False
+        self.entries[key] = entry
+        return True
+
+    def passport(self, code: str) -> dict[str, Any] | None:
+        """Return the passport of a record type, or None."""
+        return self.passports.get(code)
+
+    def entry(self, book: str, code: str) -> dict[str, Any] | None:
+        """Return an active reference entry, or None."""
+        found = self.entries.get((book, code))
+        return found if found is not None and found["active"] else None
+
+    def unit_region(self, unit: str) -> str | None:
+        """Return the region of an active unit ('KZ' for central units), or None."""
+        found = self.entry("UNIT", unit)
+        return found["attributes"].get("region") if found else None
+
+    def unit_kinds(self, unit: str) -> set[str]:
+        """Return the kinds of an active unit (e.g. CRIMINAL_POLICE)."""
+        found = self.entry("UNIT", unit)
+        return set(found["attributes"].get("kinds", "").split(",")) - {""} if found else set()
+
+    def ready(self) -> bool:
+        """Tell whether any passport and unit is known yet."""
+        return bool(self.passports) and any(book == "UNIT" for book, _ in self.entries)

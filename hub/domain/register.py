@@ -1,0 +1,126 @@
+"""State transitions of one record of the central register: apply, expire and purge (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from hub.domain.reasons import Refusal
+
+DAY_MS = 86_400_000
+HUB_UNIT = "HUB"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an event does: applied (with the new state and change), duplicate, or refused."""
+
+    outcome: str  # applied | duplicate | refused
+    state: dict[str, Any] | None = None
+    change: dict[str, Any] | None = None
+    refusal: Refusal | None = None
+
+
+def change_id(event_id: str, record_id: str, version: int) -> str:
+    """Return the deterministic id of a change: replays of one event get the same id."""
+    digest = hashlib.sha256(f"{event_id}|{record_id}|{version}".encode()).hexdigest()[:32]
+    return f"chg-{digest}"
+
+
+def apply_event(state: dict[str, Any] | None, event: dict[str, Any], passport: dict[str, Any],
+                now_ms: int) -> Decision:
+    """Apply a checked event to a record's state, enforcing versions and liveness."""
+    version = event["version"]
+    if state is not None and (event["event_id"] == state["last_event_id"] or version <= state["version"]):
+        return Decision("duplicate")
+    if event["action"] == "ENROL":
+        return _enrol(state, event, passport, now_ms)
+    if state is None or state["status"] != "LIVE":
+        return Decision("refused", refusal=Refusal("NOT_LIVE", event["record_id"], "record_id"))
+    if version != state["version"] + 1:
+        return _gap(event, state["version"] + 1)
+    if event["action"] == "CORRECT":
+        new = {**state, "version": version, "updated_at": event["occurred_at"], "owner_unit": event["unit"],
+               "last_event_id": event["event_id"], "document": event["document"]}
+        return _applied(new, event, "CORRECTED", now_ms)
+    return _applied(removed(state, event["event_id"], version, event["occurred_at"], passport), event,
+                    "REMOVED", now_ms)
+
+
+def _enrol(state, event, passport, now_ms) -> Decision:
+    if state is not None:
+        return Decision("refused", refusal=Refusal("ALREADY_ENROLLED", event["record_id"], "record_id"))
+    if event["version"] != 1:
+        return _gap(event, 1)
+    valid_until = term_end(event, passport)
+    if valid_until is not None and valid_until <= now_ms:
+        return Decision("refused", refusal=Refusal("EXPIRED_TERM", f"valid until {valid_until}", "valid_until"))
+    new = {
+        "record_id": event["record_id"], "record_type": event["record_type"],
+        "object_kind": passport["object_kind"], "region": event["region"], "version": 1, "status": "LIVE",
+        "owner_unit": event["unit"], "enrolled_by_unit": event["unit"], "enrolment_initiator": event["officer"],
+        "confidentiality": passport["confidentiality"], "enrolled_at": event["occurred_at"],
+        "updated_at": event["occurred_at"], "removed_at": None, "valid_until": valid_until,
+        "purge_after": None, "last_event_id": event["event_id"], "document": event["document"],
+    }
+    return _applied(new, event, "ENROLLED", now_ms)
+
+
+def term_end(event: dict[str, Any], passport: dict[str, Any]) -> int | None:
+    """Return when a time-limited enrolment ends: its own valid-until, at most the type's term."""
+    if not passport.get("term_days"):
+        return event.get("valid_until")
+    limit = event["occurred_at"] + passport["term_days"] * DAY_MS
+    return min(event["valid_until"], limit) if event.get("valid_until") else limit
+
+
+def removed(state: dict[str, Any], event_id: str, version: int, at_ms: int,
+            passport: dict[str, Any]) -> dict[str, Any]:
+    """Return a record's state once removed: kept for the type's retention, then purged."""
+    return {**state, "version": version, "status": "REMOVED", "updated_at": at_ms, "removed_at": at_ms,
+            "purge_after": at_ms + passport["retention_removed_days"] * DAY_MS, "last_event_id": event_id}
+
+
+def _gap(event, expected: int) -> Decision:
+    return Decision("refused", refusal=Refusal(
+        "VERSION_GAP", f"version {event['version']} given, {expected} expected", "version"))
+
+
+def _applied(state, event, kind: str, now_ms: int) -> Decision:
+    change = {
+        "change_id": change_id(event["event_id"], state["record_id"], state["version"]),
+        "event_id": event["event_id"], "record_id": state["record_id"], "record_type": state["record_type"],
+        "region": state["region"], "kind": kind, "version": state["version"], "unit": event["unit"],
+        "ground": event["ground"], "occurred_at": event["occurred_at"], "applied_at": now_ms, "state": state,
+    }
+    return Decision("applied", state, change)
+
+
+def due_action(state: dict[str, Any], now_ms: int) -> str | None:
+    """Return what time asks of a record now: EXPIRE a live one past its term, PURGE a removed one."""
+    if state["status"] == "LIVE" and state["valid_until"] is not None and state["valid_until"] <= now_ms:
+        return "EXPIRE"
+    if state["status"] == "REMOVED" and state["purge_after"] is not None and state["purge_after"] <= now_ms:
+        return "PURGE"
+    return None
+
+
+def expire(state: dict[str, Any], passport: dict[str, Any], now_ms: int) -> Decision:
+    """Remove a record whose term ended, on the TERM_EXPIRED ground, as the hub."""
+    version = state["version"] + 1
+    event_id = f"expiry-{state['record_id']}-{version}"
+    new = removed(state, event_id, version, state["valid_until"], passport)
+    event = {"event_id": event_id, "unit": HUB_UNIT, "ground": "TERM_EXPIRED", "occurred_at": state["valid_until"]}
+    return _applied(new, event, "EXPIRED", now_ms)
+
+
+def purge(state: dict[str, Any], now_ms: int) -> dict[str, Any]:
+    """Return the change that purges a removed record after its retention (state None)."""
+    event_id = f"purge-{state['record_id']}-{state['version']}"
+    return {
+        "change_id": change_id(event_id, state["record_id"], state["version"]), "event_id": event_id,
+        "record_id": state["record_id"], "record_type": state["record_type"], "region": state["region"],
+        "kind": "PURGED", "version": state["version"], "unit": HUB_UNIT, "ground": "RETENTION_ENDED",
+        "occurred_at": state["purge_after"], "applied_at": now_ms, "state": None,
+    }
