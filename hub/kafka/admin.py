@@ -133,3 +133,18 @@ async def delete_topics(settings: HubSettings, names: list[str]) -> None:
             await admin.delete_topics(doomed)
     finally:
         await admin.close()
+
+
+async def partitions_of(settings: HubSettings, topics: list[str]) -> dict[str, list[int]]:
+    """Return the partition numbers of existing topics (a missing topic maps to [])."""
+    admin = admin_client(settings)
+    try:
+        await admin.start()
+        described = await admin.describe_topics(sorted(set(topics)))
+        found = {t["topic"]: sorted(p["partition"] for p in t["partitions"])
+                 for t in described if t["error_code"] == 0}
+        return {t: found.get(t, []) for t in topics}
+    except KafkaError as exc:
+        raise BrokerError(f"cannot describe {topics}: {exc!r}") from exc
+    finally:
+        await admin.close()

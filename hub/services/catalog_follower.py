@@ -1,0 +1,68 @@
+"""Follows the compacted passport and reference-book topics into a Catalog, without a consumer group."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from hub.codec import AvroCodec
+from hub.domain.catalog import Catalog
+from hub.errors import CodecError
+from hub.kafka.admin import partitions_of
+from hub.kafka.topics import PASSPORTS, REFERENCE_BOOKS
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+
+class CatalogFollower:
+    """Reads every passport and reference entry from the start, then keeps following changes."""
+
+    def __init__(self, settings: HubSettings, codec: AvroCodec, catalog: Catalog):
+        """Follow the settings' reference topics into catalog."""
+        self.settings, self.codec, self.catalog = settings, codec, catalog
+        self.caught_up = asyncio.Event()
+        self.updates = 0
+
+    async def run(self) -> None:
+        """Consume forever; set caught_up once the end offsets seen at start are reached."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                                    enable_auto_commit=False, group_id=None)
+        await consumer.start()
+        try:
+            names = [PASSPORTS.name(self.settings), REFERENCE_BOOKS.name(self.settings)]
+            numbers = await partitions_of(self.settings, names)
+            partitions = [TopicPartition(t, p) for t in names for p in numbers[t]]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            targets = await consumer.end_offsets(partitions)
+            while True:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        self._take(record.topic, record.value)
+                if not self.caught_up.is_set() and await self._reached(consumer, targets):
+                    self.caught_up.set()
+        finally:
+            await consumer.stop()
+
+    @staticmethod
+    async def _reached(consumer: AIOKafkaConsumer, targets: dict) -> bool:
+        for partition, end in targets.items():
+            if await consumer.position(partition) < end:
+                return False
+        return True
+
+    def _take(self, topic: str, value: bytes | None) -> None:
+        if value is None:
+            return
+        try:
+            if topic == PASSPORTS.name(self.settings):
+                self.catalog.put_passport(self.codec.decode(value, expect="RecordTypePassport").value)
+            else:
+                self.catalog.put_entry(self.codec.decode(value, expect="ReferenceEntry").value)
+            self.updates += 1
+        except CodecError as exc:
+            log.error("unreadable reference message on %s: %s", topic, exc)

@@ -1,0 +1,86 @@
+"""Helpers of integration tests: run `hub run` as a real worker, read topics to the end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from hub.codec import AvroCodec
+from hub.kafka.admin import partitions_of
+from hub.settings import HubSettings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def settings_env(settings: HubSettings) -> dict[str, str]:
+    """Return the environment that gives a child process these settings."""
+    env = dict(os.environ)
+    for name, value in settings.model_dump().items():
+        env[f"HUB_{name.upper()}"] = str(value)
+    return env
+
+
+class Worker:
+    """A `hub run` process with the test's settings; stopped with SIGTERM (or killed)."""
+
+    def __init__(self, settings: HubSettings, log_path: Path):
+        """Start the worker."""
+        self.log_path = log_path
+        self.proc = subprocess.Popen([sys.executable, "-m", "hub", "run"], cwd=REPO, env=settings_env(settings),
+                                     stdout=open(log_path, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self) -> None:
+        """Stop gracefully, then kill after 30 s."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the worker at once."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+async def read_topic(settings: HubSettings, topic: str, expect: int, timeout_s: float = 60.0,
+                     quiet_s: float = 3.0) -> list:
+    """Read a topic from the start until `expect` records arrived and nothing more came for quiet_s."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        numbers = (await partitions_of(settings, [topic]))[topic]
+        partitions = [TopicPartition(topic, p) for p in numbers]
+        assert partitions, f"topic {topic} has no partitions"
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records, deadline, last_new = [], time.monotonic() + timeout_s, time.monotonic()
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for part in batch.values():
+                records += part
+                last_new = time.monotonic()
+            if len(records) >= expect and time.monotonic() - last_new >= quiet_s:
+                break
+        return records
+    finally:
+        await consumer.stop()
+
+
+def decode_all(codec: AvroCodec, records: list, schema: str) -> list[dict]:
+    """Decode the values of records (tombstones become None)."""
+    return [None if r.value is None else codec.decode(r.value, expect=schema).value for r in records]
+
+
+def run(coro):
+    """Run a coroutine to completion."""
+    return asyncio.run(coro)
