@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-CENTRAL_REGION = "KZ"
-
-
 @dataclass
 class Catalog:
     """Passports by code and reference-book entries by (book, code); the latest version wins."""
@@ -50,7 +47,3 @@ class Catalog:
         """Return the kinds of an active unit (e.g. CRIMINAL_POLICE)."""
         found = self.entry("UNIT", unit)
         return set(found["attributes"].get("kinds", "").split(",")) - {""} if found else set()
-
-    def ready(self) -> bool:
-        """Tell whether any passport and unit is known yet."""
-        return bool(self.passports) and any(book == "UNIT" for book, _ in self.entries)

@@ -87,14 +87,19 @@ def _gap(event, expected: int) -> Decision:
         "VERSION_GAP", f"version {event['version']} given, {expected} expected", "version"))
 
 
-def _applied(state, event, kind: str, now_ms: int) -> Decision:
-    change = {
-        "change_id": change_id(event["event_id"], state["record_id"], state["version"]),
-        "event_id": event["event_id"], "record_id": state["record_id"], "record_type": state["record_type"],
-        "region": state["region"], "kind": kind, "version": state["version"], "unit": event["unit"],
-        "ground": event["ground"], "occurred_at": event["occurred_at"], "applied_at": now_ms, "state": state,
+def _change(record: dict[str, Any], after: dict[str, Any] | None, event: dict[str, Any], kind: str,
+            now_ms: int) -> dict[str, Any]:
+    """Return the change-log entry of `event` on `record`, leaving the state `after` (None: purged)."""
+    return {
+        "change_id": change_id(event["event_id"], record["record_id"], record["version"]),
+        "event_id": event["event_id"], "record_id": record["record_id"], "record_type": record["record_type"],
+        "region": record["region"], "kind": kind, "version": record["version"], "unit": event["unit"],
+        "ground": event["ground"], "occurred_at": event["occurred_at"], "applied_at": now_ms, "state": after,
     }
-    return Decision("applied", state, change)
+
+
+def _applied(state, event, kind: str, now_ms: int) -> Decision:
+    return Decision("applied", state, _change(state, state, event, kind, now_ms))
 
 
 def due_action(state: dict[str, Any], now_ms: int) -> str | None:
@@ -117,10 +122,6 @@ def expire(state: dict[str, Any], passport: dict[str, Any], now_ms: int) -> Deci
 
 def purge(state: dict[str, Any], now_ms: int) -> dict[str, Any]:
     """Return the change that purges a removed record after its retention (state None)."""
-    event_id = f"purge-{state['record_id']}-{state['version']}"
-    return {
-        "change_id": change_id(event_id, state["record_id"], state["version"]), "event_id": event_id,
-        "record_id": state["record_id"], "record_type": state["record_type"], "region": state["region"],
-        "kind": "PURGED", "version": state["version"], "unit": HUB_UNIT, "ground": "RETENTION_ENDED",
-        "occurred_at": state["purge_after"], "applied_at": now_ms, "state": None,
-    }
+    event = {"event_id": f"purge-{state['record_id']}-{state['version']}", "unit": HUB_UNIT,
+             "ground": "RETENTION_ENDED", "occurred_at": state["purge_after"]}
+    return _change(state, None, event, "PURGED", now_ms)

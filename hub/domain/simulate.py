@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 from hub.domain.identifiers import luhn_ok, with_iin_check_digit
 from hub.domain.regions import REGION_CODES
+from hub.domain.register import DAY_MS
 
 SURNAMES_M = ["Нұрланов", "Серікбаев", "Ахметов", "Иванов", "Жұмабеков", "Ким", "Тоқаев", "Смагулов",
               "Петров", "Абдрахманов", "Сейтқали", "Оспанов", "Жакупов", "Кузнецов", "Бекмұханбетов"]
@@ -28,7 +29,6 @@ DEMO_TYPES = {
     "LOST_DOCUMENT": ("MIG", "DOCUMENT_LOSS_REPORTED", "DATA_CLARIFIED", "THING_FOUND"),
     "CRIMINAL_OFFENCE": ("INV", "OFFENCE_REGISTERED", "QUALIFICATION_CHANGED", "CASE_TERMINATED"),
 }
-DAY_MS = 86_400_000
 
 
 def random_iin(rng: random.Random, birth_days: int, female: bool) -> str:

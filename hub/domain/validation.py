@@ -8,6 +8,7 @@ from hub.domain import identifiers as ids
 from hub.domain.catalog import Catalog
 from hub.domain.reasons import Refusal
 from hub.domain.regions import region_of_record
+from hub.domain.register import DAY_MS
 
 CARD_MARKERS = {
     "kz.mvd.records.PersonCard": "given_name",
@@ -15,7 +16,6 @@ CARD_MARKERS = {
     "kz.mvd.records.FactCard": "criminal_code_article",
     "kz.mvd.records.PortraitCard": "portrait_number",
 }
-DAY_MS = 86_400_000
 
 FORMAT_CHECKS: dict[str, Callable[[Any, int], bool]] = {
     "IIN": lambda v, now: isinstance(v, str) and ids.iin_is_valid(v),

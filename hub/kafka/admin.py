@@ -57,11 +57,17 @@ async def provision(settings: HubSettings, specs: list[TopicSpec]) -> list[Provi
         await admin.close()
 
 
-async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+async def _partition_numbers(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, list[int]]:
+    """Return the partition numbers of those of `names` that exist."""
     if not names:
         return {}
     described = await admin.describe_topics(sorted(set(names)))
-    return {t["topic"]: len(t["partitions"]) for t in described if t["error_code"] == 0}
+    return {t["topic"]: sorted(p["partition"] for p in t["partitions"])
+            for t in described if t["error_code"] == 0}
+
+
+async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    return {name: len(numbers) for name, numbers in (await _partition_numbers(admin, names)).items()}
 
 
 async def _create(admin: AIOKafkaAdminClient, settings: HubSettings,
@@ -140,9 +146,7 @@ async def partitions_of(settings: HubSettings, topics: list[str]) -> dict[str, l
     admin = admin_client(settings)
     try:
         await admin.start()
-        described = await admin.describe_topics(sorted(set(topics)))
-        found = {t["topic"]: sorted(p["partition"] for p in t["partitions"])
-                 for t in described if t["error_code"] == 0}
+        found = await _partition_numbers(admin, topics)
         return {t: found.get(t, []) for t in topics}
     except KafkaError as exc:
         raise BrokerError(f"cannot describe {topics}: {exc!r}") from exc

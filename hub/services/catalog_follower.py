@@ -24,7 +24,6 @@ class CatalogFollower:
         """Follow the settings' reference topics into catalog."""
         self.settings, self.codec, self.catalog = settings, codec, catalog
         self.caught_up = asyncio.Event()
-        self.updates = 0
 
     async def run(self) -> None:
         """Consume forever; set caught_up once the end offsets seen at start are reached."""
@@ -63,6 +62,5 @@ class CatalogFollower:
                 self.catalog.put_passport(self.codec.decode(value, expect="RecordTypePassport").value)
             else:
                 self.catalog.put_entry(self.codec.decode(value, expect="ReferenceEntry").value)
-            self.updates += 1
         except CodecError as exc:
             log.error("unreadable reference message on %s: %s", topic, exc)

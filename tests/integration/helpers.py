@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -79,8 +78,3 @@ async def read_topic(settings: HubSettings, topic: str, expect: int, timeout_s: 
 def decode_all(codec: AvroCodec, records: list, schema: str) -> list[dict]:
     """Decode the values of records (tombstones become None)."""
     return [None if r.value is None else codec.decode(r.value, expect=schema).value for r in records]
-
-
-def run(coro):
-    """Run a coroutine to completion."""
-    return asyncio.run(coro)
