@@ -20,8 +20,12 @@ def _camel(text: str) -> str:
     return parts[0] + "".join(p.capitalize() for p in parts[1:])
 
 
-def _message_name(spec: TopicSpec) -> str:
-    return spec.schema.rsplit(".", 1)[-1]
+def _message_name(schema: str) -> str:
+    return schema.rsplit(".", 1)[-1]
+
+
+def _schemas(spec: TopicSpec) -> tuple[str, ...]:
+    return (spec.schema, *spec.extra_schemas)
 
 
 def _kafka_binding(spec: TopicSpec, settings: HubSettings) -> dict[str, Any]:
@@ -35,10 +39,10 @@ def _kafka_binding(spec: TopicSpec, settings: HubSettings) -> dict[str, Any]:
 
 
 def _channel(spec: TopicSpec, settings: HubSettings, address: str) -> dict[str, Any]:
-    message = _message_name(spec)
+    names = [_message_name(s) for s in _schemas(spec)]
     return {
         "address": address, "title": spec.title, "description": spec.description,
-        "messages": {message: {"$ref": f"#/components/messages/{message}"}},
+        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
         "bindings": _kafka_binding(spec, settings),
         "x-key": spec.key, "x-producers": list(spec.producers), "x-consumers": list(spec.consumers),
     }
@@ -47,7 +51,7 @@ def _channel(spec: TopicSpec, settings: HubSettings, address: str) -> dict[str, 
 def _operations(channel_id: str, spec: TopicSpec) -> dict[str, Any]:
     ops = {}
     ref = {"$ref": f"#/channels/{channel_id}"}
-    message = [{"$ref": f"#/channels/{channel_id}/messages/{_message_name(spec)}"}]
+    message = [{"$ref": f"#/channels/{channel_id}/messages/{_message_name(s)}"} for s in _schemas(spec)]
     if any(p in HUB_ROLES for p in spec.producers):
         ops[f"send{channel_id[0].upper()}{channel_id[1:]}"] = {
             "action": "send", "channel": ref, "messages": message,
@@ -61,13 +65,13 @@ def _operations(channel_id: str, spec: TopicSpec) -> dict[str, Any]:
     return ops
 
 
-def _message(spec: TopicSpec) -> dict[str, Any]:
-    name = _message_name(spec)
+def _message(spec: TopicSpec, schema: str) -> dict[str, Any]:
+    name = _message_name(schema)
     return {
         "name": name, "title": name, "contentType": "application/octet-stream",
         "summary": "Avro single-object encoding: C3 01, the writer schema's 8-byte CRC-64-AVRO "
                    "fingerprint (little-endian), then the Avro binary body.",
-        "payload": {"schemaFormat": AVRO_FORMAT, "schema": {"$ref": f"avro/{spec.schema}.avsc"}},
+        "payload": {"schemaFormat": AVRO_FORMAT, "schema": {"$ref": f"avro/{schema}.avsc"}},
         "bindings": {"kafka": {"key": {"type": "string", "description": spec.key},
                                "bindingVersion": "0.5.0"}},
     }
@@ -89,7 +93,8 @@ def document(settings: HubSettings) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for channel_id, spec in [("regionalEvents", events)] + [(_camel(s.suffix), s) for s in SHARED_TOPICS]:
         operations.update(_operations(channel_id, spec))
-    messages = {_message_name(s): _message(s) for s in (events, *SHARED_TOPICS)}
+    messages = {_message_name(schema): _message(spec, schema)
+                for spec in (events, *SHARED_TOPICS) for schema in _schemas(spec)}
     return {
         "asyncapi": "3.0.0",
         "info": {

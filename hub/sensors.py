@@ -18,6 +18,9 @@ class Sensor:
     def on_register_change(self, record_type: str, old_status: str | None, new_status: str | None) -> None:
         """A record moved between statuses (None: absent from the register)."""
 
+    def on_register_size(self, counts: dict[tuple[str, str], int]) -> None:
+        """The register was counted anew (after recovery): records by (type, status)."""
+
     def on_lag(self, topic: str, partition: int, lag: int) -> None:
         """Consumer lag of one partition, in messages."""
 

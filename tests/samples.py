@@ -49,6 +49,7 @@ REGISTER_RECORD = {
     "enrolled_by_unit": "KZ-75-CP", "enrolment_initiator": "750123", "confidentiality": "OFFICIAL_USE",
     "enrolled_at": NOW_MS, "updated_at": NOW_MS, "removed_at": None, "valid_until": None,
     "purge_after": None, "last_event_id": EVENT["event_id"], "document": PERSON,
+    "term_notice_sent_at": None,
 }
 CHANGE = {
     "change_id": "c-" + EVENT["event_id"], "event_id": EVENT["event_id"], "record_id": EVENT["record_id"],
@@ -58,7 +59,7 @@ CHANGE = {
 }
 REJECTION = {
     "rejection_id": "r-hub.events.kz-75-3-1042", "event_id": EVENT["event_id"],
-    "source_topic": "hub.events.kz-75", "source_partition": 3, "source_offset": 1042, "region": "KZ-75",
+    "source_topic": "hub.events.kz-75", "source_partition": 3, "source_offset": 1042, "source_index": None, "region": "KZ-75",
     "unit": "KZ-75-CP", "record_id": EVENT["record_id"], "record_type": "WANTED_PERSON",
     "reason_code": "INVALID_GROUND", "reason_kk": "Негіз бұл әрекет үшін жарамсыз.",
     "reason_ru": "Основание недопустимо для этого действия.", "reason_en": "The ground is not valid for this action.",
@@ -112,9 +113,12 @@ SAMPLES = {
     "RecordEvent": [EVENT, {**EVENT, "document": THING, "record_type": "STOLEN_VEHICLE"},
                     {**EVENT, "document": FACT}, {**EVENT, "document": PORTRAIT},
                     {**EVENT, "action": "REMOVE", "document": None}],
-    "RegisterRecord": [REGISTER_RECORD],
+    "RecordEventBatch": [{"batch_id": "KZ-75-batch-000001", "region": "KZ-75",
+                          "events": [EVENT, {**EVENT, "action": "REMOVE", "document": None}]}],
+    "DueAction": [{"record_id": EVENT["record_id"], "kind": "EXPIRE", "version": 2, "due_at": NOW_MS}],
+    "RegisterRecord": [REGISTER_RECORD, {**REGISTER_RECORD, "term_notice_sent_at": NOW_MS}],
     "RegisterChange": [CHANGE, {**CHANGE, "kind": "PURGED", "state": None}],
-    "Rejection": [REJECTION],
+    "Rejection": [REJECTION, {**REJECTION, "source_index": 17}],
     "CheckRequest": [CHECK_REQUEST,
                      {**CHECK_REQUEST, "channel": "ONLINE", "subject": {"vin": "JTNB11HK103456789", "plate": None}},
                      {**CHECK_REQUEST, "subject": {"imei": "356938035643809"}},

@@ -44,6 +44,9 @@ TEXTS: dict[str, tuple[str, str, str]] = {
                          "The record is already enrolled: {detail}."),
     "EXPIRED_TERM": ("Есепке қою мерзімі өтіп кеткен: {detail}.", "Срок постановки на учёт уже истёк: {detail}.",
                      "The enrolment's term has already ended: {detail}."),
+    "MISPARTITIONED": ("Пакеттегі оқиға басқа бөлікке тиесілі: {detail}.",
+                       "Событие пакета относится к другой партиции: {detail}.",
+                       "An event of a batch belongs to another partition: {detail}."),
     "OTHER": ("Оқиғаны өңдеу мүмкін болмады: {detail}.", "Событие не удалось обработать: {detail}.",
               "The event could not be processed: {detail}."),
 }

@@ -63,6 +63,7 @@ def _enrol(state, event, passport, now_ms) -> Decision:
         "confidentiality": passport["confidentiality"], "enrolled_at": event["occurred_at"],
         "updated_at": event["occurred_at"], "removed_at": None, "valid_until": valid_until,
         "purge_after": None, "last_event_id": event["event_id"], "document": event["document"],
+        "term_notice_sent_at": None,
     }
     return _applied(new, event, "ENROLLED", now_ms)
 
@@ -102,13 +103,32 @@ def _applied(state, event, kind: str, now_ms: int) -> Decision:
     return Decision("applied", state, _change(state, state, event, kind, now_ms))
 
 
-def due_action(state: dict[str, Any], now_ms: int) -> str | None:
-    """Return what time asks of a record now: EXPIRE a live one past its term, PURGE a removed one."""
-    if state["status"] == "LIVE" and state["valid_until"] is not None and state["valid_until"] <= now_ms:
-        return "EXPIRE"
-    if state["status"] == "REMOVED" and state["purge_after"] is not None and state["purge_after"] <= now_ms:
-        return "PURGE"
+def deadlines(state: dict[str, Any], passport: dict[str, Any] | None) -> list[tuple[int, str]]:
+    """Return when time will ask something of a record: (epoch ms, TERM_NOTICE | EXPIRE | PURGE)."""
+    if state["status"] == "REMOVED":
+        return [(state["purge_after"], "PURGE")] if state["purge_after"] is not None else []
+    if state["valid_until"] is None:
+        return []
+    due = [(state["valid_until"], "EXPIRE")]
+    notice_days = (passport or {}).get("term_notice_days") or 0
+    if notice_days and state.get("term_notice_sent_at") is None:
+        due.insert(0, (state["valid_until"] - notice_days * DAY_MS, "TERM_NOTICE"))
+    return due
+
+
+def due_action(state: dict[str, Any], now_ms: int, passport: dict[str, Any] | None = None) -> str | None:
+    """Return what time asks of a record now: EXPIRE a live one past its term, PURGE a removed one,
+    or a TERM_NOTICE to the owner when the type's notice period has begun."""
+    due = [kind for at_ms, kind in deadlines(state, passport) if at_ms <= now_ms]
+    for kind in ("PURGE", "EXPIRE", "TERM_NOTICE"):
+        if kind in due:
+            return kind
     return None
+
+
+def noticed(state: dict[str, Any], now_ms: int) -> dict[str, Any]:
+    """Return a live record's state once its owner has been told the term is ending."""
+    return {**state, "term_notice_sent_at": now_ms}
 
 
 def expire(state: dict[str, Any], passport: dict[str, Any], now_ms: int) -> Decision:

@@ -26,6 +26,7 @@ class TopicSpec:
     retention_ms: int = 30 * DAY_MS
     partitions: int | None = None
     extra_config: dict[str, str] = field(default_factory=dict)
+    extra_schemas: tuple[str, ...] = ()
 
     def name(self, settings: HubSettings) -> str:
         """Return the full topic name under the settings' prefix."""
@@ -54,6 +55,7 @@ def regional_events_topic(region: str) -> TopicSpec:
         description=f"Enrolment, correction and removal events of the registers of region {region}.",
         key="record id (UTF-8), so that the events of one record stay in order",
         schema="kz.mvd.records.RecordEvent",
+        extra_schemas=("kz.mvd.records.RecordEventBatch",),
         producers=(f"regional systems of {region} (connectors)",),
         consumers=("aggregator",),
         retention_ms=14 * DAY_MS,
@@ -66,6 +68,12 @@ REGISTER = TopicSpec(
     "record id (UTF-8)", "kz.mvd.records.RegisterRecord",
     ("aggregator",), ("matcher", "reconciler", "PostgreSQL sink"), compacted=True,
     extra_config={"min.compaction.lag.ms": "60000", "delete.retention.ms": str(DAY_MS)},
+)
+DUE = TopicSpec(
+    "register.due", "Register timer commands",
+    "The hub's own commands to send term notices, expire and purge records, partitioned like the events.",
+    "record id (UTF-8)", "kz.mvd.records.DueAction",
+    ("aggregator",), ("aggregator",), retention_ms=7 * DAY_MS,
 )
 CHANGES = TopicSpec(
     "changes", "Change log",
@@ -129,7 +137,7 @@ REFERENCE_BOOKS = TopicSpec(
     ("hub refdata load",), ("aggregator", "matcher", "reconciler"), compacted=True, partitions=1,
 )
 
-SHARED_TOPICS = (REGISTER, CHANGES, REJECTED, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS,
+SHARED_TOPICS = (REGISTER, DUE, CHANGES, REJECTED, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS,
                  CHECK_AUDIT, MANIFESTS, REPORTS, PASSPORTS, REFERENCE_BOOKS)
 
 

@@ -50,6 +50,12 @@ class PrometheusSensor(Sensor):
         if new_status:
             self.register.labels(record_type, new_status.lower()).inc()
 
+    def on_register_size(self, counts: dict[tuple[str, str], int]) -> None:
+        """Set every register gauge to a fresh count, zeroing those no longer present."""
+        self.register.clear()
+        for (record_type, status), count in counts.items():
+            self.register.labels(record_type, status.lower()).set(count)
+
     def on_lag(self, topic: str, partition: int, lag: int) -> None:
         """Record one partition's lag and publish the topic's sum."""
         self._lag_by_partition[(topic, partition)] = lag

@@ -24,6 +24,13 @@ class CatalogFollower:
         """Follow the settings' reference topics into catalog."""
         self.settings, self.codec, self.catalog = settings, codec, catalog
         self.caught_up = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def ready(self) -> None:
+        """Start following (once) and wait until caught up."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(self.run())
+        await self.caught_up.wait()
 
     async def run(self) -> None:
         """Consume forever; set caught_up once the end offsets seen at start are reached."""

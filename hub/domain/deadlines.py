@@ -1,0 +1,63 @@
+"""An index of when time asks something of a record: term notices, expiries and purges (pure)."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Due:
+    """One deadline of one record at one version; a later version voids it."""
+
+    at_ms: int
+    record_id: str
+    kind: str
+    version: int
+
+
+class DeadlineIndex:
+    """A heap of deadlines with lazy removal: only each record's latest version counts."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every deadline."""
+        self._heap: list[Due] = []
+        self._version: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        """Return how many records have a deadline."""
+        return len(self._version)
+
+    def track(self, record_id: str, version: int, due: list[tuple[int, str]]) -> None:
+        """Replace a record's deadlines by those of its state at `version` (none: forget it)."""
+        if version < self._version.get(record_id, 0):
+            return
+        if not due:
+            self._version.pop(record_id, None)
+            return
+        self._version[record_id] = version
+        for at_ms, kind in due:
+            heapq.heappush(self._heap, Due(at_ms, record_id, kind, version))
+
+    def forget(self, record_id: str) -> None:
+        """Drop every deadline of a record (purged, or now owned by another worker)."""
+        self._version.pop(record_id, None)
+
+    def pop_due(self, now_ms: int, limit: int = 10_000) -> list[Due]:
+        """Remove and return up to `limit` current deadlines that have come by now_ms."""
+        due: list[Due] = []
+        while self._heap and self._heap[0].at_ms <= now_ms and len(due) < limit:
+            item = heapq.heappop(self._heap)
+            if self._version.get(item.record_id) == item.version:
+                due.append(item)
+        if len(self._heap) > 4 * max(len(self._version), 1024):
+            self._compact()
+        return due
+
+    def _compact(self) -> None:
+        self._heap = [d for d in self._heap if self._version.get(d.record_id) == d.version]
+        heapq.heapify(self._heap)

@@ -1,0 +1,161 @@
+"""Applies each input of the aggregator (event, batch, timer command, garbage) to the register table."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, MutableMapping
+
+from hub.codec import AvroCodec
+from hub.domain.catalog import Catalog
+from hub.domain.deadlines import DeadlineIndex
+from hub.domain.notices import term_ended, term_ending
+from hub.domain.reasons import Refusal
+from hub.domain.register import apply_event, deadlines, due_action, expire, noticed, purge
+from hub.domain.validation import check_event
+from hub.errors import CodecError
+from hub.kafka.partitioning import partition_for
+from hub.sensors import Sensor
+from hub.services.outputs import Outputs
+from hub.services.rejections import Source, refusal_of, rejection_notice, rejection_value
+
+log = logging.getLogger(__name__)
+
+EVENT = "kz.mvd.records.RecordEvent"
+BATCH = "kz.mvd.records.RecordEventBatch"
+DUE = "kz.mvd.records.DueAction"
+
+
+def wall_clock_ms() -> int:
+    """Return the current time in epoch milliseconds."""
+    return int(time.time() * 1000)
+
+
+class RegisterProcessor:
+    """Checks inputs, applies them to the register table and publishes every output."""
+
+    def __init__(self, table: MutableMapping[bytes, bytes], codec: AvroCodec, catalog: Catalog, sensor: Sensor,
+                 outputs: Outputs, partitions: int, due_topic: str,
+                 clock_ms: Callable[[], int] = wall_clock_ms):
+        """Work on `table` (record id -> RegisterRecord single object); `due_topic` carries timer commands."""
+        self.table, self.codec, self.catalog, self.sensor = table, codec, catalog, sensor
+        self.outputs, self.partitions, self.due_topic, self.clock_ms = outputs, partitions, due_topic, clock_ms
+        self.deadlines = DeadlineIndex()
+        self.positions: dict[tuple[str, int], int] = {}
+
+    async def handle(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
+        """Handle one Kafka message: never raises for bad input, which is rejected instead."""
+        self.positions[(topic, partition)] = offset + 1
+        source = Source(topic, partition, offset)
+        try:
+            decoded = self.codec.decode(value or b"")
+        except CodecError as exc:
+            await self.reject(refusal_of(exc), source, value or b"", None)
+            return
+        if topic == self.due_topic and decoded.schema == DUE:
+            await self.handle_due(decoded.value)
+        elif decoded.schema == EVENT:
+            await self.handle_event(decoded.value, source, value)
+        elif decoded.schema == BATCH:
+            await self.handle_batch(decoded.value, source)
+        else:
+            await self.reject(Refusal("UNDECODABLE", f"a {decoded.schema} is not an event"), source, value, None)
+
+    async def handle_batch(self, batch: dict[str, Any], source: Source) -> None:
+        """Handle every event of a batch as if it came alone, in order."""
+        self.sensor.on_batch(len(batch["events"]))
+        for index, event in enumerate(batch["events"]):
+            where = Source(source.topic, source.partition, source.offset, index)
+            home = partition_for(event["record_id"].encode(), self.partitions)
+            if home != source.partition:
+                refusal = Refusal("MISPARTITIONED", f"record {event['record_id']} belongs to partition {home}, "
+                                                    f"the batch is on partition {source.partition}", "record_id")
+                await self.reject(refusal, where, self.codec.encode("RecordEvent", event), event)
+                continue
+            await self.handle_event(event, where, None)
+
+    async def handle_event(self, event: dict[str, Any], source: Source, original: bytes | None) -> None:
+        """Check one event, apply it to its record's state and publish the outcome."""
+        try:
+            await self._apply(event, source, original)
+        except Exception as exc:  # a defect must not stop the stream: the input goes to rejected
+            log.exception("cannot handle %s", source)
+            await self.reject(Refusal("OTHER", f"internal error {exc!r}"), source,
+                              original or self._reencode(event), event)
+
+    async def _apply(self, event: dict[str, Any], source: Source, original: bytes | None) -> None:
+        now_ms = self.clock_ms()
+        refusal = check_event(event, source.region, self.catalog, now_ms)
+        if refusal is not None:
+            await self.reject(refusal, source, original or self._reencode(event), event)
+            return
+        key = event["record_id"].encode()
+        state = self.state_of(key)
+        passport = self.catalog.passport(event["record_type"])
+        decision = apply_event(state, event, passport, now_ms)
+        if decision.outcome == "refused":
+            await self.reject(decision.refusal, source, original or self._reencode(event), event)
+        elif decision.outcome == "duplicate":
+            self.sensor.on_event(source.region, event["action"], "duplicate")
+        else:
+            await self._write(key, state, decision.state, passport)
+            await self.outputs.change(key, self.codec.encode("RegisterChange", decision.change))
+            self.sensor.on_event(source.region, event["action"], "applied")
+            self.sensor.on_applied_latency((now_ms - event["occurred_at"]) / 1000)
+
+    async def handle_due(self, command: dict[str, Any]) -> None:
+        """Carry out a timer command if it still holds for the record's current state."""
+        key = command["record_id"].encode()
+        state = self.state_of(key)
+        if state is None or state["version"] != command["version"]:
+            return
+        passport = self.catalog.passport(state["record_type"])
+        now_ms = self.clock_ms()
+        kind = due_action(state, now_ms, passport)
+        if kind == "PURGE":
+            del self.table[key]
+            self.deadlines.forget(command["record_id"])
+            await self.outputs.change(key, self.codec.encode("RegisterChange", purge(state, now_ms)))
+            self.sensor.on_register_change(state["record_type"], state["status"], None)
+        elif kind == "EXPIRE" and passport is not None:
+            decision = expire(state, passport, now_ms)
+            await self._write(key, state, decision.state, passport)
+            await self.outputs.change(key, self.codec.encode("RegisterChange", decision.change))
+            await self.outputs.notify(state["owner_unit"], self.codec.encode(
+                "Notification", term_ended(state, passport, now_ms)))
+        elif kind == "TERM_NOTICE" and passport is not None:
+            await self._write(key, state, noticed(state, now_ms), passport)
+            await self.outputs.notify(state["owner_unit"], self.codec.encode(
+                "Notification", term_ending(state, passport, now_ms)))
+
+    def state_of(self, key: bytes) -> dict[str, Any] | None:
+        """Return a record's current state from the table, or None."""
+        raw = self.table.get(key)
+        return None if raw is None else self.codec.decode(raw, expect="RegisterRecord").value
+
+    def track(self, state: dict[str, Any]) -> None:
+        """Index the deadlines of a record's state (after a write or during recovery)."""
+        passport = self.catalog.passport(state["record_type"])
+        self.deadlines.track(state["record_id"], state["version"], deadlines(state, passport))
+
+    async def _write(self, key: bytes, old: dict | None, new: dict[str, Any], passport: dict | None) -> None:
+        # The table's changelog is the register topic, so this one write is also the register's output.
+        self.table[key] = self.codec.encode("RegisterRecord", new)
+        self.track(new)
+        self.sensor.on_register_change(new["record_type"], old and old["status"], new["status"])
+
+    async def reject(self, refusal: Refusal, source: Source, original: bytes, event: dict | None) -> None:
+        """Publish a rejection with the original bytes and tell the sending unit."""
+        value = rejection_value(refusal, source, original, event, self.clock_ms())
+        key = (value["unit"] or source.topic).encode()
+        await self.outputs.reject(key, self.codec.encode("Rejection", value))
+        if value["unit"]:
+            await self.outputs.notify(value["unit"], self.codec.encode("Notification", rejection_notice(value)))
+        self.sensor.on_event(source.region, (event or {}).get("action") or "UNKNOWN", "rejected")
+        self.sensor.on_rejection(refusal.code)
+
+    def _reencode(self, event: dict[str, Any]) -> bytes:
+        try:
+            return self.codec.encode("RecordEvent", event)
+        except CodecError:
+            return repr(event).encode()
