@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hub.codec import AvroCodec, SchemaRegistry
+from hub.domain.catalog import Catalog
+from hub.refdata.load import starter_books, starter_passports
 from hub.settings import HubSettings
 
 
@@ -24,3 +26,14 @@ def registry(settings: HubSettings) -> SchemaRegistry:
 def codec(registry: SchemaRegistry) -> AvroCodec:
     """Return the codec of the repository's schemas."""
     return AvroCodec(registry)
+
+
+@pytest.fixture()
+def catalog(settings: HubSettings) -> Catalog:
+    """Return a catalog of the starter passports and reference books (a fresh one per test)."""
+    cat = Catalog()
+    for passport in starter_passports(settings.refdata_dir):
+        cat.put_passport(passport)
+    for entry in starter_books(settings.refdata_dir):
+        cat.put_entry(entry)
+    return cat

@@ -78,3 +78,22 @@ async def read_topic(settings: HubSettings, topic: str, expect: int, timeout_s: 
 def decode_all(codec: AvroCodec, records: list, schema: str) -> list[dict]:
     """Decode the values of records (tombstones become None)."""
     return [None if r.value is None else codec.decode(r.value, expect=schema).value for r in records]
+
+
+async def read_until(settings: HubSettings, topic: str, done, timeout_s: float = 60.0) -> list:
+    """Read a topic from the start until done(records) holds; fail after timeout_s."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        numbers = (await partitions_of(settings, [topic]))[topic]
+        partitions = [TopicPartition(topic, p) for p in numbers]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records, deadline = [], time.monotonic() + timeout_s
+        while not done(records):
+            assert time.monotonic() < deadline, f"{topic}: condition not met in {timeout_s} s ({len(records)} read)"
+            for part in (await consumer.getmany(timeout_ms=500)).values():
+                records += part
+        return records
+    finally:
+        await consumer.stop()

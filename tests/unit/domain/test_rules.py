@@ -10,23 +10,10 @@ from hub.domain.catalog import Catalog
 from hub.domain.reasons import REASON_CODES, Refusal
 from hub.domain.register import DAY_MS, apply_event, due_action, expire, purge
 from hub.domain.validation import check_event
-from hub.refdata.load import starter_books, starter_passports
-from hub.settings import HubSettings
 from tests.samples import EVENT, FACT, NOW_MS, PERSON, THING
 
 NOW = NOW_MS + 1000
 BAD_IIN = PERSON["iin"][:11] + str((int(PERSON["iin"][11]) + 1) % 10)  # the check digit is unique
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    settings = HubSettings.model_construct()
-    cat = Catalog()
-    for p in starter_passports(settings.refdata_dir):
-        cat.put_passport(p)
-    for e in starter_books(settings.refdata_dir):
-        cat.put_entry(e)
-    return cat
 
 
 def refusal(event: dict, catalog: Catalog, topic_region: str = "KZ-75") -> str | None:
