@@ -6,10 +6,10 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from fastavro import schemaless_reader, schemaless_writer
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError
 
-from hub.codec.registry import SchemaRegistry
+from hub.codec.registry import SchemaRegistry, without_logical_types
 from hub.codec.single_object import frame, split
 from hub.errors import CodecError, EncodeError, MalformedPayloadError
 
@@ -28,16 +28,42 @@ class AvroCodec:
     def __init__(self, registry: SchemaRegistry):
         """Use the schemas of a registry."""
         self.registry = registry
+        self._heads: dict[str, Any] = {}
 
     def encode(self, schema_name: str, value: dict[str, Any]) -> bytes:
         """Return value written with the current schema of schema_name, as a single object."""
         version = self.registry.schema(schema_name)
         buffer = io.BytesIO()
         try:
-            schemaless_writer(buffer, version.parsed, value, strict_allow_default=True)
+            schemaless_writer(buffer, version.fast, value, strict_allow_default=True)
         except (ValidationError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"value does not fit {version.fullname}: {exc}") from exc
         return frame(version.fingerprint, buffer.getvalue())
+
+    def encode_with_last(self, schema_name: str, value: dict[str, Any], last: bytes) -> bytes:
+        """Return value as a single object whose last field, a ["null", record] union, is the given
+        single object of that record: its body is reused, not written again."""
+        version = self.registry.schema(schema_name)
+        head = self._head_schema(version)
+        last_name = version.json_schema["fields"][-1]["name"]
+        buffer = io.BytesIO()
+        try:
+            schemaless_writer(buffer, head, {k: v for k, v in value.items() if k != last_name},
+                              strict_allow_default=True)
+        except (ValidationError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            raise EncodeError(f"value does not fit {version.fullname}: {exc}") from exc
+        _, body = split(last)
+        return frame(version.fingerprint, buffer.getvalue() + b"\x02" + bytes(body))
+
+    def _head_schema(self, version) -> Any:
+        head = self._heads.get(version.fullname)
+        if head is None:
+            fields = version.json_schema["fields"]
+            if fields[-1]["type"][0] != "null" or len(fields[-1]["type"]) != 2:
+                raise EncodeError(f"the last field of {version.fullname} is not a ['null', record] union")
+            schema = {**version.json_schema, "name": version.json_schema["name"] + "Head", "fields": fields[:-1]}
+            head = self._heads[version.fullname] = parse_schema(without_logical_types(schema))
+        return head
 
     def decode(self, message: bytes, expect: str | None = None) -> Decoded:
         """Decode a single object through the current schema of its writer's name.
@@ -52,7 +78,7 @@ class AvroCodec:
             raise CodecError(f"message is a {writer.fullname}, expected {expect}")
         stream = io.BytesIO(body)
         try:
-            value = schemaless_reader(stream, writer.parsed, reader.parsed)
+            value = schemaless_reader(stream, writer.fast, None if reader is writer else reader.fast)
         except Exception as exc:  # fastavro raises many kinds on corrupt bodies
             raise MalformedPayloadError(f"body does not decode as {writer.fullname}: {exc!r}") from exc
         if stream.tell() != len(body):

@@ -18,12 +18,14 @@ NAMESPACE = "kz.mvd.records"
 
 @dataclass(frozen=True)
 class SchemaVersion:
-    """One schema: its full name, self-contained JSON, parsed form and fingerprint."""
+    """One schema: its full name, self-contained JSON, parsed forms and fingerprint."""
 
     fullname: str
     json_schema: Any
     parsed: Any
     fingerprint: bytes
+    # Marked as parsed, so fastavro's reader and writer do not parse it again on every call.
+    fast: Any = None
 
     @property
     def canonical_form(self) -> str:
@@ -54,7 +56,8 @@ def schema_version(json_schema: Any) -> SchemaVersion:
     except (SchemaParseException, fastavro.schema.UnknownType, ValueError, KeyError) as exc:
         raise SchemaError(f"cannot parse schema: {exc}") from exc
     fullname = parsed["name"] if isinstance(parsed, dict) else str(parsed)
-    return SchemaVersion(fullname, json_schema, parsed, fingerprint_of(to_parsing_canonical_form(parsed)))
+    fast = parse_schema(without_logical_types(json_schema))
+    return SchemaVersion(fullname, json_schema, parsed, fingerprint_of(to_parsing_canonical_form(parsed)), fast)
 
 
 PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}

@@ -30,10 +30,14 @@ class PrometheusSensor(Sensor):
         self.batches = Histogram("hub_batch_events", "Events per processed batch.",
                                  buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000), registry=r)
         self._lag_by_partition: dict[tuple[str, int], int] = {}
+        self._event_children: dict[tuple[str, str, str], Counter] = {}
 
     def on_event(self, region: str, action: str, outcome: str) -> None:
         """Count one handled event."""
-        self.events.labels(region, action, outcome).inc()
+        child = self._event_children.get((region, action, outcome))
+        if child is None:
+            child = self._event_children[(region, action, outcome)] = self.events.labels(region, action, outcome)
+        child.inc()
 
     def on_rejection(self, reason: str) -> None:
         """Count one refusal."""

@@ -16,8 +16,9 @@ from hub.kafka.partitioning import partition_for
 from hub.kafka.topics import CHANGES, DUE, NOTIFICATIONS, REGISTER, REJECTED, regional_events_topic
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
-from hub.services.outputs import Outputs, faust_sender
+from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
 from hub.services.processor import RegisterProcessor, wall_clock_ms
+from hub.services.register_table import BufferedTable
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,10 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
                          partitions=settings.partitions, compacting=True, deleting=False)
     table = app.Table("register-state", default=None, partitions=settings.partitions, key_type=bytes,
                       value_type=bytes, changelog_topic=register)
-    outputs = Outputs(faust_sender(app), CHANGES.name(settings), REJECTED.name(settings),
-                      NOTIFICATIONS.name(settings), due_name, on_failure=lambda exc: app._crash(exc))
-    processor = RegisterProcessor(table, codec, catalog, sensor, outputs, settings.partitions, due_name, clock_ms)
+    outputs = Outputs(faust_sender(app), REGISTER.name(settings), CHANGES.name(settings), REJECTED.name(settings),
+                      NOTIFICATIONS.name(settings), due_name, on_failure=lambda exc: app._crash(exc),
+                      send_many=faust_batch_sender(app))
+    processor = RegisterProcessor(BufferedTable(table.data), codec, catalog, sensor, outputs, settings.partitions, due_name, clock_ms)
     ready = asyncio.Event()
 
     def active_partitions() -> set[int]:

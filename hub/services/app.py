@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import faust
+from faust.worker import Worker
 
 from hub.settings import HubSettings
 
@@ -20,6 +23,9 @@ def build_app(settings: HubSettings) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
         producer_acks=-1,
+        producer_max_batch_size=1024 * 1024,
+        producer_max_request_size=4 * 1024 * 1024,
+        producer_linger=0.005,
         consumer_auto_offset_reset="earliest",
         broker_commit_every=1000,
         broker_commit_interval=1.0,
@@ -28,3 +34,16 @@ def build_app(settings: HubSettings) -> faust.App:
         processing_guarantee="at_least_once",
         table_cleanup_interval=3600.0,
     )
+
+
+class HubWorker(Worker):
+    """Faust's worker, with the root logger at the chosen level instead of DEBUG.
+
+    Faust leaves the root logger at DEBUG and filters in the handler, so every debug call in
+    aiokafka and Faust (several per message) builds a log record that is then thrown away.
+    """
+
+    def _setup_logging(self) -> None:
+        super()._setup_logging()
+        level = self.loglevel if isinstance(self.loglevel, int) else logging.getLevelName(str(self.loglevel).upper())
+        logging.root.setLevel(level if isinstance(level, int) else logging.INFO)

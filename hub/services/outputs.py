@@ -8,23 +8,42 @@ from typing import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-SendFn = Callable[[str, bytes, bytes], Awaitable[asyncio.Future]]
+SendFn = Callable[[str, bytes, bytes, "int | None"], Awaitable[asyncio.Future]]
+SendManyFn = Callable[[str, int, list], Awaitable[list]]
 
 
 class Outputs:
     """Sends change-log entries, rejections, notifications and timer commands; remembers failures."""
 
-    def __init__(self, send: SendFn, changes: str, rejected: str, notifications: str, due: str,
-                 on_failure: Callable[[BaseException], None]):
-        """Send with `send(topic, key, value)`; `on_failure` is told of any send the broker refused."""
-        self._send, self._on_failure = send, on_failure
-        self.changes_topic, self.rejected_topic = changes, rejected
+    def __init__(self, send: SendFn, register: str, changes: str, rejected: str, notifications: str, due: str,
+                 on_failure: Callable[[BaseException], None], send_many: SendManyFn | None = None):
+        """Send with `send(topic, key, value, partition)`, and many messages to one partition with
+        `send_many(topic, partition, [(key, value)...])`; `on_failure` hears of any refused send."""
+        self._send, self._on_failure, self._send_many = send, on_failure, send_many
+        self.register_topic, self.changes_topic, self.rejected_topic = register, changes, rejected
         self.notifications_topic, self.due_topic = notifications, due
         self.sent = 0
 
-    async def change(self, record_key: bytes, value: bytes) -> None:
-        """Append an applied change to the change log."""
-        await self._emit(self.changes_topic, record_key, value)
+    async def change(self, record_key: bytes, value: bytes, partition: int | None = None) -> None:
+        """Append an applied change to the change log (on the record's partition, when known)."""
+        await self._emit(self.changes_topic, record_key, value, partition)
+
+    async def register(self, partition: int, items: list[tuple[bytes, bytes | None]]) -> None:
+        """Publish register states (tombstones for purges): the register table's changelog."""
+        await self._emit_many(self.register_topic, partition, items)
+
+    async def changes(self, partition: int, items: list[tuple[bytes, bytes]]) -> None:
+        """Append many applied changes of one partition to the change log, as few produce batches."""
+        await self._emit_many(self.changes_topic, partition, items)
+
+    async def _emit_many(self, topic: str, partition: int, items: list) -> None:
+        if self._send_many is None:
+            for key, value in items:
+                await self._emit(topic, key, value, partition)
+            return
+        for future in await self._send_many(topic, partition, items):
+            self.sent += 1
+            future.add_done_callback(self._check)
 
     async def reject(self, key: bytes, value: bytes) -> None:
         """Publish a rejection."""
@@ -38,8 +57,8 @@ class Outputs:
         """Publish a timer command for a record (same partition as its events)."""
         await self._emit(self.due_topic, record_key, value)
 
-    async def _emit(self, topic: str, key: bytes, value: bytes) -> None:
-        future = await self._send(topic, key, value)
+    async def _emit(self, topic: str, key: bytes, value: bytes, partition: int | None = None) -> None:
+        future = await self._send(topic, key, value, partition)
         self.sent += 1
         future.add_done_callback(self._check)
 
@@ -51,6 +70,25 @@ class Outputs:
 
 def faust_sender(app) -> SendFn:
     """Return a send function over the Faust app's producer (buffered; flushed before commits)."""
-    async def send(topic: str, key: bytes, value: bytes) -> asyncio.Future:
-        return await app.producer.send(topic, key, value, None, None, None)
+    async def send(topic: str, key: bytes, value: bytes, partition: int | None) -> asyncio.Future:
+        return await app.producer.send(topic, key, value, partition, None, None)
     return send
+
+
+def faust_batch_sender(app) -> SendManyFn:
+    """Return a function that sends many messages to one partition as aiokafka record batches.
+
+    It uses the aiokafka producer inside Faust's, so Faust's flush before each commit covers it.
+    """
+    async def send_many(topic: str, partition: int, items: list) -> list:
+        producer = app.producer._ensure_producer()
+        futures, batch = [], producer.create_batch()
+        for key, value in items:
+            if batch.append(key=key, value=value, timestamp=None) is None:
+                futures.append(await producer.send_batch(batch, topic, partition=partition))
+                batch = producer.create_batch()
+                batch.append(key=key, value=value, timestamp=None)
+        if batch.record_count():
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
+        return futures
+    return send_many

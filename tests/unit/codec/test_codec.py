@@ -113,3 +113,12 @@ def test_corrupted_real_messages_give_a_typed_error_or_a_value(codec: AvroCodec,
     except CodecError:
         return
     json.dumps(decoded.value, default=str)
+
+
+def test_a_change_built_around_an_encoded_record_equals_one_encoded_whole(codec: AvroCodec) -> None:
+    from tests.samples import CHANGE, REGISTER_RECORD
+
+    record = codec.encode("RegisterRecord", REGISTER_RECORD)
+    change = {**CHANGE, "state": REGISTER_RECORD}
+    assert codec.encode_with_last("RegisterChange", change, record) == codec.encode("RegisterChange", change)
+    assert codec.decode(codec.encode_with_last("RegisterChange", change, record)).value == change

@@ -15,6 +15,7 @@ from hub.sensors import Sensor
 from hub.services.aggregator import rescan, sweep
 from hub.services.outputs import Outputs
 from hub.services.processor import RegisterProcessor
+from hub.services.register_table import BufferedTable
 from tests.samples import EVENT, NOW_MS
 
 PARTITIONS = 4
@@ -40,13 +41,13 @@ class Harness:
     def __init__(self, codec: AvroCodec, catalog: Catalog, table: dict | None = None):
         self.codec, self.sent, self.clock = codec, [], Clock(NOW_MS)
         self.table: dict[bytes, bytes] = {} if table is None else table
-        outputs = Outputs(self._send, "changes", "rejected", "notifications", DUE_TOPIC, self._fail)
-        self.processor = RegisterProcessor(self.table, codec, catalog, Sensor(), outputs, PARTITIONS, DUE_TOPIC,
+        outputs = Outputs(self._send, "register", "changes", "rejected", "notifications", DUE_TOPIC, self._fail)
+        self.processor = RegisterProcessor(BufferedTable(self.table), codec, catalog, Sensor(), outputs, PARTITIONS, DUE_TOPIC,
                                            self.clock)
         self.offset = 0
 
-    async def _send(self, topic: str, key: bytes, value: bytes) -> asyncio.Future:
-        self.sent.append((topic, key, self.codec.decode(value).value))
+    async def _send(self, topic: str, key: bytes, value: bytes, partition: int | None) -> asyncio.Future:
+        self.sent.append((topic, key, None if value is None else self.codec.decode(value).value))
         future = asyncio.get_running_loop().create_future()
         future.set_result(None)
         return future
@@ -114,6 +115,8 @@ def test_a_time_limited_record_gets_its_notice_then_expires_then_is_purged(harne
     harness.clock.now_ms += 1
     assert [c["kind"] for c in harness.sweep_and_apply()] == ["PURGE"]
     assert rid.encode() not in harness.table
+    assert harness.outputs("register")[-1] is None  # the tombstone that purges the register topic
+    assert [s["status"] for s in harness.outputs("register")[:-1]] == ["LIVE", "LIVE", "REMOVED"]
     assert harness.outputs("changes")[-1]["kind"] == "PURGED" and harness.outputs("changes")[-1]["state"] is None
 
 

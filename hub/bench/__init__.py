@@ -1,0 +1,1 @@
+"""Benchmarks of the hub, each printing one JSON line (run with ./deploy/bench NAME)."""

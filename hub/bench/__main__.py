@@ -1,0 +1,43 @@
+"""Entry point of the benchmarks: `python -m hub.bench NAME`, printing one JSON line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks of the hub; each prints one JSON line on standard output."""
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("aiokafka").setLevel(logging.ERROR)
+
+
+@bench.command("aggregator")
+@click.option("--events", default=200_000, show_default=True, help="Events the batched hub handles.")
+@click.option("--naive-events", default=20_000, show_default=True, help="Events sent one per message.")
+@click.option("--records", default=1_000_000, show_default=True, help="Register size for recovery and memory.")
+@click.option("--batch-size", default=500, show_default=True, help="Events per RecordEventBatch.")
+@click.option("--partitions", default=6, show_default=True, help="Partitions of every topic.")
+@click.option("--seed", default=577, show_default=True, help="Seed of the simulated regional registers.")
+@click.option("--profile", type=click.Path(path_type=Path), help="Write a cProfile of the batched worker here.")
+@click.option("--work-dir", type=click.Path(path_type=Path), help="Where worker logs go (default: a temp dir).")
+def aggregator(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
+               profile: Path | None, work_dir: Path | None) -> None:
+    """Batched aggregator vs one event per message vs raw aiokafka reads; recovery and memory at 1M."""
+    from hub.bench.aggregator import run
+
+    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    result = run(events, naive_events, records, batch_size, partitions, seed, work_dir, profile,
+                 progress=lambda text: click.echo(f"bench: {text}", err=True))
+    result["logs"] = str(work_dir)
+    click.echo(json.dumps(result))
+
+
+if __name__ == "__main__":
+    sys.exit(bench())

@@ -1,0 +1,164 @@
+"""Benchmark of the aggregator: batched events vs one event per message vs raw reading, and recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from hub.codec import AvroCodec
+from hub.domain.register import apply_event
+from hub.domain.simulate import interleave, simulators
+from hub.kafka.partitioning import group_by_partition
+from hub.kafka.producer import make_producer
+from hub.kafka.topics import REGISTER, regional_events_topic
+from hub.refdata.load import starter_passports
+from hub.services.processor import hinted
+from hub.settings import HubSettings
+
+Message = tuple[str, "int | None", bytes, bytes]
+
+
+def simulated_events(count: int, seed: int) -> list[dict[str, Any]]:
+    """Return `count` realistic events of all regions, in the order the regions would send them."""
+    stream = interleave(simulators(seed), random.Random(seed), int(time.time() * 1000))
+    return [next(stream) for _ in range(count)]
+
+
+def batch_messages(settings: HubSettings, codec: AvroCodec, events: list[dict], size: int) -> list[Message]:
+    """Return the events as RecordEventBatch messages: per region and partition, in order, `size` at most."""
+    messages: list[Message] = []
+    by_region: dict[str, list[dict]] = {}
+    for event in events:
+        by_region.setdefault(event["region"], []).append(event)
+    for region, region_events in by_region.items():
+        topic = regional_events_topic(region).name(settings)
+        groups = group_by_partition(region_events, lambda e: e["record_id"].encode(), settings.partitions)
+        for partition, group in groups.items():
+            for start in range(0, len(group), size):
+                chunk = group[start:start + size]
+                value = codec.encode("RecordEventBatch", {"batch_id": f"{region}-{partition}-{start}",
+                                                          "region": region, "events": chunk})
+                messages.append((topic, partition, f"{region}-{partition}".encode(), value))
+    return messages
+
+
+def single_messages(settings: HubSettings, codec: AvroCodec, events: list[dict]) -> list[Message]:
+    """Return the events one per message, keyed by record id."""
+    return [(regional_events_topic(e["region"]).name(settings), None, e["record_id"].encode(),
+             codec.encode("RecordEvent", e)) for e in events]
+
+
+async def produce(settings: HubSettings, messages: Iterable[Message]) -> int:
+    """Send messages (to their partition, or by key) and wait for every acknowledgement."""
+    producer = make_producer(settings, linger_ms=20)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, value, key=key, partition=partition)
+                   for topic, partition, key, value in messages]
+        await asyncio.gather(*futures)
+        return len(futures)
+    finally:
+        await producer.stop()
+
+
+async def raw_consume_per_s(settings: HubSettings, topics: list[str], expect: int) -> float:
+    """Return messages per second an aiokafka consumer reads from the start of topics (no decoding)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        read, started = 0, time.monotonic()
+        while read < expect:
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=10_000)).values():
+                read += len(records)
+        return read / (time.monotonic() - started)
+    finally:
+        await consumer.stop()
+
+
+def register_messages(settings: HubSettings, codec: AvroCodec, count: int, seed: int) -> Iterable[Message]:
+    """Yield `count` live register records (as the aggregator writes them) for the register topic."""
+    passports = {p["code"]: p for p in starter_passports(settings.refdata_dir)}
+    templates = [e for e in simulated_events(2000, seed) if e["action"] == "ENROL"]
+    now_ms = int(time.time() * 1000)
+    topic = REGISTER.name(settings)
+    for n in range(count):
+        template = templates[n % len(templates)]
+        record_id = f"{template['region']}-{template['record_type']}-{n:09d}"
+        event = {**template, "record_id": record_id, "event_id": f"bench-{n}"}
+        state = apply_event(None, event, passports[event["record_type"]], now_ms).state
+        yield topic, None, record_id.encode(), codec.encode("RegisterRecord", hinted(state))
+
+
+def worker_rate(worker, total: int, timeout_s: float) -> float:
+    """Return events per second a running worker handles, from its first handled event to the last."""
+    handled = lambda m: m.get("hub_events_total", 0.0)  # noqa: E731
+    worker.wait_for(lambda m: handled(m) > 0, timeout_s, poll_s=0.05)
+    first_s, first = time.monotonic(), handled(worker.metrics())
+    last_s = worker.wait_for(lambda m: handled(m) >= total, timeout_s, poll_s=0.05)
+    return (total - first) / max(last_s - first_s, 1e-9)
+
+
+def log_path(folder: Path, name: str) -> Path:
+    """Return where a benchmark worker writes its log."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}.log"
+
+
+def run(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
+        work_dir: Path, profile: Path | None = None, progress=print) -> dict[str, Any]:
+    """Run the whole aggregator benchmark against one broker and return its figures."""
+    from hub.bench.common import HubWorker, broker, drop_topics, fresh_settings
+    from hub.services.refdata import codec_for
+
+    result: dict[str, Any] = {"events": events, "naive_events": naive_events, "records": records,
+                              "batch_size": batch_size, "partitions": partitions}
+    with broker(HubSettings()) as bootstrap:
+        codec = codec_for(HubSettings())
+        stream = simulated_events(max(events, naive_events), seed)
+
+        naive = fresh_settings(bootstrap, "naive", partitions, work_dir)
+        singles = single_messages(naive, codec, stream[:naive_events])
+        progress(f"producing {len(singles)} single events")
+        asyncio.run(produce(naive, singles))
+        names = sorted({topic for topic, *_ in singles})
+        result["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(naive, names, len(singles))))
+        worker = HubWorker(naive, log_path(work_dir, "naive"))
+        try:
+            result["naive_faust_events_per_s"] = round(worker_rate(worker, naive_events, 600))
+        finally:
+            worker.stop()
+            drop_topics(naive)
+
+        hub = fresh_settings(bootstrap, "hub", partitions, work_dir)
+        batches = batch_messages(hub, codec, stream[:events], batch_size)
+        progress(f"producing {events} events in {len(batches)} batches")
+        asyncio.run(produce(hub, batches))
+        worker = HubWorker(hub, log_path(work_dir, "hub"), profile=profile)
+        try:
+            result["hub_events_per_s"] = round(worker_rate(worker, events, 900))
+        finally:
+            worker.stop()
+            drop_topics(hub)
+
+        full = fresh_settings(bootstrap, "recovery", partitions, work_dir)
+        progress(f"writing {records} register records")
+        asyncio.run(produce(full, register_messages(full, codec, records, seed)))
+        worker = HubWorker(full, log_path(work_dir, "recovery"))
+        try:
+            ready_s = worker.wait_for(lambda m: m.get("hub_register_records", 0) >= records, 900, poll_s=0.25)
+            result["recovery_s_1m"] = round(ready_s - worker.started_s, 1)
+            result["rss_mb_1m"] = round(worker.rss_mb())
+        finally:
+            worker.stop()
+            drop_topics(full)
+    result["hub_vs_naive"] = round(result["hub_events_per_s"] / max(result["naive_faust_events_per_s"], 1), 2)
+    return result

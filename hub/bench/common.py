@@ -1,0 +1,115 @@
+"""What benchmarks share: a real broker, fresh topics, a `hub run` worker, its metrics and memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+from prometheus_client.parser import text_string_to_metric_families
+import urllib.request
+
+from hub.kafka.admin import delete_topics, provision
+from hub.kafka.local_broker import LocalCluster, free_port
+from hub.kafka.topics import all_topics
+from hub.services.refdata import load_reference_data
+from hub.settings import HubSettings
+
+
+@contextlib.contextmanager
+def broker(settings: HubSettings) -> Iterator[str]:
+    """Yield bootstrap servers: KAFKA_BOOTSTRAP_SERVERS when set, else a local one-node broker."""
+    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if given:
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
+        cluster = LocalCluster(Path(folder), settings.cache_dir, nodes=1, heap_mb=2048)
+        state = cluster.start()
+        try:
+            yield state.bootstrap_servers
+        finally:
+            cluster.stop()
+
+
+def fresh_settings(bootstrap: str, name: str, partitions: int, data_dir: Path) -> HubSettings:
+    """Return settings with topics, group and metrics port of their own, provisioned with reference data."""
+    run_id = f"{name}{uuid.uuid4().hex[:6]}"
+    settings = HubSettings(kafka_bootstrap_servers=bootstrap, topic_prefix=f"bench-{run_id}",
+                           partitions=partitions, app_id=f"bench-{run_id}", data_dir=data_dir / run_id,
+                           metrics_port=free_port(), log_level=os.environ.get("HUB_BENCH_LOG_LEVEL", "WARNING"))
+    asyncio.run(provision(settings, all_topics()))
+    asyncio.run(load_reference_data(settings, settings.refdata_dir))
+    return settings
+
+
+def drop_topics(settings: HubSettings) -> None:
+    """Delete a benchmark's topics."""
+    asyncio.run(delete_topics(settings, [s.name(settings) for s in all_topics()]))
+
+
+class HubWorker:
+    """A `hub run` process with given settings, whose metrics and memory can be read."""
+
+    def __init__(self, settings: HubSettings, log_path: Path, extra_env: dict[str, str] | None = None,
+                 profile: Path | None = None):
+        """Start the worker (under cProfile, writing to `profile`, when given)."""
+        env = dict(os.environ)
+        env.update({f"HUB_{k.upper()}": str(v) for k, v in settings.model_dump().items()})
+        env.update(extra_env or {})
+        self.settings, self.started_s = settings, time.monotonic()
+        command = [sys.executable, "-m", "hub", "run"]
+        if profile is not None:
+            command[1:1] = ["-m", "cProfile", "-o", str(profile)]
+        self.proc = subprocess.Popen(command, env=env, stdout=open(log_path, "ab"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def metrics(self) -> dict[str, float]:
+        """Return the worker's metrics, each family summed over its labels ({} while not serving)."""
+        url = f"http://{self.settings.metrics_host}:{self.settings.metrics_port}/metrics"
+        try:
+            text = urllib.request.urlopen(url, timeout=2).read().decode()
+        except OSError:
+            return {}
+        sums: dict[str, float] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
+        return sums
+
+    def wait_for(self, condition: Callable[[dict[str, float]], bool], timeout_s: float,
+                 poll_s: float = 0.1) -> float:
+        """Wait until condition(metrics) holds; return the monotonic time it was seen."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the worker exited with {self.proc.returncode}")
+            if condition(self.metrics()):
+                return time.monotonic()
+            time.sleep(poll_s)
+        raise TimeoutError(f"condition not met in {timeout_s} s; last metrics {self.metrics()}")
+
+    def rss_mb(self) -> float:
+        """Return the worker's resident memory in MB."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self, kill: bool = False) -> None:
+        """Stop the worker (SIGKILL when kill)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
