@@ -46,6 +46,9 @@ class HubSettings(BaseSettings):
         description="Cache outside the repository for the Kafka broker's jars.",
     )
     request_timeout_s: float = Field(30.0, gt=0, description="Timeout of one broker request.")
+    session_timeout_s: float = Field(
+        10.0, gt=0, description="Consumer session timeout: how soon a dead worker's partitions move on."
+    )
     sweep_interval_s: float = Field(
         60.0, gt=0, description="How often the aggregator looks for due term notices, expiries and purges."
     )

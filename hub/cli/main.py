@@ -7,6 +7,7 @@ import click
 from hub import __version__
 from hub.cli.broker import broker
 from hub.cli.platform import asyncapi_cmd, refdata, schemas, topics
+from hub.cli.reconcile import reconcile
 from hub.cli.services import demo, run
 from hub.errors import HubError
 from hub.settings import HubSettings
@@ -35,7 +36,7 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = HubSettings()
 
 
-for command in (schemas, topics, refdata, asyncapi_cmd, broker, run, demo):
+for command in (schemas, topics, refdata, asyncapi_cmd, broker, run, demo, reconcile):
     cli.add_command(command)
 
 

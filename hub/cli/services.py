@@ -19,9 +19,10 @@ pass_settings = click.make_pass_decorator(HubSettings)
 @click.command("run")
 @pass_settings
 def run(settings: HubSettings) -> None:
-    """Run the hub's services (aggregator) with a Prometheus /metrics endpoint, until Ctrl-C."""
+    """Run the hub's services (aggregator, reconciler) with a Prometheus /metrics endpoint, until Ctrl-C."""
     from hub.metrics.prometheus import PrometheusSensor, serve_metrics
     from hub.services.aggregator import install_aggregator
+    from hub.services.reconciler import install_reconciler
     from hub.services.app import HubWorker, build_app
     from hub.services.refdata import codec_for
 
@@ -32,7 +33,9 @@ def run(settings: HubSettings) -> None:
     port = serve_metrics(sensor, settings.metrics_host, settings.metrics_port)
     click.echo(f"metrics: http://{settings.metrics_host}:{port}/metrics", err=True)
     app = build_app(settings)
-    install_aggregator(app, settings, codec_for(settings), sensor)
+    codec = codec_for(settings)
+    install_aggregator(app, settings, codec, sensor)
+    install_reconciler(app, settings, codec)
     HubWorker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
 
 

@@ -22,6 +22,8 @@ def build_app(settings: HubSettings) -> faust.App:
         topic_allow_declare=True,
         key_serializer="raw",
         value_serializer="raw",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         producer_acks=-1,
         producer_max_batch_size=1024 * 1024,
         producer_max_request_size=4 * 1024 * 1024,

@@ -32,18 +32,21 @@ class Outputs:
         """Publish register states (tombstones for purges): the register table's changelog."""
         await self._emit_many(self.register_topic, partition, items)
 
-    async def changes(self, partition: int, items: list[tuple[bytes, bytes]]) -> None:
-        """Append many applied changes of one partition to the change log, as few produce batches."""
-        await self._emit_many(self.changes_topic, partition, items)
+    async def changes(self, partition: int, items: list[tuple[bytes, bytes]], wait: bool = False) -> None:
+        """Append many applied changes of one partition to the change log, as few produce batches;
+        with wait, return only once the broker has acknowledged them."""
+        futures = await self._emit_many(self.changes_topic, partition, items)
+        if wait:
+            await asyncio.gather(*futures)
 
-    async def _emit_many(self, topic: str, partition: int, items: list) -> None:
+    async def _emit_many(self, topic: str, partition: int, items: list) -> list:
         if self._send_many is None:
-            for key, value in items:
-                await self._emit(topic, key, value, partition)
-            return
-        for future in await self._send_many(topic, partition, items):
+            return [await self._emit(topic, key, value, partition) for key, value in items]
+        futures = await self._send_many(topic, partition, items)
+        for future in futures:
             self.sent += 1
             future.add_done_callback(self._check)
+        return futures
 
     async def reject(self, key: bytes, value: bytes) -> None:
         """Publish a rejection."""
@@ -57,10 +60,11 @@ class Outputs:
         """Publish a timer command for a record (same partition as its events)."""
         await self._emit(self.due_topic, record_key, value)
 
-    async def _emit(self, topic: str, key: bytes, value: bytes, partition: int | None = None) -> None:
+    async def _emit(self, topic: str, key: bytes, value: bytes, partition: int | None = None) -> asyncio.Future:
         future = await self._send(topic, key, value, partition)
         self.sent += 1
         future.add_done_callback(self._check)
+        return future
 
     def _check(self, future: asyncio.Future) -> None:
         if not future.cancelled() and future.exception() is not None:

@@ -62,13 +62,14 @@ class RegisterProcessor:
             await self._flush(partition)
 
     async def _flush(self, partition: int) -> None:
-        # The register (the table's changelog) first, then the change log: each as one batch.
+        # The change log must be durable before the register: once a state is in the register
+        # (the table's changelog), a replay of its event is a duplicate and would not log it again.
+        if self._changes:
+            changes, self._changes = self._changes, []
+            await self.outputs.changes(partition, changes, wait=True)
         register = self.table.take_pending()
         if register:
             await self.outputs.register(partition, register)
-        if self._changes:
-            changes, self._changes = self._changes, []
-            await self.outputs.changes(partition, changes)
 
     async def _handle(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
         source = Source(topic, partition, offset)

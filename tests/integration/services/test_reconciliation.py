@@ -1,0 +1,66 @@
+"""On the real broker: a chunked manifest is compared once the hub caught up; `hub reconcile` shows it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from hub.codec import AvroCodec
+from hub.kafka.admin import provision
+from hub.kafka.producer import publish
+from hub.kafka.topics import MANIFESTS, NOTIFICATIONS, REJECTED, REPORTS, all_topics, regional_events_topic
+from hub.services.refdata import load_reference_data
+from hub.settings import HubSettings
+from tests.integration.helpers import REPO, Worker, read_until, settings_env
+from tests.samples import EVENT, MANIFEST
+
+
+def test_manifest_differences_are_reported_and_notified(hub_settings: HubSettings, codec: AvroCodec,
+                                                        tmp_path: Path) -> None:
+    settings = hub_settings
+    asyncio.run(provision(settings, all_topics()))
+    asyncio.run(load_reference_data(settings, settings.refdata_dir))
+    ids = [f"KZ-75-WANTED_PERSON-{i:08d}" for i in range(10)]
+    events = [{**EVENT, "event_id": f"e-{i}", "record_id": rid} for i, rid in enumerate(ids)]
+    events.append({**events[9], "event_id": "e-r", "action": "REMOVE", "version": 2, "ground": "PERSON_DETAINED",
+                   "document": None})
+    events.append({**events[8], "event_id": "e-c", "action": "CORRECT", "version": 2, "ground": "DATA_CLARIFIED"})
+    # The region lists 0-6 and 8 at version 1 (the hub has 8 at version 2), omits 7, and lists one the hub lacks.
+    entries = [(rid, 1) for rid in ids[:7]] + [(ids[8], 1), ("KZ-75-WANTED_PERSON-00000077", 1)]
+    chunks = [{**MANIFEST, "manifest_id": "m-75-wp-1", "chunk_index": i, "chunk_count": 2,
+               "entries": [{"record_id": r, "version": v} for r, v in part]}
+              for i, part in enumerate((entries[:5], entries[5:]))]
+    worker = Worker(settings, tmp_path / "worker.log")
+    try:
+        # The manifest goes out right behind the events: the reconciler must wait for the aggregator.
+        asyncio.run(publish(settings, regional_events_topic("KZ-75").name(settings),
+                            [(e["record_id"], codec.encode("RecordEvent", e)) for e in events]))
+        asyncio.run(publish(settings, MANIFESTS.name(settings),
+                            [("KZ-75/WANTED_PERSON", codec.encode("ReconciliationManifest", c)) for c in chunks]
+                            + [("KZ-75/WANTED_PERSON", b"not a manifest")]))
+        reports = asyncio.run(read_until(settings, REPORTS.name(settings), lambda rs: len(rs) >= 1, 120))
+        notices = asyncio.run(read_until(settings, NOTIFICATIONS.name(settings), lambda rs: any(
+            codec.decode(r.value).value["kind"] == "RECONCILIATION_REPORT" for r in rs), 30))
+        rejected = asyncio.run(read_until(settings, REJECTED.name(settings), lambda rs: len(rs) >= 1, 30))
+    finally:
+        worker.stop()
+    report = codec.decode(reports[0].value).value
+    found = sorted((d["kind"], d["record_id"]) for d in report["differences"])
+    assert found == [("EXTRA_IN_CENTRAL", ids[7]), ("MISSING_IN_CENTRAL", "KZ-75-WANTED_PERSON-00000077"),
+                     ("VERSION_DIFFERS", ids[8])], (tmp_path / "worker.log").read_text()[-3000:]
+    assert (report["regional_count"], report["central_count"]) == (9, 9)
+    notice = next(codec.decode(r.value).value for r in notices
+                  if codec.decode(r.value).value["kind"] == "RECONCILIATION_REPORT")
+    assert notice["recipient_unit"] == "KZ-75-CP" and "лишние: 1" in notice["text_ru"]
+    assert codec.decode(rejected[0].value).value["source_topic"] == MANIFESTS.name(settings)
+
+    shown = subprocess.run([sys.executable, "-m", "hub", "reconcile", "--region", "kz-75", "--json"], cwd=REPO,
+                           env=settings_env(settings), capture_output=True, text=True, timeout=60, check=True)
+    [line] = shown.stdout.splitlines()
+    assert json.loads(line)["report_id"] == report["report_id"]
+    table = subprocess.run([sys.executable, "-m", "hub", "reconcile", "--differences"], cwd=REPO,
+                           env=settings_env(settings), capture_output=True, text=True, timeout=60, check=True)
+    assert "m-75-wp-1" in table.stdout and "VERSION_DIFFERS" in table.stdout
