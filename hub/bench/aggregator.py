@@ -98,13 +98,15 @@ def register_messages(settings: HubSettings, codec: AvroCodec, count: int, seed:
         yield topic, None, record_id.encode(), codec.encode("RegisterRecord", hinted(state))
 
 
-def worker_rate(worker, total: int, timeout_s: float) -> float:
-    """Return events per second a running worker handles, from its first handled event to the last."""
+def worker_rate(worker, total: int, timeout_s: float) -> tuple[float, float]:
+    """Return events per second a running worker handles (from its first handled event to the last)
+    and the CPU time it spent per event, in microseconds."""
     handled = lambda m: m.get("hub_events_total", 0.0)  # noqa: E731
     worker.wait_for(lambda m: handled(m) > 0, timeout_s, poll_s=0.05)
-    first_s, first = time.monotonic(), handled(worker.metrics())
+    first_s, first, first_cpu_s = time.monotonic(), handled(worker.metrics()), worker.cpu_s()
     last_s = worker.wait_for(lambda m: handled(m) >= total, timeout_s, poll_s=0.05)
-    return (total - first) / max(last_s - first_s, 1e-9)
+    done = max(total - first, 1)
+    return done / max(last_s - first_s, 1e-9), (worker.cpu_s() - first_cpu_s) / done * 1e6
 
 
 def log_path(folder: Path, name: str) -> Path:
@@ -116,7 +118,7 @@ def log_path(folder: Path, name: str) -> Path:
 def run(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
         work_dir: Path, profile: Path | None = None, progress=print) -> dict[str, Any]:
     """Run the whole aggregator benchmark against one broker and return its figures."""
-    from hub.bench.common import HubWorker, broker, drop_topics, fresh_settings
+    from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings
     from hub.services.refdata import codec_for
 
     result: dict[str, Any] = {"events": events, "naive_events": naive_events, "records": records,
@@ -131,9 +133,10 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         asyncio.run(produce(naive, singles))
         names = sorted({topic for topic, *_ in singles})
         result["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(naive, names, len(singles))))
-        worker = HubWorker(naive, log_path(work_dir, "naive"))
+        worker = WorkerProcess(naive, log_path(work_dir, "naive"), module="hub.bench.naive")
         try:
-            result["naive_faust_events_per_s"] = round(worker_rate(worker, naive_events, 600))
+            rate, cpu_us = worker_rate(worker, naive_events, 600)
+            result["naive_faust_events_per_s"], result["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
         finally:
             worker.stop()
             drop_topics(naive)
@@ -142,9 +145,10 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         batches = batch_messages(hub, codec, stream[:events], batch_size)
         progress(f"producing {events} events in {len(batches)} batches")
         asyncio.run(produce(hub, batches))
-        worker = HubWorker(hub, log_path(work_dir, "hub"), profile=profile)
+        worker = WorkerProcess(hub, log_path(work_dir, "hub"), profile=profile)
         try:
-            result["hub_events_per_s"] = round(worker_rate(worker, events, 900))
+            rate, cpu_us = worker_rate(worker, events, 900)
+            result["hub_events_per_s"], result["hub_cpu_us_per_event"] = round(rate), round(cpu_us)
         finally:
             worker.stop()
             drop_topics(hub)
@@ -152,7 +156,7 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         full = fresh_settings(bootstrap, "recovery", partitions, work_dir)
         progress(f"writing {records} register records")
         asyncio.run(produce(full, register_messages(full, codec, records, seed)))
-        worker = HubWorker(full, log_path(work_dir, "recovery"))
+        worker = WorkerProcess(full, log_path(work_dir, "recovery"))
         try:
             ready_s = worker.wait_for(lambda m: m.get("hub_register_records", 0) >= records, 900, poll_s=0.25)
             result["recovery_s_1m"] = round(ready_s - worker.started_s, 1)

@@ -56,17 +56,17 @@ def drop_topics(settings: HubSettings) -> None:
     asyncio.run(delete_topics(settings, [s.name(settings) for s in all_topics()]))
 
 
-class HubWorker:
-    """A `hub run` process with given settings, whose metrics and memory can be read."""
+class WorkerProcess:
+    """A worker process (`hub run` or the naive baseline) whose metrics and memory can be read."""
 
     def __init__(self, settings: HubSettings, log_path: Path, extra_env: dict[str, str] | None = None,
-                 profile: Path | None = None):
-        """Start the worker (under cProfile, writing to `profile`, when given)."""
+                 profile: Path | None = None, module: str = "hub"):
+        """Start the worker (`python -m module run`; under cProfile, writing to `profile`, when given)."""
         env = dict(os.environ)
         env.update({f"HUB_{k.upper()}": str(v) for k, v in settings.model_dump().items()})
         env.update(extra_env or {})
         self.settings, self.started_s = settings, time.monotonic()
-        command = [sys.executable, "-m", "hub", "run"]
+        command = [sys.executable, "-m", module] + (["run"] if module == "hub" else [])
         if profile is not None:
             command[1:1] = ["-m", "cProfile", "-o", str(profile)]
         self.proc = subprocess.Popen(command, env=env, stdout=open(log_path, "ab"),
@@ -96,6 +96,11 @@ class HubWorker:
                 return time.monotonic()
             time.sleep(poll_s)
         raise TimeoutError(f"condition not met in {timeout_s} s; last metrics {self.metrics()}")
+
+    def cpu_s(self) -> float:
+        """Return the CPU time (user and system) the worker has used, in seconds."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
         """Return the worker's resident memory in MB."""

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import Counter
 
 import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.types import TP
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.domain.regions import REGION_CODES
+from hub.kafka.admin import admin_client
 from hub.kafka.partitioning import partition_for
 from hub.kafka.topics import CHANGES, DUE, NOTIFICATIONS, REGISTER, REJECTED, regional_events_topic
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
+from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
 from hub.services.processor import RegisterProcessor, wall_clock_ms
 from hub.services.register_table import BufferedTable
@@ -25,6 +29,7 @@ log = logging.getLogger(__name__)
 
 LAG_INTERVAL_S = 5.0
 SCAN_YIELD_EVERY = 5_000
+EXIT_OFFSET_GAP = 75  # EX_TEMPFAIL: restart the worker
 
 
 def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, sensor: Sensor,
@@ -70,14 +75,52 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
             if highwater is not None:
                 sensor.on_lag(topic, partition, max(0, highwater - position))
 
+    guard = OffsetGuard(committed_offset_reader(settings))
+
+    @app.on_partitions_revoked.connect
+    async def forget_offsets(app, revoked, **kwargs) -> None:
+        guard.reset()
+
     @app.agent(inputs, concurrency=1)
     async def aggregate(stream):
         await follower.ready()
         async for event in stream.events():
             message = event.message
+            try:
+                await guard.check(message.topic, message.partition, message.offset)
+            except OffsetGap as gap:
+                log.critical("stopping before a hole is committed: %s", gap)
+                os._exit(EXIT_OFFSET_GAP)  # no later offset may be acknowledged
             await processor.handle(message.topic, message.partition, message.offset, message.value)
 
     return processor
+
+
+def committed_offset_reader(settings: HubSettings):
+    """Return a function reading the aggregator group's committed offset of one partition."""
+    async def committed(topic: str, partition: int) -> int | None:
+        admin = admin_client(settings)
+        await admin.start()
+        try:
+            tp = TopicPartition(topic, partition)
+            found = await admin.list_consumer_group_offsets(settings.app_id, partitions=[tp])
+            offset = found[tp].offset if tp in found else -1
+        finally:
+            await admin.close()
+        if offset >= 0:
+            return offset
+        return await earliest_offset(settings, tp)  # nothing committed: reading starts at the earliest
+    return committed
+
+
+async def earliest_offset(settings: HubSettings, tp: TopicPartition) -> int:
+    """Return the first offset a partition still holds."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None)
+    await consumer.start()
+    try:
+        return (await consumer.beginning_offsets([tp]))[tp]
+    finally:
+        await consumer.stop()
 
 
 async def rescan(processor: RegisterProcessor, table, active: set[int], partitions: int) -> Counter:

@@ -35,6 +35,14 @@ class Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "hub", "run"], cwd=REPO, env=settings_env(settings),
                                      stdout=open(log_path, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
+    def restart_if_exited(self, settings: HubSettings) -> bool:
+        """Start the worker again if it exited by itself (as a supervisor would); tell whether it did."""
+        if self.proc.poll() is None:
+            return False
+        self.restarts = getattr(self, "restarts", 0) + 1
+        self.__init__(settings, self.log_path)
+        return True
+
     def stop(self) -> None:
         """Stop gracefully, then kill after 30 s."""
         if self.proc.poll() is None:

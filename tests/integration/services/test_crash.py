@@ -148,6 +148,15 @@ def _model(settings: HubSettings, codec: AvroCodec, catalog: Catalog) -> tuple[d
     return register, changes, refusals
 
 
+def _finished(settings: HubSettings, codec: AvroCodec, topic: str, expected: set[str]) -> bool:
+    """Tell whether the change log holds at least the expected number of distinct change ids."""
+    from hub.kafka.reader import read_to_end
+
+    records = asyncio.run(read_to_end(settings, topic))
+    return len(records) >= len(expected) and \
+        len({codec.decode(r.value).value["change_id"] for r in records}) >= len(expected)
+
+
 def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
         hub_settings: HubSettings, codec: AvroCodec, catalog: Catalog, tmp_path: Path) -> None:
     settings = hub_settings
@@ -169,11 +178,17 @@ def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
             deadline = time.monotonic() + 120
             while asyncio.run(_end_offset_sum(settings, changes_topic)) < start + step:
                 assert time.monotonic() < deadline, f"no progress before kill {kills + 1}: {log.read_text()[-3000:]}"
+                worker.restart_if_exited(settings)
                 time.sleep(0.2)
             worker.kill()
             kills += 1
             worker = Worker(settings, log)
-        seen = asyncio.run(read_topic(settings, changes_topic, len(change_ids), timeout_s=600, quiet_s=10))
+        deadline = time.monotonic() + 600
+        while not _finished(settings, codec, changes_topic, change_ids):
+            assert time.monotonic() < deadline, f"not finished: {log.read_text()[-3000:]}"
+            worker.restart_if_exited(settings)
+            time.sleep(2)
+        seen = asyncio.run(read_topic(settings, changes_topic, len(change_ids), quiet_s=1))
     finally:
         worker.stop()
     logged = [codec.decode(r.value).value for r in seen]
