@@ -109,10 +109,16 @@ def worker_rate(worker, total: int, timeout_s: float) -> tuple[float, float]:
     return done / max(last_s - first_s, 1e-9), (worker.cpu_s() - first_cpu_s) / done * 1e6
 
 
-def log_path(folder: Path, name: str) -> Path:
-    """Return where a benchmark worker writes its log."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{name}.log"
+def measured_run(settings: HubSettings, log: Path, total: int, **worker_options) -> tuple[float, float]:
+    """Start a worker over already published events, measure it until `total` are handled, then clean up."""
+    from hub.bench.common import WorkerProcess, drop_topics
+
+    worker = WorkerProcess(settings, log, **worker_options)
+    try:
+        return worker_rate(worker, total, timeout_s=900)
+    finally:
+        worker.stop()
+        drop_topics(settings)
 
 
 def run(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
@@ -121,6 +127,7 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
     from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings
     from hub.services.refdata import codec_for
 
+    work_dir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"events": events, "naive_events": naive_events, "records": records,
                               "batch_size": batch_size, "partitions": partitions}
     with broker(HubSettings()) as bootstrap:
@@ -133,30 +140,20 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         asyncio.run(produce(naive, singles))
         names = sorted({topic for topic, *_ in singles})
         result["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(naive, names, len(singles))))
-        worker = WorkerProcess(naive, log_path(work_dir, "naive"), module="hub.bench.naive")
-        try:
-            rate, cpu_us = worker_rate(worker, naive_events, 600)
-            result["naive_faust_events_per_s"], result["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
-        finally:
-            worker.stop()
-            drop_topics(naive)
+        rate, cpu_us = measured_run(naive, work_dir / "naive.log", naive_events, module="hub.bench.naive")
+        result["naive_faust_events_per_s"], result["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
 
         hub = fresh_settings(bootstrap, "hub", partitions, work_dir)
         batches = batch_messages(hub, codec, stream[:events], batch_size)
         progress(f"producing {events} events in {len(batches)} batches")
         asyncio.run(produce(hub, batches))
-        worker = WorkerProcess(hub, log_path(work_dir, "hub"), profile=profile)
-        try:
-            rate, cpu_us = worker_rate(worker, events, 900)
-            result["hub_events_per_s"], result["hub_cpu_us_per_event"] = round(rate), round(cpu_us)
-        finally:
-            worker.stop()
-            drop_topics(hub)
+        rate, cpu_us = measured_run(hub, work_dir / "hub.log", events, profile=profile)
+        result["hub_events_per_s"], result["hub_cpu_us_per_event"] = round(rate), round(cpu_us)
 
         full = fresh_settings(bootstrap, "recovery", partitions, work_dir)
         progress(f"writing {records} register records")
         asyncio.run(produce(full, register_messages(full, codec, records, seed)))
-        worker = WorkerProcess(full, log_path(work_dir, "recovery"))
+        worker = WorkerProcess(full, work_dir / "recovery.log")
         try:
             ready_s = worker.wait_for(lambda m: m.get("hub_register_records", 0) >= records, 900, poll_s=0.25)
             result["recovery_s_1m"] = round(ready_s - worker.started_s, 1)
