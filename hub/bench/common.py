@@ -66,7 +66,7 @@ class WorkerProcess:
         env.update({f"HUB_{k.upper()}": str(v) for k, v in settings.model_dump().items()})
         env.update(extra_env or {})
         self.settings, self.started_s = settings, time.monotonic()
-        command = [sys.executable, "-m", module] + (["run"] if module == "hub" else [])
+        command = [sys.executable, "-m", module] + (["run", "--service", "aggregator"] if module == "hub" else [])
         if profile is not None:
             command[1:1] = ["-m", "cProfile", "-o", str(profile)]
         self.proc = subprocess.Popen(command, env=env, stdout=open(log_path, "ab"),

@@ -17,26 +17,51 @@ pass_settings = click.make_pass_decorator(HubSettings)
 
 
 @click.command("run")
+@click.option("--service", "service", type=click.Choice(["all", "aggregator", "reconciler"]), default="all",
+              show_default=True, help="Run every service in this process, or one (so each scales alone).")
 @pass_settings
-def run(settings: HubSettings) -> None:
+def run(settings: HubSettings, service: str) -> None:
     """Run the hub's services (aggregator, reconciler) with a Prometheus /metrics endpoint, until Ctrl-C."""
-    from hub.metrics.prometheus import PrometheusSensor, serve_metrics
-    from hub.services.aggregator import install_aggregator
-    from hub.services.reconciler import install_reconciler
-    from hub.services.app import HubWorker, build_app
-    from hub.services.refdata import codec_for
-
     import uvloop
+
+    from hub.metrics.prometheus import PrometheusSensor, serve_metrics
+    from hub.services.refdata import codec_for
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # a faster event loop for Faust and aiokafka
     sensor = PrometheusSensor()
     port = serve_metrics(sensor, settings.metrics_host, settings.metrics_port)
     click.echo(f"metrics: http://{settings.metrics_host}:{port}/metrics", err=True)
-    app = build_app(settings)
     codec = codec_for(settings)
+    if service == "reconciler":
+        asyncio.run(_reconcile_until_stopped(settings, codec))
+        return
+    from hub.services.aggregator import install_aggregator
+    from hub.services.app import HubWorker, build_app
+    from hub.services.reconciler import install_reconciler
+
+    app = build_app(settings)
     install_aggregator(app, settings, codec, sensor)
-    install_reconciler(app, settings, codec)
+    if service == "all":
+        install_reconciler(app, settings, codec)
     HubWorker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+
+
+async def _reconcile_until_stopped(settings: HubSettings, codec) -> None:
+    from hub.services.reconciler import Reconciler, RegisterView
+
+    logging.basicConfig(level=settings.log_level.upper(), format="[%(asctime)s] [%(levelname)s] %(message)s")
+    view = RegisterView(settings, codec)
+    tasks = [asyncio.ensure_future(view.run()), asyncio.ensure_future(Reconciler(settings, codec, view).run())]
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    done, _ = await asyncio.wait([asyncio.ensure_future(stop.wait()), *tasks], return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        if task in tasks and task.exception():
+            raise task.exception()
 
 
 @click.command("demo")

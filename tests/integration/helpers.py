@@ -29,10 +29,10 @@ def settings_env(settings: HubSettings) -> dict[str, str]:
 class Worker:
     """A `hub run` process with the test's settings; stopped with SIGTERM (or killed)."""
 
-    def __init__(self, settings: HubSettings, log_path: Path):
-        """Start the worker."""
-        self.log_path = log_path
-        self.proc = subprocess.Popen([sys.executable, "-m", "hub", "run"], cwd=REPO, env=settings_env(settings),
+    def __init__(self, settings: HubSettings, log_path: Path, service: str = "all"):
+        """Start the worker (`hub run --service SERVICE`)."""
+        self.log_path, self.service = log_path, service
+        self.proc = subprocess.Popen([sys.executable, "-m", "hub", "run", "--service", service], cwd=REPO, env=settings_env(settings),
                                      stdout=open(log_path, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
     def restart_if_exited(self, settings: HubSettings) -> bool:
@@ -40,7 +40,7 @@ class Worker:
         if self.proc.poll() is None:
             return False
         self.restarts = getattr(self, "restarts", 0) + 1
-        self.__init__(settings, self.log_path)
+        self.__init__(settings, self.log_path, self.service)
         return True
 
     def stop(self) -> None:

@@ -1,4 +1,7 @@
-"""On the real broker: a chunked manifest is compared once the hub caught up; `hub reconcile` shows it."""
+"""On the real broker: a chunked manifest is compared once the hub caught up; `hub reconcile` shows it.
+
+The aggregator and the reconciler run as two processes (`hub run --service ...`), as they would scale.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +36,9 @@ def test_manifest_differences_are_reported_and_notified(hub_settings: HubSetting
     chunks = [{**MANIFEST, "manifest_id": "m-75-wp-1", "chunk_index": i, "chunk_count": 2,
                "entries": [{"record_id": r, "version": v} for r, v in part]}
               for i, part in enumerate((entries[:5], entries[5:]))]
-    worker = Worker(settings, tmp_path / "worker.log")
+    worker = Worker(settings, tmp_path / "worker.log", service="aggregator")
+    reconciler = Worker(settings.model_copy(update={"metrics_port": 0}), tmp_path / "reconciler.log",
+                        service="reconciler")
     try:
         # The manifest goes out right behind the events: the reconciler must wait for the aggregator.
         asyncio.run(publish(settings, regional_events_topic("KZ-75").name(settings),
@@ -47,6 +52,7 @@ def test_manifest_differences_are_reported_and_notified(hub_settings: HubSetting
         rejected = asyncio.run(read_until(settings, REJECTED.name(settings), lambda rs: len(rs) >= 1, 30))
     finally:
         worker.stop()
+        reconciler.stop()
     report = codec.decode(reports[0].value).value
     found = sorted((d["kind"], d["record_id"]) for d in report["differences"])
     assert found == [("EXTRA_IN_CENTRAL", ids[7]), ("MISSING_IN_CENTRAL", "KZ-75-WANTED_PERSON-00000077"),
