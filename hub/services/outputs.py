@@ -24,10 +24,6 @@ class Outputs:
         self.notifications_topic, self.due_topic = notifications, due
         self.sent = 0
 
-    async def change(self, record_key: bytes, value: bytes, partition: int | None = None) -> None:
-        """Append an applied change to the change log (on the record's partition, when known)."""
-        await self._emit(self.changes_topic, record_key, value, partition)
-
     async def register(self, partition: int, items: list[tuple[bytes, bytes | None]]) -> None:
         """Publish register states (tombstones for purges): the register table's changelog."""
         await self._emit_many(self.register_topic, partition, items)

@@ -124,7 +124,7 @@ class RegisterProcessor:
         elif decision.outcome == "duplicate":
             self.sensor.on_event(source.region, event["action"], "duplicate")
         else:
-            record = await self._write(key, state, decision.state, passport)
+            record = self._write(key, state, decision.state)
             await self._log(key, decision.change, record, source.partition)
             self.sensor.on_event(source.region, event["action"], "applied")
             self.sensor.on_applied_latency((now_ms - event["occurred_at"]) / 1000)
@@ -145,12 +145,12 @@ class RegisterProcessor:
             self.sensor.on_register_change(state["record_type"], state["status"], None)
         elif kind == "EXPIRE" and passport is not None:
             decision = expire(state, passport, now_ms)
-            record = await self._write(key, state, decision.state, passport)
+            record = self._write(key, state, decision.state)
             await self._log(key, decision.change, record, partition)
             await self.outputs.notify(state["owner_unit"], self.codec.encode(
                 "Notification", term_ended(state, passport, now_ms)))
         elif kind == "TERM_NOTICE" and passport is not None:
-            await self._write(key, state, noticed(state, now_ms), passport)
+            self._write(key, state, noticed(state, now_ms))
             await self.outputs.notify(state["owner_unit"], self.codec.encode(
                 "Notification", term_ending(state, passport, now_ms)))
 
@@ -164,7 +164,7 @@ class RegisterProcessor:
         passport = self.catalog.passport(state["record_type"])
         self.deadlines.track(state["record_id"], state["version"], deadlines(state, passport))
 
-    async def _write(self, key: bytes, old: dict | None, new: dict[str, Any], passport: dict | None) -> bytes:
+    def _write(self, key: bytes, old: dict | None, new: dict[str, Any]) -> bytes:
         # The table's changelog is the register topic, so this one write is also the register's output.
         record = self.table[key] = self.codec.encode("RegisterRecord", hinted(new))
         self.track(new)
