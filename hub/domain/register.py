@@ -42,7 +42,7 @@ def apply_event(state: dict[str, Any] | None, event: dict[str, Any], passport: d
         return _gap(event, state["version"] + 1)
     if event["action"] == "CORRECT":
         new = {**state, "version": version, "updated_at": event["occurred_at"], "owner_unit": event["unit"],
-               "last_event_id": event["event_id"], "document": event["document"]}
+               "last_event_id": event["event_id"], "document": event["document"], **_new_term(state, event, passport)}
         return _applied(new, event, "CORRECTED", now_ms)
     return _applied(removed(state, event["event_id"], version, event["occurred_at"], passport), event,
                     "REMOVED", now_ms)
@@ -66,6 +66,14 @@ def _enrol(state, event, passport, now_ms) -> Decision:
         "term_notice_sent_at": None,
     }
     return _applied(new, event, "ENROLLED", now_ms)
+
+
+def _new_term(state: dict[str, Any], event: dict[str, Any], passport: dict[str, Any]) -> dict[str, Any]:
+    """Return the term fields a correction sets: a new valid-until (at most the type's term from the
+    correction) extends or shortens the term, and the advance notice is due again."""
+    if event.get("valid_until") is None:
+        return {}
+    return {"valid_until": term_end(event, passport), "term_notice_sent_at": None}
 
 
 def term_end(event: dict[str, Any], passport: dict[str, Any]) -> int | None:

@@ -131,15 +131,25 @@ def test_a_stale_or_premature_timer_command_changes_nothing(harness: Harness) ->
     assert harness.table == before and harness.outputs("changes")[-1]["kind"] == "ENROLLED"
 
 
-def test_a_correction_moves_the_deadline(harness: Harness) -> None:
+def test_a_correction_without_a_term_keeps_it_and_one_with_a_term_extends_it(harness: Harness) -> None:
+    rid, start = SUPERVISED["record_id"], SUPERVISED["occurred_at"]
     harness.event(SUPERVISED)
-    later = SUPERVISED["occurred_at"] + 100 * DAY_MS
     harness.event({**SUPERVISED, "event_id": "c-1", "action": "CORRECT", "version": 2,
-                   "ground": "SUPERVISION_TERMS_CHANGED", "occurred_at": later})
-    harness.clock.now_ms = SUPERVISED["occurred_at"] + 365 * DAY_MS
-    # the correction keeps the term the enrolment set: only the first deadline set counts
-    kinds = [c["kind"] for c in harness.sweep_and_apply()]
-    assert kinds[-1] == "EXPIRE" and harness.state(SUPERVISED["record_id"])["status"] == "REMOVED"
+                   "ground": "DATA_CLARIFIED", "occurred_at": start + 10 * DAY_MS})
+    assert harness.state(rid)["valid_until"] == start + 365 * DAY_MS
+    harness.clock.now_ms = start + 340 * DAY_MS
+    assert [c["kind"] for c in harness.sweep_and_apply()] == ["TERM_NOTICE"]
+    extended_at = start + 350 * DAY_MS
+    harness.event({**SUPERVISED, "event_id": "c-2", "action": "CORRECT", "version": 3,
+                   "ground": "SUPERVISION_TERMS_CHANGED", "occurred_at": extended_at,
+                   "valid_until": extended_at + 500 * DAY_MS})  # capped at the type's 365-day term
+    state = harness.state(rid)
+    assert state["valid_until"] == extended_at + 365 * DAY_MS and state["term_notice_sent_at"] is None
+    harness.clock.now_ms = start + 365 * DAY_MS
+    assert harness.sweep_and_apply() == [] and harness.state(rid)["status"] == "LIVE"
+    harness.clock.now_ms = state["valid_until"]
+    assert [c["kind"] for c in harness.sweep_and_apply()] == ["TERM_NOTICE", "EXPIRE"]
+    assert harness.state(rid)["status"] == "REMOVED"
 
 
 def test_a_batch_applies_its_events_in_order_and_refuses_one_on_the_wrong_partition(harness: Harness) -> None:
