@@ -47,7 +47,8 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     outputs = Outputs(faust_sender(app), REGISTER.name(settings), CHANGES.name(settings), REJECTED.name(settings),
                       NOTIFICATIONS.name(settings), due_name, on_failure=lambda exc: app._crash(exc),
                       send_many=faust_batch_sender(app))
-    processor = RegisterProcessor(BufferedTable(table.data), codec, catalog, sensor, outputs, settings.partitions, due_name, clock_ms)
+    processor = RegisterProcessor(BufferedTable(table.data), codec, catalog, sensor, outputs,
+                                  settings.partitions, due_name, clock_ms)
     ready = asyncio.Event()
 
     def active_partitions() -> set[int]:
@@ -97,16 +98,18 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
 
 
 def committed_offset_reader(settings: HubSettings):
-    """Return a function reading the aggregator group's committed offset of one partition."""
+    """Return a function reading the aggregator group's committed offset of one partition
+    (through one admin client, opened on first use and kept)."""
+    admin = None
+
     async def committed(topic: str, partition: int) -> int | None:
-        admin = admin_client(settings)
-        await admin.start()
-        try:
-            tp = TopicPartition(topic, partition)
-            found = await admin.list_consumer_group_offsets(settings.app_id, partitions=[tp])
-            offset = found[tp].offset if tp in found else -1
-        finally:
-            await admin.close()
+        nonlocal admin
+        if admin is None:
+            admin = admin_client(settings)
+            await admin.start()
+        tp = TopicPartition(topic, partition)
+        found = await admin.list_consumer_group_offsets(settings.app_id, partitions=[tp])
+        offset = found[tp].offset if tp in found else -1
         if offset >= 0:
             return offset
         return await earliest_offset(settings, tp)  # nothing committed: reading starts at the earliest
