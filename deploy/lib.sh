@@ -39,6 +39,10 @@ ensure_java() {
   command -v mvn >/dev/null 2>&1 || apt_install maven
 }
 
+ensure_promtool() {
+  command -v promtool >/dev/null 2>&1 || apt_install --no-install-recommends prometheus
+}
+
 ensure_venv() {
   local stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
   if [ ! -x .venv/bin/python ]; then
@@ -62,6 +66,7 @@ ensure_broker_jars() {
 setup_all() {
   ensure_python
   ensure_java
+  ensure_promtool
   ensure_venv
   ensure_broker_jars
 }
