@@ -1,4 +1,4 @@
-"""Reading a whole topic from its start to its current end, without a consumer group."""
+"""Reading topics from their start without a consumer group: to their current end, or following them."""
 
 from __future__ import annotations
 
@@ -8,16 +8,23 @@ from hub.kafka.admin import partitions_of
 from hub.settings import HubSettings
 
 
+async def assign_from_start(consumer: AIOKafkaConsumer, settings: HubSettings,
+                            topics: list[str]) -> list[TopicPartition]:
+    """Assign every partition of topics to a started groupless consumer, at their beginning."""
+    numbers = await partitions_of(settings, topics)
+    partitions = [TopicPartition(t, p) for t in topics for p in numbers[t]]
+    consumer.assign(partitions)
+    await consumer.seek_to_beginning(*partitions)
+    return partitions
+
+
 async def read_to_end(settings: HubSettings, topic: str) -> list:
     """Return every record of a topic up to the end offsets it has when the reading starts."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
                                 group_id=None)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in (await partitions_of(settings, [topic]))[topic]]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
+        ends = await consumer.end_offsets(await assign_from_start(consumer, settings, [topic]))
         records = []
         while await behind(consumer, ends):
             for part in (await consumer.getmany(timeout_ms=500)).values():

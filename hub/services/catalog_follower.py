@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.errors import CodecError
-from hub.kafka.admin import partitions_of
+from hub.kafka.reader import assign_from_start, behind
 from hub.kafka.topics import PASSPORTS, REFERENCE_BOOKS
 from hub.settings import HubSettings
 
@@ -39,27 +39,16 @@ class CatalogFollower:
         await consumer.start()
         try:
             names = [PASSPORTS.name(self.settings), REFERENCE_BOOKS.name(self.settings)]
-            numbers = await partitions_of(self.settings, names)
-            partitions = [TopicPartition(t, p) for t in names for p in numbers[t]]
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            targets = await consumer.end_offsets(partitions)
+            targets = await consumer.end_offsets(await assign_from_start(consumer, self.settings, names))
             while True:
                 batch = await consumer.getmany(timeout_ms=500)
                 for records in batch.values():
                     for record in records:
                         self._take(record.topic, record.value)
-                if not self.caught_up.is_set() and await self._reached(consumer, targets):
+                if not self.caught_up.is_set() and not await behind(consumer, targets):
                     self.caught_up.set()
         finally:
             await consumer.stop()
-
-    @staticmethod
-    async def _reached(consumer: AIOKafkaConsumer, targets: dict) -> bool:
-        for partition, end in targets.items():
-            if await consumer.position(partition) < end:
-                return False
-        return True
 
     def _take(self, topic: str, value: bytes | None) -> None:
         if value is None:

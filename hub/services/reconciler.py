@@ -14,7 +14,7 @@ from hub.domain.reconcile import Manifest, ManifestAssembly, report, report_noti
 from hub.errors import CodecError
 from hub.kafka.admin import admin_client, partitions_of
 from hub.kafka.producer import make_producer
-from hub.kafka.reader import behind
+from hub.kafka.reader import assign_from_start, behind
 from hub.kafka.topics import MANIFESTS, NOTIFICATIONS, REGISTER, REJECTED, REPORTS, regional_events_topic
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings
@@ -40,9 +40,7 @@ class RegisterView:
                                          enable_auto_commit=False, group_id=None)
         await self.consumer.start()
         try:
-            partitions = [TopicPartition(topic, p) for p in (await partitions_of(self.settings, [topic]))[topic]]
-            self.consumer.assign(partitions)
-            await self.consumer.seek_to_beginning(*partitions)
+            await assign_from_start(self.consumer, self.settings, [topic])
             while True:
                 for records in (await self.consumer.getmany(timeout_ms=500, max_records=5000)).values():
                     for record in records:

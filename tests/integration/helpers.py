@@ -9,10 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from hub.codec import AvroCodec
-from hub.kafka.admin import partitions_of
+from hub.kafka.reader import assign_from_start
 from hub.settings import HubSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,11 +65,8 @@ async def read_topic(settings: HubSettings, topic: str, expect: int, timeout_s: 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        numbers = (await partitions_of(settings, [topic]))[topic]
-        partitions = [TopicPartition(topic, p) for p in numbers]
+        partitions = await assign_from_start(consumer, settings, [topic])
         assert partitions, f"topic {topic} has no partitions"
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
         records, deadline, last_new = [], time.monotonic() + timeout_s, time.monotonic()
         while time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
@@ -93,10 +90,7 @@ async def read_until(settings: HubSettings, topic: str, done, timeout_s: float =
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        numbers = (await partitions_of(settings, [topic]))[topic]
-        partitions = [TopicPartition(topic, p) for p in numbers]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        await assign_from_start(consumer, settings, [topic])
         records, deadline = [], time.monotonic() + timeout_s
         while not done(records):
             assert time.monotonic() < deadline, f"{topic}: condition not met in {timeout_s} s ({len(records)} read)"
