@@ -14,7 +14,7 @@ from hub.codec import AvroCodec
 from hub.domain.register import apply_event
 from hub.domain.simulate import interleave, simulators
 from hub.kafka.partitioning import group_by_partition
-from hub.kafka.producer import make_producer
+from hub.kafka.producer import publish_placed
 from hub.kafka.topics import REGISTER, regional_events_topic
 from hub.refdata.load import starter_passports
 from hub.services.processor import hinted
@@ -51,19 +51,6 @@ def single_messages(settings: HubSettings, codec: AvroCodec, events: list[dict])
     """Return the events one per message, keyed by record id."""
     return [(regional_events_topic(e["region"]).name(settings), None, e["record_id"].encode(),
              codec.encode("RecordEvent", e)) for e in events]
-
-
-async def produce(settings: HubSettings, messages: Iterable[Message]) -> int:
-    """Send messages (to their partition, or by key) and wait for every acknowledgement."""
-    producer = make_producer(settings, linger_ms=20)
-    await producer.start()
-    try:
-        futures = [await producer.send(topic, value, key=key, partition=partition)
-                   for topic, partition, key, value in messages]
-        await asyncio.gather(*futures)
-        return len(futures)
-    finally:
-        await producer.stop()
 
 
 async def raw_consume_per_s(settings: HubSettings, topics: list[str], expect: int) -> float:
@@ -137,7 +124,7 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         naive = fresh_settings(bootstrap, "naive", partitions, work_dir)
         singles = single_messages(naive, codec, stream[:naive_events])
         progress(f"producing {len(singles)} single events")
-        asyncio.run(produce(naive, singles))
+        asyncio.run(publish_placed(naive, singles))
         names = sorted({topic for topic, *_ in singles})
         result["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(naive, names, len(singles))))
         rate, cpu_us = measured_run(naive, work_dir / "naive.log", naive_events, module="hub.bench.naive")
@@ -146,13 +133,13 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         hub = fresh_settings(bootstrap, "hub", partitions, work_dir)
         batches = batch_messages(hub, codec, stream[:events], batch_size)
         progress(f"producing {events} events in {len(batches)} batches")
-        asyncio.run(produce(hub, batches))
+        asyncio.run(publish_placed(hub, batches))
         rate, cpu_us = measured_run(hub, work_dir / "hub.log", events, profile=profile)
         result["hub_events_per_s"], result["hub_cpu_us_per_event"] = round(rate), round(cpu_us)
 
         full = fresh_settings(bootstrap, "recovery", partitions, work_dir)
         progress(f"writing {records} register records")
-        asyncio.run(produce(full, register_messages(full, codec, records, seed)))
+        asyncio.run(publish_placed(full, register_messages(full, codec, records, seed)))
         worker = WorkerProcess(full, work_dir / "recovery.log")
         try:
             ready_s = worker.wait_for(lambda m: m.get("hub_register_records", 0) >= records, 900, poll_s=0.25)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Iterable
 
 from aiokafka import AIOKafkaProducer
@@ -38,5 +39,21 @@ async def publish(settings: HubSettings, topic: str,
         return sent
     except KafkaError as exc:
         raise BrokerError(f"publishing to {topic} failed after {sent} messages: {exc!r}") from exc
+    finally:
+        await producer.stop()
+
+
+async def publish_placed(settings: HubSettings,
+                         messages: Iterable[tuple[str, int | None, bytes | None, bytes | None]]) -> int:
+    """Send (topic, partition or None for by key, key, value) and wait until the broker acknowledged all."""
+    producer = make_producer(settings, linger_ms=20)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, value, key=key, partition=partition)
+                   for topic, partition, key, value in messages]
+        await asyncio.gather(*futures)
+        return len(futures)
+    except KafkaError as exc:
+        raise BrokerError(f"publishing failed: {exc!r}") from exc
     finally:
         await producer.stop()

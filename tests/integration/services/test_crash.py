@@ -25,7 +25,7 @@ from hub.domain.validation import check_event
 from hub.errors import CodecError
 from hub.kafka.admin import partitions_of, provision
 from hub.kafka.partitioning import group_by_partition
-from hub.kafka.producer import make_producer
+from hub.kafka.producer import publish_placed
 from hub.kafka.topics import CHANGES, REGISTER, REJECTED, all_topics, regional_events_topic
 from hub.services.refdata import load_reference_data
 from hub.settings import HubSettings
@@ -98,16 +98,6 @@ def _messages(settings: HubSettings, codec: AvroCodec, inputs: list, rng: random
     return messages
 
 
-async def _produce(settings: HubSettings, messages: list[tuple]) -> None:
-    producer = make_producer(settings, linger_ms=20)
-    await producer.start()
-    try:
-        futures = [await producer.send(t, v, key=k, partition=p) for t, p, k, v in messages]
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
-
-
 async def _end_offset_sum(settings: HubSettings, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await consumer.start()
@@ -164,7 +154,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
     asyncio.run(provision(settings, all_topics()))
     asyncio.run(load_reference_data(settings, settings.refdata_dir))
     inputs = _inputs(rng)
-    asyncio.run(_produce(settings, _messages(settings, codec, inputs, rng)))
+    asyncio.run(publish_placed(settings, _messages(settings, codec, inputs, rng)))
     register, change_ids, refusals = _model(settings, codec, catalog)
 
     changes_topic = CHANGES.name(settings)
