@@ -58,7 +58,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     async def rescan_register() -> None:
         ready.clear()
         await follower.ready()
-        counts = await rescan(processor, table, active_partitions(), settings.partitions)
+        counts = await rescan(processor, active_partitions(), settings.partitions)
         sensor.on_register_size(counts)
         ready.set()
         log.info("register rescanned: %d records, %d with deadlines", sum(counts.values()),
@@ -126,11 +126,11 @@ async def earliest_offset(settings: HubSettings, tp: TopicPartition) -> int:
         await consumer.stop()
 
 
-async def rescan(processor: RegisterProcessor, table, active: set[int], partitions: int) -> Counter:
+async def rescan(processor: RegisterProcessor, active: set[int], partitions: int) -> Counter:
     """Rebuild the deadline index from the table's active records and return their counts by type and status."""
     processor.deadlines.clear()
     counts: Counter = Counter()
-    for done, (key, raw) in enumerate(list(table.items())):
+    for done, (key, raw) in enumerate(list(processor.table.store.items())):
         if raw is None or partition_for(key, partitions) not in active:
             continue
         state = processor.codec.decode(raw, expect="RegisterRecord").value
