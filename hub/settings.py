@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,13 @@ class HubSettings(BaseSettings):
     app_id: str = Field("records-hub", description="Faust application id (consumer group).")
     data_dir: Path = Field(
         Path(".hub-data"), description="Where workers keep local table state."
+    )
+    table_store: Literal["rocksdb", "memory"] = Field(
+        "rocksdb", description="Where workers keep table state: RocksDB under data_dir (a restart reads "
+                               "the changelog only from the last stored offset), or memory (a restart reads it all)."
+    )
+    table_cache_mb: int = Field(
+        64, ge=8, description="RocksDB block cache and write buffer of each table partition, in MiB."
     )
     metrics_host: str = Field("127.0.0.1", description="Address the /metrics endpoint binds.")
     metrics_port: int = Field(9464, ge=0, description="Port of the /metrics endpoint (0: any).")

@@ -108,10 +108,32 @@ def measured_run(settings: HubSettings, log: Path, total: int, **worker_options)
         drop_topics(settings)
 
 
+def recovery_figures(settings: HubSettings, work_dir: Path, records: int, progress=print) -> dict[str, Any]:
+    """Start a worker over a register of `records` records with no local state (cold), kill it with
+    SIGKILL once it is ready, start it again over its own data directory (restart) and return how long
+    each took until the register was counted, and the memory after each."""
+    from hub.bench.common import WorkerProcess, drop_topics
+
+    figures: dict[str, Any] = {}
+    try:
+        for phase, key in (("cold", "cold_recovery_s_1m"), ("restart", "recovery_s_1m")):
+            progress(f"{phase} recovery of {records} records")
+            worker = WorkerProcess(settings, work_dir / f"recovery-{phase}.log")
+            try:
+                ready_s = worker.wait_for(lambda m: m.get("hub_register_records", 0) >= records, 900, poll_s=0.25)
+                figures[key] = round(ready_s - worker.started_s, 1)
+                figures["rss_mb_1m" if phase == "restart" else "cold_rss_mb_1m"] = round(worker.rss_mb())
+            finally:
+                worker.stop(kill=True)
+    finally:
+        drop_topics(settings)
+    return figures
+
+
 def run(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
         work_dir: Path, profile: Path | None = None, progress=print) -> dict[str, Any]:
     """Run the whole aggregator benchmark against one broker and return its figures."""
-    from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings
+    from hub.bench.common import broker, fresh_settings
     from hub.services.refdata import codec_for
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -140,13 +162,6 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         full = fresh_settings(bootstrap, "recovery", partitions, work_dir)
         progress(f"writing {records} register records")
         asyncio.run(publish_placed(full, register_messages(full, codec, records, seed)))
-        worker = WorkerProcess(full, work_dir / "recovery.log")
-        try:
-            ready_s = worker.wait_for(lambda m: m.get("hub_register_records", 0) >= records, 900, poll_s=0.25)
-            result["recovery_s_1m"] = round(ready_s - worker.started_s, 1)
-            result["rss_mb_1m"] = round(worker.rss_mb())
-        finally:
-            worker.stop()
-            drop_topics(full)
+        result.update(recovery_figures(full, work_dir, records, progress))
     result["hub_vs_naive"] = round(result["hub_events_per_s"] / max(result["naive_faust_events_per_s"], 1), 2)
     return result

@@ -31,6 +31,7 @@ class PrometheusSensor(Sensor):
                                  buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000), registry=r)
         self._lag_by_partition: dict[tuple[str, int], int] = {}
         self._event_children: dict[tuple[str, str, str], Counter] = {}
+        self._register_children: dict[tuple[str, str], Gauge] = {}
 
     def on_event(self, region: str, action: str, outcome: str) -> None:
         """Count one handled event."""
@@ -50,13 +51,21 @@ class PrometheusSensor(Sensor):
     def on_register_change(self, record_type: str, old_status: str | None, new_status: str | None) -> None:
         """Move one record between status gauges."""
         if old_status:
-            self.register.labels(record_type, old_status.lower()).dec()
+            self._register_child(record_type, old_status).dec()
         if new_status:
-            self.register.labels(record_type, new_status.lower()).inc()
+            self._register_child(record_type, new_status).inc()
+
+    def _register_child(self, record_type: str, status: str) -> Gauge:
+        child = self._register_children.get((record_type, status))
+        if child is None:
+            child = self._register_children[(record_type, status)] = self.register.labels(record_type,
+                                                                                          status.lower())
+        return child
 
     def on_register_size(self, counts: dict[tuple[str, str], int]) -> None:
         """Set every register gauge to a fresh count, zeroing those no longer present."""
         self.register.clear()
+        self._register_children.clear()
         for (record_type, status), count in counts.items():
             self.register.labels(record_type, status.lower()).set(count)
 

@@ -22,7 +22,7 @@ from hub.services.catalog_follower import CatalogFollower
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
 from hub.services.processor import RegisterProcessor, wall_clock_ms
-from hub.services.register_table import BufferedTable
+from hub.services.register_table import BufferedTable, faust_store_persister
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,12 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     register = app.topic(REGISTER.name(settings), key_type=bytes, value_type=bytes,
                          partitions=settings.partitions, compacting=True, deleting=False)
     table = app.Table("register-state", default=None, partitions=settings.partitions, key_type=bytes,
-                      value_type=bytes, changelog_topic=register)
+                      value_type=bytes, changelog_topic=register, options=rocksdb_options(settings))
     outputs = Outputs(faust_sender(app), REGISTER.name(settings), CHANGES.name(settings), REJECTED.name(settings),
                       NOTIFICATIONS.name(settings), due_name, on_failure=lambda exc: app._crash(exc),
                       send_many=faust_batch_sender(app))
-    processor = RegisterProcessor(BufferedTable(table.data), codec, catalog, sensor, outputs,
+    buffered = BufferedTable(table.data, faust_store_persister(table.data, REGISTER.name(settings)))
+    processor = RegisterProcessor(buffered, codec, catalog, sensor, outputs,
                                   settings.partitions, due_name, clock_ms)
     ready = asyncio.Event()
 
@@ -81,6 +82,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     @app.on_partitions_revoked.connect
     async def forget_offsets(app, revoked, **kwargs) -> None:
         guard.reset()
+        buffered.forget_unacknowledged()
 
     @app.agent(inputs, concurrency=1)
     async def aggregate(stream):
@@ -95,6 +97,15 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
             await processor.handle(message.topic, message.partition, message.offset, message.value)
 
     return processor
+
+
+def rocksdb_options(settings: HubSettings) -> dict | None:
+    """Return the register table's RocksDB options: a small cache and write buffer per partition."""
+    if settings.table_store != "rocksdb":
+        return None
+    size = settings.table_cache_mb * 1024 * 1024
+    return {"block_cache_size": size, "block_cache_compressed_size": size // 4, "write_buffer_size": size // 2,
+            "max_write_buffer_number": 2, "target_file_size_base": size}
 
 
 def committed_offset_reader(settings: HubSettings):

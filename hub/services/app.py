@@ -15,7 +15,7 @@ def build_app(settings: HubSettings) -> faust.App:
     return faust.App(
         settings.app_id,
         broker=[f"kafka://{hp}" for hp in settings.kafka_bootstrap_servers.split(",")],
-        store="memory://",
+        store=f"{settings.table_store}://",
         datadir=str(settings.data_dir),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,

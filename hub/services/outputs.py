@@ -9,7 +9,8 @@ from typing import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 SendFn = Callable[[str, bytes, bytes, "int | None"], Awaitable[asyncio.Future]]
-SendManyFn = Callable[[str, int, list], Awaitable[list]]
+SendManyFn = Callable[[str, int, list], Awaitable["list[tuple[asyncio.Future, int]]"]]
+Sent = "list[tuple[asyncio.Future, list]]"
 
 
 class Outputs:
@@ -24,25 +25,28 @@ class Outputs:
         self.notifications_topic, self.due_topic = notifications, due
         self.sent = 0
 
-    async def register(self, partition: int, items: list[tuple[bytes, bytes | None]]) -> None:
-        """Publish register states (tombstones for purges): the register table's changelog."""
-        await self._emit_many(self.register_topic, partition, items)
+    async def register(self, partition: int, items: list[tuple[bytes, bytes | None]]) -> Sent:
+        """Publish register states (tombstones for purges), the register table's changelog; return each
+        produce batch's future (its result's offset is the batch's first) with the items it carries."""
+        return await self._emit_many(self.register_topic, partition, items)
 
     async def changes(self, partition: int, items: list[tuple[bytes, bytes]], wait: bool = False) -> None:
         """Append many applied changes of one partition to the change log, as few produce batches;
         with wait, return only once the broker has acknowledged them."""
-        futures = await self._emit_many(self.changes_topic, partition, items)
+        sent = await self._emit_many(self.changes_topic, partition, items)
         if wait:
-            await asyncio.gather(*futures)
+            await asyncio.gather(*(future for future, _ in sent))
 
-    async def _emit_many(self, topic: str, partition: int, items: list) -> list:
+    async def _emit_many(self, topic: str, partition: int, items: list) -> Sent:
         if self._send_many is None:
-            return [await self._emit(topic, key, value, partition) for key, value in items]
-        futures = await self._send_many(topic, partition, items)
-        for future in futures:
-            self.sent += 1
+            return [(await self._emit(topic, key, value, partition), [(key, value)]) for key, value in items]
+        sent, start = [], 0
+        for future, count in await self._send_many(topic, partition, items):
+            self.sent += count
             future.add_done_callback(self._check)
-        return futures
+            sent.append((future, items[start:start + count]))
+            start += count
+        return sent
 
     async def reject(self, key: bytes, value: bytes) -> None:
         """Publish a rejection."""
@@ -82,13 +86,14 @@ def faust_batch_sender(app) -> SendManyFn:
     """
     async def send_many(topic: str, partition: int, items: list) -> list:
         producer = app.producer._ensure_producer()
-        futures, batch = [], producer.create_batch()
+        sent, batch, count = [], producer.create_batch(), 0
         for key, value in items:
             if batch.append(key=key, value=value, timestamp=None) is None:
-                futures.append(await producer.send_batch(batch, topic, partition=partition))
-                batch = producer.create_batch()
+                sent.append((await producer.send_batch(batch, topic, partition=partition), count))
+                batch, count = producer.create_batch(), 0
                 batch.append(key=key, value=value, timestamp=None)
-        if batch.record_count():
-            futures.append(await producer.send_batch(batch, topic, partition=partition))
-        return futures
+            count += 1
+        if count:
+            sent.append((await producer.send_batch(batch, topic, partition=partition), count))
+        return sent
     return send_many

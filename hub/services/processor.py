@@ -69,7 +69,15 @@ class RegisterProcessor:
             await self.outputs.changes(partition, changes, wait=True)
         register = self.table.take_pending()
         if register:
-            await self.outputs.register(partition, register)
+            for future, records in await self.outputs.register(partition, register):
+                future.add_done_callback(self._store_when_acknowledged(partition, records))
+
+    def _store_when_acknowledged(self, partition: int, records: list) -> Callable[[Any], None]:
+        def store(future) -> None:
+            if not future.cancelled() and future.exception() is None:
+                metadata = future.result()
+                self.table.acknowledged(partition, records, metadata.offset if metadata is not None else -1)
+        return store
 
     async def _handle(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
         source = Source(topic, partition, offset)

@@ -1,55 +1,130 @@
-"""The register table: a Faust table written through its store, its changelog sent in record batches.
+"""The register table: a Faust table whose writes reach its store only once their changelog is acknowledged.
 
 Faust sends one changelog message per table write through its own buffer, task and future
 (about 150 µs of CPU each, measured by `./deploy/bench aggregator --profile`). Here a write
-goes to the table's store at once and its changelog record is kept until the input message
-is done, then sent to the same partition as one aiokafka record batch. Faust still owns the
-table, its changelog topic (the register topic) and its recovery.
+is kept in memory and its changelog record is sent, when the input message is done, as one
+aiokafka record batch to the same partition. Once the broker acknowledges the batch, its
+records go into the table's store with their changelog offsets, as Faust's recovery would
+write them. A local store (RocksDB) therefore never holds a state the register topic lacks,
+and after a restart Faust reads the changelog only from the store's persisted offset.
+Faust still owns the table, its changelog topic (the register topic) and its recovery.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, MutableMapping
+from dataclasses import dataclass
+from typing import Callable, Iterator, MutableMapping
+
+from faust.types import TP
+
+Record = tuple[bytes, "bytes | None"]
+Placed = tuple[bytes, "bytes | None", int]
+PersistFn = Callable[[int, list[Placed]], None]
 
 
 class BufferedTable(MutableMapping):
-    """A mapping over a table's store that remembers the changelog records of its writes."""
+    """A mapping over a table's store: writes are read back at once, stored once acknowledged."""
 
-    def __init__(self, store: MutableMapping[bytes, bytes]):
-        """Read and write `store` (a Faust table's `.data`, or a dict in tests)."""
+    def __init__(self, store: MutableMapping[bytes, bytes], persist: PersistFn | None = None):
+        """Read `store` (a Faust table's `.data`, or a dict in tests); `persist(partition, placed)` writes
+        acknowledged changelog records (key, value or None, offset) into it (by default, plainly)."""
         self.store = store
-        self._pending: list[tuple[bytes, bytes | None]] = []
+        self._persist = persist or self._write_plainly
+        self._pending: list[Record] = []
+        self._unacknowledged: dict[bytes, bytes | None] = {}
 
     def __getitem__(self, key: bytes) -> bytes:
         """Return the value of a key."""
-        return self.store[key]
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
 
     def get(self, key: bytes, default=None):
-        """Return the value of a key, or default."""
-        try:
-            return self.store[key]
-        except KeyError:
-            return default
+        """Return the value of a key (the latest write, acknowledged or not), or default."""
+        if key in self._unacknowledged:
+            value = self._unacknowledged[key]
+            return default if value is None else value
+        value = self.store.get(key)
+        return default if value is None else value
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         """Write a key and remember its changelog record."""
-        self.store[key] = value
+        self._unacknowledged[key] = value
         self._pending.append((key, value))
 
     def __delitem__(self, key: bytes) -> None:
         """Delete a key and remember its tombstone."""
-        del self.store[key]
+        if self.get(key) is None:
+            raise KeyError(key)
+        self._unacknowledged[key] = None
         self._pending.append((key, None))
 
     def __iter__(self) -> Iterator[bytes]:
-        """Iterate over the keys."""
-        return iter(self.store)
+        """Iterate over the keys that have a value."""
+        for key in self.store:
+            if key not in self._unacknowledged:
+                yield key
+        yield from (key for key, value in self._unacknowledged.items() if value is not None)
 
     def __len__(self) -> int:
-        """Return how many keys there are."""
-        return len(self.store)
+        """Return how many keys have a value."""
+        return sum(1 for _ in self)
 
-    def take_pending(self) -> list[tuple[bytes, bytes | None]]:
+    def take_pending(self) -> list[Record]:
         """Return and forget the changelog records written since the last call."""
         pending, self._pending = self._pending, []
         return pending
+
+    def acknowledged(self, partition: int, records: list[Record], base_offset: int) -> None:
+        """Store changelog records the broker has acknowledged at consecutive offsets from base_offset."""
+        placed = [(key, value, base_offset + index) for index, (key, value) in enumerate(records)]
+        self._persist(partition, placed)
+        for key, value, _ in placed:
+            if key in self._unacknowledged and self._unacknowledged[key] is value:
+                del self._unacknowledged[key]
+
+    def forget_unacknowledged(self) -> None:
+        """Drop writes not yet acknowledged (their partitions were revoked; the changelog holds the truth)."""
+        self._unacknowledged.clear()
+        self._pending.clear()
+
+    def _write_plainly(self, partition: int, placed: list[Placed]) -> None:
+        for key, value, _ in placed:
+            if value is None:
+                self.store.pop(key, None)
+            else:
+                self.store[key] = value
+
+
+@dataclass(frozen=True)
+class ChangelogEntry:
+    """A changelog record shaped as the event Faust's stores apply during recovery."""
+
+    tp: TP
+    offset: int
+    key: bytes
+    value: bytes | None
+
+    @property
+    def partition(self) -> int:
+        """Return the changelog partition."""
+        return self.tp.partition
+
+    @property
+    def message(self) -> "ChangelogEntry":
+        """Return itself: Faust's stores read both `event.key` and `event.message.key`."""
+        return self
+
+
+def faust_store_persister(store, changelog_topic: str) -> PersistFn:
+    """Return a persist function that writes acknowledged records into a Faust store with their offsets,
+    through the store's own recovery path (a RocksDB store also records the persisted offset)."""
+    def same(value):
+        return value
+
+    def persist(partition: int, placed: list[Placed]) -> None:
+        tp = TP(changelog_topic, partition)
+        store.apply_changelog_batch([ChangelogEntry(tp, offset, key, value) for key, value, offset in placed],
+                                    to_key=same, to_value=same)
+    return persist
