@@ -9,8 +9,10 @@
     │   ├── UnknownFingerprintError   the writer schema's fingerprint is not known here
     │   └── MalformedPayloadError     the body does not decode with its writer schema
     ├── EncodeError                   a value that does not fit its schema
+    ├── InvalidEventError             an event a client refuses to send: a reason code and its sentences
     ├── BrokerError                   the Kafka broker cannot be reached or refused a request
-    │   └── ProvisioningError         a topic could not be created or has the wrong shape
+    │   ├── ProvisioningError         a topic could not be created or has the wrong shape
+    │   └── DeliveryError             messages the broker did not acknowledge after every attempt
     └── LocalBrokerError              the local broker could not be fetched, started or stopped
 
 Every error carries `retriable`: whether trying the same thing again may succeed.
@@ -74,6 +76,18 @@ class EncodeError(HubError):
     code = "encode"
 
 
+class InvalidEventError(HubError):
+    """An event a client refuses to send, with the hub's reason code and sentences (nothing was sent)."""
+
+    code = "invalid_event"
+
+    def __init__(self, reason: str, sentences: dict[str, str], field: str | None = None, position: int | None = None):
+        """Keep the reason code, its kk/ru/en sentences, the field at fault and the event's position."""
+        where = f"event {position}: " if position is not None else ""
+        super().__init__(f"{where}{reason}: {sentences['en']}")
+        self.reason, self.sentences, self.field, self.position = reason, sentences, field, position
+
+
 class BrokerError(HubError):
     """The Kafka broker cannot be reached or refused a request."""
 
@@ -92,3 +106,9 @@ class LocalBrokerError(HubError):
     """The local broker could not be fetched, started or stopped."""
 
     code = "local_broker"
+
+
+class DeliveryError(BrokerError):
+    """Messages the broker did not acknowledge after every attempt; resending them is safe (same ids)."""
+
+    code = "delivery"

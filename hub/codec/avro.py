@@ -14,6 +14,17 @@ from hub.codec.single_object import frame, split
 from hub.errors import CodecError, EncodeError, MalformedPayloadError
 
 
+def zigzag_varint(number: int) -> bytes:
+    """Return an Avro long: zig-zag encoded, then as a variable-length integer."""
+    value = (number << 1) ^ (number >> 63)
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
 @dataclass(frozen=True)
 class Decoded:
     """A decoded message: the full name of its schema and its value."""
@@ -44,7 +55,21 @@ class AvroCodec:
         """Return value as a single object whose last field, a ["null", record] union, is the given
         single object of that record: its body is reused, not written again."""
         version = self.registry.schema(schema_name)
-        head = self._head_schema(version)
+        head = self._write_head(version, value, "union")
+        _, body = split(last)
+        return frame(version.fingerprint, head + b"\x02" + bytes(body))
+
+    def encode_with_items(self, schema_name: str, value: dict[str, Any], items: list[bytes]) -> bytes:
+        """Return value as a single object whose last field, an array of records, holds the given
+        single objects of that record: their bodies are reused, not written again."""
+        version = self.registry.schema(schema_name)
+        head = self._write_head(version, value, "array")
+        block = b"".join(bytes(split(item)[1]) for item in items)
+        count = zigzag_varint(len(items)) if items else b""
+        return frame(version.fingerprint, head + count + block + b"\x00")
+
+    def _write_head(self, version, value: dict[str, Any], last_kind: str) -> bytes:
+        head = self._head_schema(version, last_kind)
         last_name = version.json_schema["fields"][-1]["name"]
         buffer = io.BytesIO()
         try:
@@ -52,15 +77,17 @@ class AvroCodec:
                               strict_allow_default=True)
         except (ValidationError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"value does not fit {version.fullname}: {exc}") from exc
-        _, body = split(last)
-        return frame(version.fingerprint, buffer.getvalue() + b"\x02" + bytes(body))
+        return buffer.getvalue()
 
-    def _head_schema(self, version) -> Any:
+    def _head_schema(self, version, last_kind: str) -> Any:
         head = self._heads.get(version.fullname)
         if head is None:
             fields = version.json_schema["fields"]
-            if fields[-1]["type"][0] != "null" or len(fields[-1]["type"]) != 2:
-                raise EncodeError(f"the last field of {version.fullname} is not a ['null', record] union")
+            last = fields[-1]["type"]
+            fits = (last_kind == "union" and isinstance(last, list) and len(last) == 2 and last[0] == "null") or \
+                   (last_kind == "array" and isinstance(last, dict) and last.get("type") == "array")
+            if not fits:
+                raise EncodeError(f"the last field of {version.fullname} is not a {last_kind} of records")
             schema = {**version.json_schema, "name": version.json_schema["name"] + "Head", "fields": fields[:-1]}
             head = self._heads[version.fullname] = parse_schema(without_logical_types(schema))
         return head

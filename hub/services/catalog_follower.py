@@ -32,6 +32,13 @@ class CatalogFollower:
             self._task = asyncio.ensure_future(self.run())
         await self.caught_up.wait()
 
+    async def stop(self) -> None:
+        """Stop following."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
     async def run(self) -> None:
         """Consume forever; set caught_up once the end offsets seen at start are reached."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,

@@ -1,0 +1,85 @@
+"""Per-record version tracking of a regional client: which version each record is at, and whether it is live."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Protocol
+
+from hub.domain.reasons import Refusal
+
+Known = tuple[int, bool]  # (version, live)
+
+
+class VersionBook(Protocol):
+    """Where a client keeps the version and liveness of each record it has sent."""
+
+    def known(self, record_id: str) -> Known | None:
+        """Return a record's (version, live), or None if never sent."""
+
+    def confirm(self, updates: dict[str, Known]) -> None:
+        """Remember versions the broker has acknowledged."""
+
+
+class MemoryVersions:
+    """A version book in memory (lost when the process ends)."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._known: dict[str, Known] = {}
+
+    def known(self, record_id: str) -> Known | None:
+        """Return a record's (version, live), or None."""
+        return self._known.get(record_id)
+
+    def confirm(self, updates: dict[str, Known]) -> None:
+        """Remember acknowledged versions."""
+        self._known.update(updates)
+
+
+class SqliteVersions:
+    """A version book in a SQLite file, so a restarted client continues where it stopped."""
+
+    def __init__(self, path: Path):
+        """Open (or create) the file."""
+        self._db = sqlite3.connect(str(path))
+        self._db.execute("CREATE TABLE IF NOT EXISTS versions (record_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+                         " live INTEGER NOT NULL)")
+        self._db.commit()
+
+    def known(self, record_id: str) -> Known | None:
+        """Return a record's (version, live), or None."""
+        row = self._db.execute("SELECT version, live FROM versions WHERE record_id = ?", (record_id,)).fetchone()
+        return None if row is None else (row[0], bool(row[1]))
+
+    def confirm(self, updates: dict[str, Known]) -> None:
+        """Remember acknowledged versions in one transaction."""
+        with self._db:
+            self._db.executemany("INSERT INTO versions VALUES (?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET "
+                                 "version = excluded.version, live = excluded.live WHERE excluded.version > version",
+                                 [(rid, version, int(live)) for rid, (version, live) in updates.items()])
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+
+def next_version(known: Known | None, action: str, given: int | None, record_id: str) -> int | Refusal:
+    """Return the version an event must carry, or the Refusal the hub would give it.
+
+    A record the book has never seen trusts the given version (enrolments get 1).
+    """
+    if action == "ENROL":
+        if known is not None:
+            return Refusal("ALREADY_ENROLLED", record_id, "record_id")
+        expected = 1
+    elif known is None:
+        return given if given is not None else Refusal(
+            "VERSION_GAP", f"record {record_id} is unknown to this client: give its version", "version")
+    elif not known[1]:
+        return Refusal("NOT_LIVE", record_id, "record_id")
+    else:
+        expected = known[0] + 1
+    if given is not None and given != expected:
+        return Refusal("VERSION_GAP", f"expected version {expected}, got {given}", "version")
+    return expected

@@ -1,0 +1,66 @@
+"""Sensor hooks every connector calls (sent, failed, retried, refused, lag) and their Prometheus adapter."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class ConnectorSensor:
+    """Hooks for what a connector counts; this base does nothing."""
+
+    def on_sent(self, count: int) -> None:
+        """Items the other side acknowledged (events, deliveries, rows)."""
+
+    def on_failed(self, count: int) -> None:
+        """Items given up on after every attempt."""
+
+    def on_retried(self, count: int) -> None:
+        """Items tried again after a failure."""
+
+    def on_invalid(self, reason: str) -> None:
+        """An item refused before sending, with its reason code."""
+
+    def on_lag(self, items: int) -> None:
+        """Items waiting to be sent (outbox rows, unread notifications)."""
+
+
+NULL_CONNECTOR_SENSOR = ConnectorSensor()
+
+
+class PrometheusConnectorSensor(ConnectorSensor):
+    """Counts a connector's work into a Prometheus registry, labelled by connector name."""
+
+    def __init__(self, connector: str, registry: CollectorRegistry | None = None):
+        """Create the metrics for one connector (in a new registry unless given)."""
+        self.registry = registry or CollectorRegistry()
+        r, label = self.registry, ["connector"]
+        self.sent = Counter("hub_connector_sent_total", "Items acknowledged by the other side.", label,
+                            registry=r).labels(connector)
+        self.failed = Counter("hub_connector_failed_total", "Items given up on after every attempt.", label,
+                              registry=r).labels(connector)
+        self.retried = Counter("hub_connector_retried_total", "Items tried again after a failure.", label,
+                               registry=r).labels(connector)
+        self._invalid = Counter("hub_connector_invalid_total", "Items refused before sending, by reason code.",
+                                ["connector", "reason"], registry=r)
+        self.lag = Gauge("hub_connector_lag_items", "Items waiting to be sent.", label, registry=r).labels(connector)
+        self.connector = connector
+
+    def on_sent(self, count: int) -> None:
+        """Count acknowledged items."""
+        self.sent.inc(count)
+
+    def on_failed(self, count: int) -> None:
+        """Count items given up on."""
+        self.failed.inc(count)
+
+    def on_retried(self, count: int) -> None:
+        """Count retried items."""
+        self.retried.inc(count)
+
+    def on_invalid(self, reason: str) -> None:
+        """Count one refused item."""
+        self._invalid.labels(self.connector, reason).inc()
+
+    def on_lag(self, items: int) -> None:
+        """Set the waiting items."""
+        self.lag.set(items)
