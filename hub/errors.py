@@ -81,11 +81,13 @@ class InvalidEventError(HubError):
 
     code = "invalid_event"
 
-    def __init__(self, reason: str, sentences: dict[str, str], field: str | None = None, position: int | None = None):
-        """Keep the reason code, its kk/ru/en sentences, the field at fault and the event's position."""
+    def __init__(self, reason: str, sentences: dict[str, str], field: str | None = None,
+                 position: int | None = None, detail: str = ""):
+        """Keep the reason code, its kk/ru/en sentences, the field at fault, the event's position and the specifics."""
         where = f"event {position}: " if position is not None else ""
         super().__init__(f"{where}{reason}: {sentences['en']}")
         self.reason, self.sentences, self.field, self.position = reason, sentences, field, position
+        self.detail = detail
 
 
 class BrokerError(HubError):

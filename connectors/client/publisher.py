@@ -51,7 +51,7 @@ class Prepared:
 
 def invalid(refusal: Refusal, position: int | None = None) -> InvalidEventError:
     """Return the client error for a refusal, with the hub's sentences."""
-    return InvalidEventError(refusal.code, refusal.sentences(), refusal.field, position)
+    return InvalidEventError(refusal.code, refusal.sentences(), refusal.field, position, refusal.detail)
 
 
 class RegionalClient:

@@ -20,11 +20,29 @@ async def assign_from_start(consumer: AIOKafkaConsumer, settings: HubSettings,
 
 async def read_to_end(settings: HubSettings, topic: str) -> list:
     """Return every record of a topic up to the end offsets it has when the reading starts."""
+    return await read_from(settings, topic, {})
+
+
+async def behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
+    """Tell whether the consumer's position is short of any partition's end offset."""
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
+
+
+async def read_from(settings: HubSettings, topic: str, starts: dict[int, int]) -> list:
+    """Return the records of a topic from the given offset of each partition (the start where none is
+    given) up to the end offsets it has when the reading starts."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
                                 group_id=None)
     await consumer.start()
     try:
-        ends = await consumer.end_offsets(await assign_from_start(consumer, settings, [topic]))
+        partitions = await assign_from_start(consumer, settings, [topic])
+        for tp in partitions:
+            if tp.partition in starts:
+                consumer.seek(tp, starts[tp.partition])
+        ends = await consumer.end_offsets(partitions)
         records = []
         while await behind(consumer, ends):
             for part in (await consumer.getmany(timeout_ms=500)).values():
@@ -34,9 +52,13 @@ async def read_to_end(settings: HubSettings, topic: str) -> list:
         await consumer.stop()
 
 
-async def behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
-    """Tell whether the consumer's position is short of any partition's end offset."""
-    for tp, end in ends.items():
-        if await consumer.position(tp) < end:
-            return True
-    return False
+async def end_offsets_of(settings: HubSettings, topic: str) -> dict[int, int]:
+    """Return the end offset of each partition of a topic."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None)
+    await consumer.start()
+    try:
+        numbers = await partitions_of(settings, [topic])
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in numbers[topic]])
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await consumer.stop()
