@@ -43,6 +43,11 @@ ensure_promtool() {
   command -v promtool >/dev/null 2>&1 || apt_install --no-install-recommends prometheus
 }
 
+ensure_postgres() {
+  # The outbox relay and the SQL sink are tested against a real server from Debian's package.
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then apt_install --no-install-recommends postgresql; fi
+}
+
 ensure_venv() {
   local stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
   if [ ! -x .venv/bin/python ]; then

@@ -6,6 +6,7 @@ import click
 
 from hub import __version__
 from hub.cli.broker import broker
+from hub.cli.connectors import outbox_relay
 from hub.cli.importer import import_cmd
 from hub.cli.platform import asyncapi_cmd, refdata, schemas, topics
 from hub.cli.reconcile import reconcile
@@ -37,7 +38,8 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = HubSettings()
 
 
-for command in (schemas, topics, refdata, asyncapi_cmd, broker, run, demo, reconcile, import_cmd):
+for command in (schemas, topics, refdata, asyncapi_cmd, broker, run, demo, reconcile, import_cmd,
+                outbox_relay):
     cli.add_command(command)
 
 

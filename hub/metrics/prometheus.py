@@ -81,5 +81,10 @@ class PrometheusSensor(Sensor):
 
 def serve_metrics(sensor: PrometheusSensor, host: str, port: int) -> int:
     """Serve /metrics of the sensor's registry on host:port in a thread; return the bound port."""
-    server, _thread = start_http_server(port, addr=host, registry=sensor.registry)
+    return serve_registry(sensor.registry, host, port)
+
+
+def serve_registry(registry: CollectorRegistry, host: str, port: int) -> int:
+    """Serve /metrics of a registry on host:port in a thread; return the bound port."""
+    server, _thread = start_http_server(port, addr=host, registry=registry)
     return server.server_port

@@ -44,3 +44,25 @@ def hub_settings(kafka_bootstrap: str, tmp_path: Path) -> HubSettings:
     from hub.kafka.topics import all_topics
 
     asyncio.run(delete_topics(settings, [s.name(settings) for s in all_topics()]))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """Return a real PostgreSQL server started for the session (Debian's package, installed by deploy/test)."""
+    from tests.integration.postgres import PostgresServer
+
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server) -> str:
+    """Return the DSN of a fresh database of this test's own."""
+    import psycopg
+
+    name = f"t{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server.dsn("postgres"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return postgres_server.dsn(name)

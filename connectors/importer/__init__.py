@@ -1,0 +1,1 @@
+"""Card-file and journal importer: CSV rows to enrolment events, resumable, with a rejects file."""
