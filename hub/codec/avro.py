@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError
 
 from hub.codec.registry import SchemaRegistry, without_logical_types
-from hub.codec.single_object import frame, split
+from hub.codec.prefix import prefix_reader
+from hub.codec.single_object import HEADER_SIZE, MARKER, frame, split
 from hub.errors import CodecError, EncodeError, MalformedPayloadError
 
 
@@ -91,6 +92,22 @@ class AvroCodec:
             schema = {**version.json_schema, "name": version.json_schema["name"] + "Head", "fields": fields[:-1]}
             head = self._heads[version.fullname] = parse_schema(without_logical_types(schema))
         return head
+
+    def prefix_reader(self, schema_name: str, until: str) -> Callable[[bytes], dict[str, Any] | None]:
+        """Return a function reading the fields before `until` of a single object written with the current
+        schema of schema_name; it returns None for any other writer (decode those in full)."""
+        version = self.registry.schema(schema_name)
+        read_body = prefix_reader(version.json_schema, until, {})
+        fingerprint = version.fingerprint
+
+        def read(message: bytes) -> dict[str, Any] | None:
+            if message[2:HEADER_SIZE] != fingerprint or message[:2] != MARKER:
+                return None
+            try:
+                return read_body(message[HEADER_SIZE:])
+            except (IndexError, UnicodeDecodeError) as exc:
+                raise MalformedPayloadError(f"body does not read as {version.fullname}: {exc!r}") from exc
+        return read
 
     def decode(self, message: bytes, expect: str | None = None) -> Decoded:
         """Decode a single object through the current schema of its writer's name.

@@ -59,7 +59,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     async def rescan_register() -> None:
         ready.clear()
         await follower.ready()
-        counts = await rescan(processor, active_partitions(), settings.partitions)
+        counts = await rescan(processor)
         sensor.on_register_size(counts)
         ready.set()
         log.info("register rescanned: %d records, %d with deadlines", sum(counts.values()),
@@ -137,14 +137,21 @@ async def earliest_offset(settings: HubSettings, tp: TopicPartition) -> int:
         await consumer.stop()
 
 
-async def rescan(processor: RegisterProcessor, active: set[int], partitions: int) -> Counter:
-    """Rebuild the deadline index from the table's active records and return their counts by type and status."""
+async def rescan(processor: RegisterProcessor) -> Counter:
+    """Rebuild the deadline index from the table's records and return their counts by type and status.
+
+    After recovery Faust's stores hold only this worker's active partitions. Most records need
+    only their leading fields; a live one with a term is decoded in full for its notice time.
+    """
     processor.deadlines.clear()
     counts: Counter = Counter()
-    for done, (key, raw) in enumerate(list(processor.table.store.items())):
-        if raw is None or partition_for(key, partitions) not in active:
+    leading = processor.codec.prefix_reader("RegisterRecord", "last_event_id")
+    for done, raw in enumerate(processor.table.store.values()):
+        if raw is None:
             continue
-        state = processor.codec.decode(raw, expect="RegisterRecord").value
+        state = leading(raw)
+        if state is None or (state["status"] == "LIVE" and state["valid_until"] is not None):
+            state = processor.codec.decode(raw, expect="RegisterRecord").value
         counts[(state["record_type"], state["status"])] += 1
         processor.track(state)
         if done % SCAN_YIELD_EVERY == 0:

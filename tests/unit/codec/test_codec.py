@@ -122,3 +122,18 @@ def test_a_change_built_around_an_encoded_record_equals_one_encoded_whole(codec:
     change = {**CHANGE, "state": REGISTER_RECORD}
     assert codec.encode_with_last("RegisterChange", change, record) == codec.encode("RegisterChange", change)
     assert codec.decode(codec.encode_with_last("RegisterChange", change, record)).value == change
+
+
+def test_prefix_reader_reads_leading_fields_as_a_full_decode_does(codec):
+    from tests.samples import REGISTER_RECORD
+
+    read = codec.prefix_reader("RegisterRecord", "last_event_id")
+    for variant in (REGISTER_RECORD, {**REGISTER_RECORD, "status": "REMOVED", "removed_at": 5, "purge_after": -7,
+                                      "record_id": "KZ-75-ЖОҚ-" + "я" * 300, "version": 2 ** 31 - 1}):
+        message = codec.encode("RegisterRecord", variant)
+        leading = read(message)
+        assert list(leading) == [f["name"] for f in codec.registry.schema("RegisterRecord").json_schema["fields"]
+                                 ][:len(leading)]
+        assert leading == {k: codec.decode(message).value[k] for k in leading}
+        assert "last_event_id" not in leading and "document" not in leading
+    assert read(codec.encode("RecordEvent", EVENT)) is None  # another writer: decode it in full

@@ -192,8 +192,6 @@ def test_recovery_rescan_counts_the_register_and_rebuilds_deadlines(codec: AvroC
     first.event({**EVENT, "event_id": "r", "action": "REMOVE", "version": 2, "ground": "PERSON_DETAINED",
                  "document": None})
     second = Harness(codec, catalog, table=first.table)  # a restarted worker over the recovered table
-    counts = asyncio.run(rescan(second.processor, set(range(PARTITIONS)), PARTITIONS))
+    counts = asyncio.run(rescan(second.processor))
     assert counts == {("SUPERVISED_PERSON", "LIVE"): 1, ("WANTED_PERSON", "REMOVED"): 1}
     assert len(second.processor.deadlines) == 2
-    not_ours = asyncio.run(rescan(second.processor, set(), PARTITIONS))
-    assert not not_ours and len(second.processor.deadlines) == 0
