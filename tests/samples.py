@@ -131,5 +131,10 @@ SAMPLES = {
     "ReconciliationManifest": [MANIFEST],
     "ReconciliationReport": [REPORT],
     "ReferenceEntry": [REFERENCE],
+    "DeadLetter": [{"dead_letter_id": "webhook/hub.notifications/0/17", "sink": "webhook",
+                    "target": "https://duty.kz75.police.kz/hub", "source_topic": "hub.notifications",
+                    "source_partition": 0, "source_offset": 17, "key": "KZ-75-CP", "original": b"\xc3\x01rest",
+                    "attempts": 6, "reason_code": "UNREACHABLE", "error": "503 Service Unavailable",
+                    "failed_at": NOW_MS}],
     "PersonCard": [PERSON], "ThingCard": [THING], "FactCard": [FACT], "PortraitCard": [PORTRAIT],
 }

@@ -11,6 +11,7 @@ from hub.cli.importer import import_cmd
 from hub.cli.platform import asyncapi_cmd, refdata, schemas, topics
 from hub.cli.reconcile import reconcile
 from hub.cli.services import demo, run
+from hub.cli.sinks import sink
 from hub.errors import HubError
 from hub.settings import HubSettings
 
@@ -39,7 +40,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (schemas, topics, refdata, asyncapi_cmd, broker, run, demo, reconcile, import_cmd,
-                outbox_relay):
+                outbox_relay, sink):
     cli.add_command(command)
 
 

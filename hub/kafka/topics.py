@@ -106,6 +106,12 @@ NOTIFICATIONS = TopicSpec(
     ("aggregator", "matcher", "reconciler"), ("units", "webhook sink", "email sink"),
     retention_ms=90 * DAY_MS,
 )
+DEAD_LETTERS = TopicSpec(
+    "notifications.dead", "Undeliverable notifications",
+    "Notifications a sink (webhook, email) could not deliver after every attempt, with the original bytes.",
+    "recipient unit code (UTF-8)", "kz.mvd.records.DeadLetter",
+    ("webhook sink", "email sink"), ("operators",), retention_ms=90 * DAY_MS,
+)
 CHECK_AUDIT = TopicSpec(
     "checks.audit", "Check audit",
     "Append-only audit of every check, whatever its outcome (items 9.3, 13).",
@@ -138,7 +144,7 @@ REFERENCE_BOOKS = TopicSpec(
 )
 
 SHARED_TOPICS = (REGISTER, DUE, CHANGES, REJECTED, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS,
-                 CHECK_AUDIT, MANIFESTS, REPORTS, PASSPORTS, REFERENCE_BOOKS)
+                 DEAD_LETTERS, CHECK_AUDIT, MANIFESTS, REPORTS, PASSPORTS, REFERENCE_BOOKS)
 
 
 def all_topics() -> list[TopicSpec]:

@@ -1,0 +1,123 @@
+"""Email sink: each unit's notifications as letters in Kazakh, Russian and English, over SMTP with STARTTLS."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiokafka.structs import ConsumerRecord
+
+from connectors.metrics import ConnectorSensor, NULL_CONNECTOR_SENSOR
+from connectors.sinks.runtime import DeadLetters
+from hub.codec import AvroCodec
+from hub.errors import CodecError, ConfigurationError
+
+MESSAGE_ID_DOMAIN = "records-hub.mvd.kz"
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where letters go out: the server, its STARTTLS trust and the sender's login."""
+
+    host: str
+    port: int = 587
+    sender: str = "records-hub@mvd.kz"
+    username: str | None = None
+    password: str | None = None
+    ca_file: Path | None = None
+    timeout_s: float = 30.0
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Return the TLS context STARTTLS verifies the server with."""
+        return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+
+
+def load_addresses(path: Path) -> dict[str, list[str]]:
+    """Read `unit: [address, ...]` entries."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"cannot read email addresses {path}: {exc}") from exc
+    addresses = {unit: [entry] if isinstance(entry, str) else list(entry) for unit, entry in raw.items()}
+    bad = [unit for unit, entries in addresses.items() if not entries or not all("@" in a for a in entries)]
+    if bad:
+        raise ConfigurationError(f"{path}: no valid address for {', '.join(bad)}")
+    return addresses
+
+
+def letter(notification: dict[str, Any], sender: str, recipients: list[str]) -> EmailMessage:
+    """Return the letter of a notification: the title and text in Kazakh, Russian and English."""
+    message = EmailMessage()
+    message["From"], message["To"] = sender, ", ".join(recipients)
+    message["Subject"] = f"{notification['title_kk']} / {notification['title_ru']}"
+    message["Message-ID"] = f"<{notification['notification_id']}@{MESSAGE_ID_DOMAIN}>"  # receivers drop replays
+    message["Date"] = formatdate(notification["created_at"] / 1000, usegmt=True)
+    details = "\n".join(f"{key}: {value}" for key, value in sorted(notification["attributes"].items()))
+    message.set_content("\n\n".join([
+        f"{notification['title_kk']}\n{notification['text_kk']}",
+        f"{notification['title_ru']}\n{notification['text_ru']}",
+        f"{notification['title_en']}\n{notification['text_en']}",
+        f"{details}\nnotification_id: {notification['notification_id']}"]))
+    return message
+
+
+class EmailSink:
+    """Sends each notification of a unit with addresses as one letter; retries, then dead-letters."""
+
+    name = "email"
+
+    def __init__(self, server: SmtpServer, addresses: dict[str, list[str]], codec: AvroCodec,
+                 dead_letters: DeadLetters, max_attempts: int = 5, backoff_s: float = 1.0,
+                 max_backoff_s: float = 120.0, sensor: ConnectorSensor = NULL_CONNECTOR_SENSOR):
+        """Send through `server` to `addresses` by unit."""
+        self.server, self.addresses, self.codec, self.dead_letters = server, addresses, codec, dead_letters
+        self.max_attempts, self.backoff_s, self.max_backoff_s, self.sensor = max_attempts, backoff_s, max_backoff_s, sensor
+
+    async def write(self, records: list[ConsumerRecord]) -> None:
+        """Send a batch's letters in order."""
+        for record in records:
+            recipients = self.addresses.get((record.key or b"").decode("utf-8", "replace"))
+            if recipients:
+                await self.send(record, recipients)
+
+    async def send(self, record: ConsumerRecord, recipients: list[str]) -> None:
+        """Send one notification's letter until the server accepts it, refuses it for good, or attempts run out."""
+        target = ", ".join(recipients)
+        try:
+            notification = self.codec.decode(record.value or b"", expect="Notification").value
+        except CodecError as exc:
+            await self.dead_letters.send(record, target, 0, "UNDECODABLE", str(exc))
+            self.sensor.on_failed(1)
+            return
+        message, error = letter(notification, self.server.sender, recipients), ""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await asyncio.to_thread(self._submit, message)
+                self.sensor.on_sent(1)
+                return
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPNotSupportedError,
+                    smtplib.SMTPAuthenticationError) as exc:
+                await self.dead_letters.send(record, target, attempt, "REFUSED", repr(exc))
+                self.sensor.on_failed(1)
+                return
+            except (smtplib.SMTPException, OSError) as exc:
+                error = repr(exc)
+            if attempt < self.max_attempts:
+                self.sensor.on_retried(1)
+                await asyncio.sleep(min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1)))
+        await self.dead_letters.send(record, target, self.max_attempts, "UNREACHABLE", error)
+        self.sensor.on_failed(1)
+
+    def _submit(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.server.host, self.server.port, timeout=self.server.timeout_s) as smtp:
+            smtp.starttls(context=self.server.tls_context())  # never sent in the clear
+            if self.server.username:
+                smtp.login(self.server.username, self.server.password or "")
+            smtp.send_message(message)

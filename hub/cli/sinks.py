@@ -1,0 +1,95 @@
+"""`hub sink webhook|email|postgres`: run a notification or register sink until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import click
+
+from hub.settings import HubSettings
+
+pass_settings = click.make_pass_decorator(HubSettings)
+
+
+@click.group("sink")
+def sink() -> None:
+    """Deliver notifications to units (webhook, email) or copy the register into PostgreSQL."""
+
+
+@sink.command("webhook")
+@click.option("--subscriptions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="YAML of `UNIT: {url: https://..., secret_env: VARIABLE}`.")
+@click.option("--max-attempts", default=6, show_default=True, help="Deliveries tried before dead-lettering.")
+@click.option("--backoff-s", default=0.5, show_default=True, help="First retry delay; it doubles each time.")
+@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CA certificates to trust for the receivers' HTTPS (default: the system's).")
+@pass_settings
+def webhook(settings: HubSettings, subscriptions: Path, max_attempts: int, backoff_s: float,
+            ca_file: Path | None) -> None:
+    """POST each unit's notifications as signed JSON (HMAC-SHA256), with retries and a dead-letter topic."""
+    import ssl
+
+    from connectors.sinks.webhook import WebhookSink, load_subscriptions
+
+    context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
+    asyncio.run(_run(settings, "webhook", lambda codec, dead, sensor: WebhookSink(
+        load_subscriptions(subscriptions), codec, dead, max_attempts, backoff_s, ssl_context=context, sensor=sensor)))
+
+
+@sink.command("email")
+@click.option("--addresses", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="YAML of `UNIT: [address, ...]`.")
+@click.option("--smtp-host", required=True, help="SMTP server (STARTTLS is required).")
+@click.option("--smtp-port", default=587, show_default=True, help="SMTP submission port.")
+@click.option("--sender", default="records-hub@mvd.kz", show_default=True, help="From address.")
+@click.option("--username", envvar="HUB_SMTP_USERNAME", help="SMTP login [HUB_SMTP_USERNAME].")
+@click.option("--password", envvar="HUB_SMTP_PASSWORD", help="SMTP password [HUB_SMTP_PASSWORD].")
+@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CA certificates to trust for STARTTLS (default: the system's).")
+@click.option("--max-attempts", default=5, show_default=True, help="Sends tried before dead-lettering.")
+@click.option("--backoff-s", default=1.0, show_default=True, help="First retry delay; it doubles each time.")
+@pass_settings
+def email(settings: HubSettings, addresses: Path, smtp_host: str, smtp_port: int, sender: str, username: str | None,
+          password: str | None, ca_file: Path | None, max_attempts: int, backoff_s: float) -> None:
+    """Send each unit's notifications as letters in Kazakh, Russian and English."""
+    from connectors.sinks.email import EmailSink, SmtpServer, load_addresses
+
+    server = SmtpServer(smtp_host, smtp_port, sender, username, password, ca_file)
+    asyncio.run(_run(settings, "email", lambda codec, dead, sensor: EmailSink(
+        server, load_addresses(addresses), codec, dead, max_attempts, backoff_s, sensor=sensor)))
+
+
+@sink.command("postgres")
+@click.option("--dsn", envvar="HUB_SINK_DSN", required=True, help="PostgreSQL DSN of the analysts' database [HUB_SINK_DSN].")
+@pass_settings
+def postgres(settings: HubSettings, dsn: str) -> None:
+    """Keep the table central_register equal to the central register topic."""
+    from connectors.sinks.postgres import PostgresSink
+
+    asyncio.run(_run(settings, "postgres", lambda codec, dead, sensor: PostgresSink(dsn, codec, dead, sensor)))
+
+
+async def _run(settings: HubSettings, name: str, build) -> None:
+    from connectors.metrics import PrometheusConnectorSensor
+    from connectors.sinks.runtime import DeadLetters, run_sink
+    from hub.kafka.topics import NOTIFICATIONS, REGISTER
+    from hub.metrics.prometheus import serve_registry
+    from hub.services.refdata import codec_for
+
+    codec, sensor = codec_for(settings), PrometheusConnectorSensor(f"{name}_sink")
+    serve_registry(sensor.registry, settings.metrics_host, settings.metrics_port)
+    dead = DeadLetters(settings, codec, name)
+    target = build(codec, dead, sensor)
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    topic = (REGISTER if name == "postgres" else NOTIFICATIONS).name(settings)
+    try:
+        await run_sink(settings, topic, f"{settings.app_id}-sink-{name}", target, sensor, stop)
+    finally:
+        close = getattr(target, "close", None)
+        if close is not None:
+            await close()
+        await dead.close()
