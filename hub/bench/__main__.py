@@ -39,5 +39,19 @@ def aggregator(events: int, naive_events: int, records: int, batch_size: int, pa
     click.echo(json.dumps(result))
 
 
+@bench.command("connectors")
+@click.option("--rows", default=50_000, show_default=True, help="Outbox rows, and card-file rows, to move.")
+@click.option("--deliveries", default=5_000, show_default=True, help="Notifications the webhook sink delivers.")
+@click.option("--units", default=20, show_default=True, help="Units the notifications go to.")
+@click.option("--work-dir", type=click.Path(path_type=Path), help="Where files go (default: a temp dir).")
+def connectors(rows: int, deliveries: int, units: int, work_dir: Path | None) -> None:
+    """Outbox relay and importer rows per second (vs raw aiokafka produce), webhook deliveries per second."""
+    from hub.bench.connectors import run
+
+    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    result = run(rows, deliveries, units, work_dir, progress=lambda text: click.echo(f"bench: {text}", err=True))
+    click.echo(json.dumps(result))
+
+
 if __name__ == "__main__":
     sys.exit(bench())

@@ -49,7 +49,7 @@ def hub_settings(kafka_bootstrap: str, tmp_path: Path) -> HubSettings:
 @pytest.fixture(scope="session")
 def postgres_server():
     """Return a real PostgreSQL server started for the session (Debian's package, installed by deploy/test)."""
-    from tests.integration.postgres import PostgresServer
+    from connectors.local_servers import PostgresServer
 
     server = PostgresServer()
     server.start()

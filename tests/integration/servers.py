@@ -17,15 +17,6 @@ from aiohttp import web
 from hub.kafka.local_broker import free_port
 
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """Return (certificate, key) for 127.0.0.1, made by openssl."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
-    return cert, key
-
-
 class SmtpServer:
     """aiosmtpd in a process of its own, requiring STARTTLS, delivering into a maildir."""
 

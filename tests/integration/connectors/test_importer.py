@@ -18,23 +18,14 @@ from connectors.importer.checkpoint import Checkpoint
 from connectors.importer.mapping import Mapping
 from connectors.importer.run import ImportJob, import_file
 from hub.codec import AvroCodec
-from hub.kafka.admin import provision
 from hub.kafka.reader import read_to_end
-from hub.kafka.topics import all_topics, regional_events_topic
-from hub.services.refdata import load_reference_data
+from hub.kafka.topics import regional_events_topic
 from hub.settings import HubSettings
 from tests.integration.helpers import REPO, settings_env
 
 SAMPLES = REPO / "tests" / "data" / "import"
 ROZYSK_REJECTS = {7: "INVALID_FIELD", 12: "MISSING_FIELD", 18: "INVALID_FIELD", 23: "INVALID_FIELD",
                   27: "ALREADY_ENROLLED", 29: "INVALID_FIELD"}
-
-
-@pytest.fixture
-def provisioned(hub_settings: HubSettings) -> HubSettings:
-    asyncio.run(provision(hub_settings, all_topics()))
-    asyncio.run(load_reference_data(hub_settings, hub_settings.refdata_dir))
-    return hub_settings
 
 
 def events_on_topic(settings: HubSettings, codec: AvroCodec, region: str) -> list[dict]:

@@ -15,7 +15,7 @@ import psycopg
 from connectors.client import RegionalClient, stable_event_id
 from connectors.outbox import OutboxRelay, outbox_sql
 from hub.kafka.topics import CHANGES, REGISTER
-from tests.integration.connectors.test_importer import events_on_topic, provisioned  # noqa: F401 (fixture)
+from tests.integration.connectors.test_importer import events_on_topic
 from tests.integration.helpers import REPO, Worker, decode_all, read_until, settings_env
 from tests.samples import PERSON
 
@@ -61,7 +61,7 @@ def relay_until_empty(settings, dsn: str) -> object:
     return asyncio.run(run())
 
 
-def test_relay_sends_rows_in_order_marks_them_and_refuses_bad_ones(provisioned, postgres_dsn, codec):  # noqa: F811
+def test_relay_sends_rows_in_order_marks_them_and_refuses_bad_ones(provisioned, postgres_dsn, codec):
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(outbox_sql())
     finals = write_history(postgres_dsn, range(40), seed=1)
@@ -90,7 +90,7 @@ def test_relay_sends_rows_in_order_marks_them_and_refuses_bad_ones(provisioned, 
 
 
 def test_relay_killed_at_random_moments_loses_nothing_and_the_hub_applies_nothing_twice(
-        provisioned, postgres_dsn, codec, tmp_path: Path):  # noqa: F811
+        provisioned, postgres_dsn, codec, tmp_path: Path):
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(outbox_sql())
     command = [sys.executable, "-m", "hub", "outbox-relay", "--dsn", postgres_dsn, "--region", "KZ-75",
@@ -136,7 +136,7 @@ def test_relay_killed_at_random_moments_loses_nothing_and_the_hub_applies_nothin
     assert latest == finals, f"{resent} rows were sent twice"
 
 
-def test_trigger_variant_turns_table_changes_into_events(provisioned, postgres_dsn, codec):  # noqa: F811
+def test_trigger_variant_turns_table_changes_into_events(provisioned, postgres_dsn, codec):
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(outbox_sql())
         conn.execute(outbox_sql("outbox_trigger.sql"))

@@ -22,8 +22,8 @@ from hub.kafka.producer import publish
 from hub.kafka.reader import read_to_end
 from hub.kafka.topics import DEAD_LETTERS, NOTIFICATIONS, REGISTER
 from hub.settings import HubSettings
-from tests.integration.connectors.test_importer import provisioned  # noqa: F401 (fixture)
-from tests.integration.servers import Receiver, SmtpServer, self_signed_certificate, start_receiver
+from connectors.local_servers import self_signed_certificate
+from tests.integration.servers import Receiver, SmtpServer, start_receiver
 from tests.samples import NOTIFICATION, REGISTER_RECORD
 
 
@@ -60,7 +60,7 @@ def dead_letters(settings: HubSettings, codec) -> list[dict]:
             for r in asyncio.run(read_to_end(settings, DEAD_LETTERS.name(settings)))]
 
 
-def test_webhook_delivers_signed_notifications_retries_and_dead_letters(provisioned, codec, certificate):  # noqa: F811
+def test_webhook_delivers_signed_notifications_retries_and_dead_letters(provisioned, codec, certificate):
     cert, key = certificate
     secret = b"kz75-shared-secret"
     items = notifications("KZ-75-CP", 30) + notifications("KZ-71-CP", 5) + notifications("KZ-19-CP", 3)
@@ -103,7 +103,7 @@ def test_webhook_delivers_signed_notifications_retries_and_dead_letters(provisio
     assert sensor.sent._value.get() == 30 and sensor.retried._value.get() == 30 * 2 + 3 * 3
 
 
-def test_email_sink_sends_letters_over_starttls_in_three_languages(provisioned, codec, certificate, tmp_path):  # noqa: F811
+def test_email_sink_sends_letters_over_starttls_in_three_languages(provisioned, codec, certificate, tmp_path):
     cert, key = certificate
     server = SmtpServer(tmp_path, cert, key)
     items = notifications("KZ-75-CP", 6) + notifications("KZ-71-CP", 2)
@@ -152,7 +152,7 @@ def test_email_sink_never_sends_in_the_clear(codec, tmp_path):
         plain.stop()
 
 
-def test_postgres_sink_keeps_a_sql_copy_of_the_register(provisioned, codec, postgres_dsn):  # noqa: F811
+def test_postgres_sink_keeps_a_sql_copy_of_the_register(provisioned, codec, postgres_dsn):
     rid, other = REGISTER_RECORD["record_id"], "KZ-75-WANTED_PERSON-00000999"
     v1 = REGISTER_RECORD
     v2 = {**v1, "version": 2, "document": {**v1["document"], "special_marks": "жаңа белгі"}}

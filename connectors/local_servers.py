@@ -1,4 +1,4 @@
-"""A real PostgreSQL server for integration tests: Debian's binaries, a throwaway cluster on 127.0.0.1."""
+"""Throwaway local servers for tests and benchmarks: PostgreSQL (Debian's binaries) and a TLS certificate."""
 
 from __future__ import annotations
 
@@ -61,3 +61,12 @@ class PostgresServer:
         """Stop the cluster at once and remove it."""
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "immediate", "stop")
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """Return (certificate, key) for 127.0.0.1, made by openssl."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
