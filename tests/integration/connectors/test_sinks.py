@@ -180,3 +180,50 @@ def test_postgres_sink_keeps_a_sql_copy_of_the_register(provisioned, codec, post
     # (a real compacted register never goes back; the check guards against replays)
     assert rows == [(rid, 2, "жаңа белгі", True, "LIVE")]
     assert [d["reason_code"] for d in dead_letters(provisioned, codec)] == ["UNDECODABLE"]
+
+
+def test_a_sink_process_serves_metrics_and_stops_cleanly_on_sigterm(provisioned, codec, postgres_dsn, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from aiokafka import TopicPartition
+
+    from hub.kafka.admin import admin_client
+    from tests.integration.helpers import REPO, settings_env
+
+    records = [(f"KZ-75-WANTED_PERSON-{n:08d}", codec.encode("RegisterRecord", {
+        **REGISTER_RECORD, "record_id": f"KZ-75-WANTED_PERSON-{n:08d}"})) for n in range(200)]
+    asyncio.run(publish(provisioned, REGISTER.name(provisioned), records))
+    port = free_port()
+    env = {**settings_env(provisioned), "HUB_METRICS_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-m", "hub", "sink", "postgres", "--dsn", postgres_dsn], cwd=REPO,
+                            env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "sink.log", "wb"))
+    try:
+        deadline, copied = time.monotonic() + 60, 0
+        while copied < 200 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            try:
+                with psycopg.connect(postgres_dsn) as conn:
+                    copied = conn.execute("SELECT count(*) FROM central_register").fetchone()[0]
+            except psycopg.Error:
+                pass
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, (tmp_path / "sink.log").read_text()[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert copied == 200
+    assert 'hub_connector_sent_total{connector="postgres_sink"} 200.0' in metrics
+
+    async def committed() -> int:
+        admin = admin_client(provisioned)
+        await admin.start()
+        try:
+            found = await admin.list_consumer_group_offsets(f"{provisioned.app_id}-sink-postgres")
+            return sum(meta.offset for tp, meta in found.items() if tp.topic == REGISTER.name(provisioned))
+        finally:
+            await admin.close()
+    assert asyncio.run(committed()) == 200  # everything copied was committed before it stopped
