@@ -188,7 +188,6 @@ def test_a_sink_process_serves_metrics_and_stops_cleanly_on_sigterm(provisioned,
     import sys
     import urllib.request
 
-
     from hub.kafka.admin import admin_client
     from tests.integration.helpers import REPO, settings_env
 
