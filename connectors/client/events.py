@@ -14,6 +14,9 @@ EPOCH_DAY = date(1970, 1, 1)
 EVENT_NAMESPACE = uuid.UUID("5b3c1f9e-2f4a-4e59-9a0c-6b1d7f0c2a11")
 
 
+NEEDS_WORK = (dict, list, date)  # datetime is a date
+
+
 def epoch_ms(moment: datetime) -> int:
     """Return an aware datetime as epoch milliseconds (a naive one is taken as UTC)."""
     if moment.tzinfo is None:
@@ -24,9 +27,9 @@ def epoch_ms(moment: datetime) -> int:
 def avro_ready(value: Any) -> Any:
     """Return a document with dates as epoch days and datetimes as epoch milliseconds, as the schema has them."""
     if isinstance(value, dict):
-        return {key: avro_ready(item) for key, item in value.items()}
+        return {key: avro_ready(item) if isinstance(item, NEEDS_WORK) else item for key, item in value.items()}
     if isinstance(value, list):
-        return [avro_ready(item) for item in value]
+        return [avro_ready(item) if isinstance(item, NEEDS_WORK) else item for item in value]
     if isinstance(value, datetime):
         return epoch_ms(value)
     if isinstance(value, date):

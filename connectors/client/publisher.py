@@ -23,6 +23,7 @@ from hub.kafka.partitioning import partition_for
 from hub.kafka.producer import make_producer
 from hub.kafka.topics import regional_events_topic
 from hub.services.catalog_follower import CatalogFollower
+from hub.services.processor import hinted
 from hub.services.refdata import codec_for
 from hub.settings import HubSettings
 
@@ -138,7 +139,7 @@ class RegionalClient:
         if refusal is not None:
             return invalid(refusal, position)
         try:
-            encoded = self.codec.encode("RecordEvent", value)
+            encoded = self.codec.encode("RecordEvent", hinted(value))
         except EncodeError as exc:
             return invalid(Refusal("INVALID_FIELD", str(exc)), position)
         return Prepared(value, encoded, partition_for(event.record_id.encode(), self._partitions or 1))

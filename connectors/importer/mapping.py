@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -35,6 +35,14 @@ class Mapping:
     document: dict[str, Any]
     date_format: str
     datetime_format: str
+    compiled_fields: tuple = field(default=(), compare=False, repr=False)
+    compiled_document: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Compile the rules once (an unknown type fails here, not on the first row)."""
+        object.__setattr__(self, "compiled_fields",
+                           tuple((name, compile_rule(rule, name, self)) for name, rule in self.fields.items()))
+        object.__setattr__(self, "compiled_document", compile_document(self.document, self, "document"))
 
     @classmethod
     def load(cls, path: Path) -> "Mapping":
@@ -83,66 +91,114 @@ def enrolment_of(row: dict[str, str], number: int, mapping: Mapping, record_type
                  source: str) -> Enrolment:
     """Return the enrolment a row describes; raise RowError or pydantic's ValidationError if it cannot."""
     context = {**row, "region": region, "record_type": record_type, "row": str(number)}
-    values = {name: _value(rule, context, name, mapping) for name, rule in mapping.fields.items()}
+    values = {name: rule(context) for name, rule in mapping.compiled_fields}
     for name in REQUIRED_FIELDS[:-1]:
         if values.get(name) in (None, ""):
             raise RowError("MISSING_FIELD", name, "empty")
-    document = _document(mapping.document, context, mapping, "document")
-    return Enrolment(record_type=record_type, document=document, source_sequence=number,
+    return Enrolment(record_type=record_type, document=mapping.compiled_document(context), source_sequence=number,
                      event_id=stable_event_id("import", source, number),
                      **{k: v for k, v in values.items() if v is not None})
 
 
-def _document(rules: dict[str, Any], context: dict[str, str], mapping: Mapping, path: str) -> dict[str, Any]:
-    document: dict[str, Any] = {}
+Rule = Callable[[dict[str, str]], Any]
+
+
+def compile_document(rules: dict[str, Any], mapping: "Mapping", path: str) -> Rule:
+    """Return a function building a document (or a list item) from a row by its rules."""
+    parts: list[tuple[str, Any]] = []
     for name, rule in rules.items():
         if isinstance(rule, list):
-            items = [_document(item, context, mapping, f"{path}.{name}") for item in rule]
-            document[name] = [item for item in items if _has_column_data(item)]
+            items = [compile_document(item, mapping, f"{path}.{name}") for item in rule]
+            parts.append((name, items))
         else:
-            document[name] = _value(rule, context, f"{path}.{name}", mapping)
-    return document
+            parts.append((name, compile_rule(rule, f"{path}.{name}", mapping)))
+
+    def build(context: dict[str, str]) -> dict[str, Any]:
+        document: dict[str, Any] = {}
+        for name, part in parts:
+            if isinstance(part, list):
+                document[name] = [item for item in (each(context) for each in part) if _has_column_data(item)]
+            else:
+                document[name] = part(context)
+        return document
+    return build
 
 
 def _has_column_data(item: dict[str, Any]) -> bool:
     return any(value not in (None, "") for key, value in item.items() if key != "kind")
 
 
-def _value(rule: Any, context: dict[str, str], field: str, mapping: Mapping) -> Any:
+def compile_rule(rule: Any, field: str, mapping: "Mapping") -> Rule:
+    """Return a function reading one field from a row: a constant, a template, or a column (mapped or typed)."""
     if not isinstance(rule, dict):
         raise ConfigurationError(f"the rule of {field} is not a dict: {rule!r}")
     if "value" in rule:
-        return rule["value"]
+        constant = rule["value"]
+        return lambda context: constant
     if "template" in rule:
+        return _template_rule(rule["template"], field)
+    column, default, codes = rule.get("column", ""), rule.get("default"), rule.get("map")
+    convert = _converter(rule.get("type", "str"), rule.get("format"), field, mapping)
+
+    def read(context: dict[str, str]) -> Any:
+        text = (context.get(column) or "").strip()
+        if not text:
+            return default
+        if codes is not None:
+            if text not in codes:
+                raise RowError("INVALID_FIELD", field, f"{text!r} is none of {', '.join(map(str, codes))}")
+            return codes[text]
+        return convert(text)
+    return read
+
+
+def _template_rule(template: str, field: str) -> Rule:
+    names = tuple(set(TEMPLATE_FIELD.findall(template)))
+
+    def fill(context: dict[str, str]) -> str:
         try:
-            return rule["template"].format(**{k: _template_arg(v) for k, v in context.items()})
+            return template.format(**{k: _template_arg(context[k]) for k in names})
         except (KeyError, ValueError) as exc:
-            raise RowError("INVALID_FIELD", field, f"template {rule['template']!r}: {exc}") from exc
-    text = (context.get(rule.get("column", "")) or "").strip()
-    if not text:
-        return rule.get("default")
-    if "map" in rule:
-        if text not in rule["map"]:
-            raise RowError("INVALID_FIELD", field, f"{text!r} is none of {', '.join(map(str, rule['map']))}")
-        return rule["map"][text]
-    return _typed(text, rule.get("type", "str"), rule.get("format"), field, mapping)
+            raise RowError("INVALID_FIELD", field, f"template {template!r}: {exc}") from exc
+    return fill
 
 
 def _template_arg(value: str) -> Any:
     return int(value) if value.isdigit() else value
 
 
-def _typed(text: str, kind: str, fmt: str | None, field: str, mapping: Mapping) -> Any:
-    try:
-        if kind == "str":
-            return text
-        if kind == "int":
-            return int(text.replace(" ", ""))
-        if kind == "date":
-            return datetime.strptime(text, fmt or mapping.date_format).date()
-        if kind == "datetime":
-            return datetime.strptime(text, fmt or mapping.datetime_format).replace(tzinfo=timezone.utc)
-    except ValueError as exc:
-        raise RowError("INVALID_FIELD", field, f"{text!r} is not a {kind} ({fmt or ''}): {exc}") from exc
-    raise ConfigurationError(f"unknown type {kind!r} in the rule of {field}")
+def _converter(kind: str, fmt: str | None, field: str, mapping: "Mapping") -> Callable[[str], Any]:
+    parsers: dict[str, Callable[[str], Any]] = {
+        "str": str, "int": lambda text: int(text.replace(" ", "")),
+        "date": lambda text: parse_date(text, fmt or mapping.date_format),
+        "datetime": lambda text: parse_datetime(text, fmt or mapping.datetime_format),
+    }
+    if kind not in parsers:
+        raise ConfigurationError(f"unknown type {kind!r} in the rule of {field}")
+    parse = parsers[kind]
 
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise RowError("INVALID_FIELD", field, f"{text!r} is not a {kind} ({fmt or ''}): {exc}") from exc
+    return convert
+
+
+def parse_date(text: str, fmt: str) -> date:
+    """Return a date; the usual "%d.%m.%Y" is read directly, any other format by strptime."""
+    if fmt == "%d.%m.%Y":
+        day, month, year = text.split(".")
+        if len(year) == 4:
+            return date(int(year), int(month), int(day))
+    return datetime.strptime(text, fmt).date()
+
+
+def parse_datetime(text: str, fmt: str) -> datetime:
+    """Return an aware UTC datetime; the usual "%d.%m.%Y %H:%M" is read directly, others by strptime."""
+    if fmt == "%d.%m.%Y %H:%M" and " " in text:
+        day_part, time_part = text.split(" ", 1)
+        hour, minute = time_part.split(":")
+        if len(hour) <= 2 and len(minute) == 2:
+            return datetime.combine(parse_date(day_part, "%d.%m.%Y"), time(int(hour), int(minute)), timezone.utc)
+    return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)

@@ -17,6 +17,9 @@ from hub.errors import ConfigurationError, InvalidEventError
 log = logging.getLogger(__name__)
 
 LOCK_ID = 0x6875624F5554  # pg advisory lock: one active relay per database ("hubOUT")
+MARK_SENT = ("UPDATE hub_outbox AS o SET sent_at = now(), topic_partition = v.p, topic_offset = v.o "
+             "FROM unnest(%s::bigint[], %s::int[], %s::bigint[]) AS v(id, p, o) WHERE o.id = v.id")
+MARK_REFUSED = "UPDATE hub_outbox SET sent_at = now(), refused_reason = %s, refused_text = %s WHERE id = %s"
 
 
 def outbox_sql(name: str = "outbox.sql") -> str:
@@ -79,13 +82,10 @@ class OutboxRelay:
         prepared, ids, refused = self._check(rows)
         deliveries = await self.client.send_prepared(prepared)
         async with conn.transaction():
-            async with conn.cursor() as cursor:
-                await cursor.executemany(
-                    "UPDATE hub_outbox SET sent_at = now(), topic_partition = %s, topic_offset = %s WHERE id = %s",
-                    [(d.partition, d.offset, row_id) for d, row_id in zip(deliveries, ids)])
-                await cursor.executemany(
-                    "UPDATE hub_outbox SET sent_at = now(), refused_reason = %s, refused_text = %s WHERE id = %s",
-                    refused)
+            await conn.execute(MARK_SENT, (ids, [d.partition for d in deliveries], [d.offset for d in deliveries]))
+            if refused:
+                async with conn.cursor() as cursor:
+                    await cursor.executemany(MARK_REFUSED, refused)
         self.stats.sent += len(deliveries)
         self.stats.refused += len(refused)
         self.stats.batches += 1
