@@ -17,6 +17,7 @@ from connectors.metrics import ConnectorSensor, NULL_CONNECTOR_SENSOR
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.domain.reasons import Refusal
+from hub.domain.regions import region_of_record
 from hub.domain.validation import check_event
 from hub.errors import DeliveryError, EncodeError, InvalidEventError
 from hub.kafka.partitioning import partition_for
@@ -28,6 +29,10 @@ from hub.services.refdata import codec_for
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
+
+
+REQUIRED_VALUES = ("event_id", "record_id", "record_type", "action", "unit", "officer", "ground", "occurred_at")
+VALUE_DEFAULTS = {"valid_until": None, "source_sequence": 0, "document": None, "note": None}
 
 
 @dataclass(frozen=True)
@@ -113,36 +118,44 @@ class RegionalClient:
             await self._producer.stop()
             self._producer = None
 
-    def check(self, events: Sequence[RegionalEvent]) -> list[Prepared | InvalidEventError]:
-        """Check events in order (a later one sees the versions of the earlier ones) without sending."""
+    def check(self, events: Sequence[RegionalEvent | dict[str, Any]]) -> list[Prepared | InvalidEventError]:
+        """Check events (builders, or RecordEvent values as an outbox holds them) in order, a later one
+        seeing the versions of the earlier ones, without sending."""
         planned: dict[str, Known] = {}
         results: list[Prepared | InvalidEventError] = []
         now_ms = self.clock_ms()
         for position, event in enumerate(events):
             result = self._check_one(event, planned, now_ms, position)
             if isinstance(result, Prepared):
-                planned[event.record_id] = (result.value["version"], event.action != "REMOVE")
+                planned[result.value["record_id"]] = (result.value["version"], result.value["action"] != "REMOVE")
             results.append(result)
         return results
 
-    def _check_one(self, event: RegionalEvent, planned: dict[str, Known], now_ms: int,
+    def _check_one(self, event: RegionalEvent | dict[str, Any], planned: dict[str, Known], now_ms: int,
                    position: int) -> Prepared | InvalidEventError:
-        if event.region != self.region:
-            return invalid(Refusal("REGION_MISMATCH", f"record {event.record_id} is not of {self.region}",
-                                   "record_id"), position)
-        known = planned.get(event.record_id) or self.versions.known(event.record_id)
-        version = next_version(known, event.action, event.version, event.record_id)
+        if isinstance(event, dict):
+            missing = [name for name in REQUIRED_VALUES if event.get(name) in (None, "")]
+            if missing:
+                return invalid(Refusal("MISSING_FIELD", ", ".join(missing), missing[0]), position)
+            record_id, action, given = event["record_id"], event["action"], event.get("version")
+            make = lambda version: {**VALUE_DEFAULTS, **event, "region": self.region, "version": version}  # noqa: E731
+        else:
+            record_id, action, given, make = event.record_id, event.action, event.version, event.to_event
+        if region_of_record(str(record_id)) != self.region:
+            return invalid(Refusal("REGION_MISMATCH", f"record {record_id} is not of {self.region}", "record_id"),
+                           position)
+        version = next_version(planned.get(record_id) or self.versions.known(record_id), action, given, record_id)
         if isinstance(version, Refusal):
             return invalid(version, position)
-        value = event.to_event(version)
-        refusal = check_event(value, self.region, self.catalog, now_ms)
-        if refusal is not None:
-            return invalid(refusal, position)
+        value = make(version)
         try:
+            refusal = check_event(value, self.region, self.catalog, now_ms)
+            if refusal is not None:
+                return invalid(refusal, position)
             encoded = self.codec.encode("RecordEvent", hinted(value))
-        except EncodeError as exc:
-            return invalid(Refusal("INVALID_FIELD", str(exc)), position)
-        return Prepared(value, encoded, partition_for(event.record_id.encode(), self._partitions or 1))
+        except (EncodeError, TypeError, AttributeError) as exc:  # a value of the wrong type
+            return invalid(Refusal("INVALID_FIELD", str(exc)[:500]), position)
+        return Prepared(value, encoded, partition_for(record_id.encode(), self._partitions or 1))
 
     async def send(self, event: RegionalEvent) -> Delivery:
         """Check and publish one event; raise InvalidEventError (nothing sent) or DeliveryError."""

@@ -46,14 +46,21 @@ class SqliteVersions:
         self._db.execute("CREATE TABLE IF NOT EXISTS versions (record_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
                          " live INTEGER NOT NULL)")
         self._db.commit()
+        self._cache: dict[str, Known | None] = {}
 
     def known(self, record_id: str) -> Known | None:
-        """Return a record's (version, live), or None."""
-        row = self._db.execute("SELECT version, live FROM versions WHERE record_id = ?", (record_id,)).fetchone()
-        return None if row is None else (row[0], bool(row[1]))
+        """Return a record's (version, live), or None (read once from the file, then kept in memory)."""
+        if record_id not in self._cache:
+            row = self._db.execute("SELECT version, live FROM versions WHERE record_id = ?", (record_id,)).fetchone()
+            self._cache[record_id] = None if row is None else (row[0], bool(row[1]))
+        return self._cache[record_id]
 
     def confirm(self, updates: dict[str, Known]) -> None:
         """Remember acknowledged versions in one transaction."""
+        for record_id, known in updates.items():
+            cached = self._cache.get(record_id)
+            if cached is None or known[0] > cached[0]:
+                self._cache[record_id] = known
         with self._db:
             self._db.executemany("INSERT INTO versions VALUES (?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET "
                                  "version = excluded.version, live = excluded.live WHERE excluded.version > version",

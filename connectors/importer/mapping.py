@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import yaml
 
-from connectors.client.events import Enrolment, stable_event_id
+from connectors.client.events import Enrolment
 from hub.errors import ConfigurationError
 
 EVENT_FIELDS = ("record_id", "unit", "officer", "ground", "occurred_at", "valid_until", "note")
@@ -88,15 +88,16 @@ class Mapping:
 
 
 def enrolment_of(row: dict[str, str], number: int, mapping: Mapping, record_type: str, region: str,
-                 source: str) -> Enrolment:
-    """Return the enrolment a row describes; raise RowError or pydantic's ValidationError if it cannot."""
+                 event_id: str) -> Enrolment:
+    """Return the enrolment a row describes, with the given event id (stable per file and row);
+    raise RowError or pydantic's ValidationError if it cannot."""
     context = {**row, "region": region, "record_type": record_type, "row": str(number)}
     values = {name: rule(context) for name, rule in mapping.compiled_fields}
     for name in REQUIRED_FIELDS[:-1]:
         if values.get(name) in (None, ""):
             raise RowError("MISSING_FIELD", name, "empty")
     return Enrolment(record_type=record_type, document=mapping.compiled_document(context), source_sequence=number,
-                     event_id=stable_event_id("import", source, number),
+                     event_id=event_id,
                      **{k: v for k, v in values.items() if v is not None})
 
 

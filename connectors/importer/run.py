@@ -132,11 +132,12 @@ async def import_chunk(client: RegionalClient, job: ImportJob, source: str, chun
     already, written = done_before
     numbers, builders, refused = [], [], []
     for number, row in chunk:
-        if stable_event_id("import", source, number) in already:
+        event_id = stable_event_id("import", source, number)
+        if event_id in already:
             checkpoint.skipped += 1
             continue
         try:
-            builders.append(enrolment_of(row, number, job.mapping, job.record_type, job.region, source))
+            builders.append(enrolment_of(row, number, job.mapping, job.record_type, job.region, event_id))
             numbers.append(number)
         except RowError as exc:
             refused.append((number, Refusal(exc.reason, exc.detail, exc.field), row))

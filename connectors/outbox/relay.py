@@ -9,9 +9,8 @@ from importlib import resources
 from typing import Any
 
 import psycopg
-from pydantic import ValidationError
 
-from connectors.client import Prepared, RegionalClient, from_event, stable_event_id
+from connectors.client import Prepared, RegionalClient, stable_event_id
 from hub.errors import ConfigurationError, InvalidEventError
 
 log = logging.getLogger(__name__)
@@ -92,16 +91,15 @@ class OutboxRelay:
         return len(rows)
 
     def _check(self, rows: list[tuple[int, Any]]) -> tuple[list[Prepared], list[int], list[tuple]]:
-        builders, positions, refused = [], [], []
+        values, positions, refused = [], [], []
         for row_id, event in rows:
-            try:
-                builders.append(from_event({**event, "event_id": event.get("event_id")
-                                            or stable_event_id("outbox", self._source, row_id)}))
-                positions.append(row_id)
-            except (ValidationError, ValueError, TypeError) as exc:
-                refused.append(("INVALID_FIELD", f"the outbox row is not a RecordEvent: {exc}"[:2000], row_id))
+            if not isinstance(event, dict):
+                refused.append(("INVALID_FIELD", f"the outbox row is not a RecordEvent object: {event!r}"[:2000], row_id))
+                continue
+            values.append({**event, "event_id": event.get("event_id") or stable_event_id("outbox", self._source, row_id)})
+            positions.append(row_id)
         prepared, ids = [], []
-        for row_id, result in zip(positions, self.client.check(builders)):
+        for row_id, result in zip(positions, self.client.check(values)):
             if isinstance(result, InvalidEventError):
                 log.error("outbox row %d refused: %s", row_id, result)
                 self.client.sensor.on_invalid(result.reason)

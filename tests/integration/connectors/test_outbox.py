@@ -70,9 +70,10 @@ def test_relay_sends_rows_in_order_marks_them_and_refuses_bad_ones(provisioned, 
         conn.execute("INSERT INTO hub_outbox (record_id, event) VALUES (%s, %s)", (bad_iin["record_id"],
                                                                                  json.dumps(bad_iin)))
         conn.execute("INSERT INTO hub_outbox (record_id, event) VALUES ('KZ-75-X-1', '{\"what\": 1}')")
+        conn.execute("INSERT INTO hub_outbox (record_id, event) VALUES ('KZ-75-X-2', '[1, 2]')")
     stats = relay_until_empty(provisioned, postgres_dsn)
     rows = sum(finals.values())
-    assert (stats.sent, stats.refused) == (rows, 2)
+    assert (stats.sent, stats.refused) == (rows, 3)
     events = events_on_topic(provisioned, codec, "KZ-75")
     by_record: dict[str, list[int]] = {}
     for event in events:
@@ -84,7 +85,7 @@ def test_relay_sends_rows_in_order_marks_them_and_refuses_bad_ones(provisioned, 
         marked = conn.execute("SELECT id, sent_at IS NOT NULL, topic_offset, refused_reason FROM hub_outbox "
                               "ORDER BY id").fetchall()
     assert all(sent for _, sent, _, _ in marked)
-    assert [reason for *_, reason in marked if reason] == ["INVALID_FIELD", "INVALID_FIELD"]
+    assert [reason for *_, reason in marked if reason] == ["INVALID_FIELD", "MISSING_FIELD", "INVALID_FIELD"]
     assert {e["event_id"] for e in events} == {stable_event_id("outbox", source, i) for i, _, offset, _ in marked
                                                if offset is not None}
 

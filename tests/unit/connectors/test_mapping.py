@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from pydantic import ValidationError
 
+from connectors.client.events import EVENT_NAMESPACE, stable_event_id
 from connectors.importer.mapping import Mapping, RowError, enrolment_of
 from hub.errors import ConfigurationError
 from hub.settings import REPO_ROOT
 
+EVENT_ID = "0b9f3f64-9a39-5b8e-8d1c-2f1f0c3e7a11"
 SAMPLES = REPO_ROOT / "tests" / "data" / "import"
 ROW = {"№ карточки": "202600001", "Фамилия": "Ким", "Имя": "Сауле", "Отчество": "", "Дата рождения": "03.12.1982",
        "Пол": "Ж", "ИИН": "821203454230", "Удостоверение личности №": "", "Дата постановки": "23.07.2026 11:00",
@@ -22,7 +26,7 @@ def mapping() -> Mapping:
 
 
 def test_a_row_becomes_an_enrolment(mapping):
-    event = enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", "sha").to_event(1)
+    event = enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", EVENT_ID).to_event(1)
     assert event["record_id"] == "KZ-75-WANTED_PERSON-202600001" and event["unit"] == "KZ-75-CP"
     assert event["ground"] == "WANTED_ESCAPED_CUSTODY" and event["source_sequence"] == 1
     assert event["document"]["sex"] == "FEMALE" and event["document"]["patronymic"] is None
@@ -32,10 +36,10 @@ def test_a_row_becomes_an_enrolment(mapping):
 
 
 def test_the_same_row_of_the_same_file_gets_the_same_event_id(mapping):
-    first = enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", "sha")
-    assert first.event_id == enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", "sha").event_id
-    assert first.event_id != enrolment_of(ROW, 2, mapping, "WANTED_PERSON", "KZ-75", "sha").event_id
-    assert first.event_id != enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", "other").event_id
+    first = stable_event_id("import", "sha", 1)
+    assert enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", first).event_id == first
+    assert first == stable_event_id("import", "sha", 1) == str(uuid.uuid5(EVENT_NAMESPACE, "import|sha|1"))
+    assert first != stable_event_id("import", "sha", 2) != stable_event_id("import", "other", 1)
 
 
 @pytest.mark.parametrize("column, value, reason, field", [
@@ -46,13 +50,13 @@ def test_the_same_row_of_the_same_file_gets_the_same_event_id(mapping):
 ])
 def test_bad_cells_name_the_field_and_reason(mapping, column, value, reason, field):
     with pytest.raises(RowError) as caught:
-        enrolment_of({**ROW, column: value}, 5, mapping, "WANTED_PERSON", "KZ-75", "sha")
+        enrolment_of({**ROW, column: value}, 5, mapping, "WANTED_PERSON", "KZ-75", EVENT_ID)
     assert (caught.value.reason, caught.value.field) == (reason, field)
 
 
 def test_a_record_id_without_a_region_is_refused_by_the_builder(mapping):
     with pytest.raises(ValidationError):
-        enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "XX-99", "sha")
+        enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "XX-99", EVENT_ID)
 
 
 def test_mappings_are_checked_when_loaded(mapping):
