@@ -31,7 +31,10 @@ FORMAT_CHECKS: dict[str, Callable[[Any, int], bool]] = {
 
 def card_schema(document: dict[str, Any]) -> str | None:
     """Return the full name of the card a document is, by its distinguishing field."""
-    return next((name for name, marker in CARD_MARKERS.items() if marker in document), None)
+    for name, marker in CARD_MARKERS.items():
+        if marker in document:
+            return name
+    return None
 
 
 def check_event(event: dict[str, Any], topic_region: str, catalog: Catalog, now_ms: int) -> Refusal | None:
