@@ -1,0 +1,1 @@
+"""Matching of check subjects against the central register: keys, scores, the index and disclosure (pure)."""

@@ -1,0 +1,150 @@
+"""Scores how well a person asked about agrees with a person on the register (pure).
+
+Names are compared as stems (see names.py) with Jaro-Winkler, the best pairing of their
+parts (double surnames) and of surname and given name (swapped order); birth dates allow a
+day/month swap and one mistyped digit. The IIN decides alone when both sides have it; its
+birth-date and sex digits are never used against a match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler
+
+from hub.domain.identifiers import iin_is_valid, normalise_document_number
+from hub.domain.matching.names import name_keys
+
+WEIGHTS = {"surname": 0.35, "given_name": 0.30, "patronymic": 0.10, "birth": 0.25}
+HIT_SCORE = 0.92
+POSSIBLE_SCORE = 0.80
+AGREES = 0.90  # a part at least this similar is reported as matched
+SWAP_PENALTY = 0.97
+SEX_CONFLICT_PENALTY = 0.8
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What is known of a person, as comparable keys (any part may be missing)."""
+
+    iin: str | None = None
+    surname: tuple[str, ...] = ()
+    given_name: tuple[str, ...] = ()
+    patronymic: tuple[str, ...] = ()
+    birth_date: int | None = None  # epoch days
+    birth_year: int | None = None
+    sex: str | None = None
+    documents: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, fields: dict[str, Any]) -> "PersonFacts":
+        """Return the facts of a PersonCard or a PersonSubject."""
+        iin = (fields.get("iin") or "").strip()
+        numbers = [d.get("number") for d in fields.get("identity_documents") or []] + [fields.get("document_number")]
+        birth_date = fields.get("birth_date")
+        year = fields.get("birth_year") or (year_of(birth_date) if birth_date is not None else None)
+        sex = fields.get("sex")
+        return cls(iin if iin_is_valid(iin) else None, name_keys(fields.get("surname")),
+                   name_keys(fields.get("given_name")), name_keys(fields.get("patronymic")), birth_date, year,
+                   sex if sex in ("MALE", "FEMALE") else None,
+                   frozenset(normalise_document_number(n) for n in numbers if n))
+
+
+@dataclass(frozen=True)
+class PersonScore:
+    """How well two persons agree: a score in [0, 1] and the fields that matched."""
+
+    value: float
+    matched: tuple[str, ...]
+
+    @property
+    def outcome(self) -> str:
+        """Return HIT, POSSIBLE_HIT or NO_HIT by the thresholds."""
+        if self.value >= HIT_SCORE:
+            return "HIT"
+        return "POSSIBLE_HIT" if self.value >= POSSIBLE_SCORE else "NO_HIT"
+
+
+def year_of(epoch_days: int) -> int:
+    """Return the year of a date given in epoch days."""
+    return (EPOCH + timedelta(days=epoch_days)).year
+
+
+def parts_similarity(left: tuple[str, ...], right: tuple[str, ...]) -> float:
+    """Return the best Jaro-Winkler similarity between any part of one name and any of the other."""
+    if not left or not right:
+        return 0.0
+    return max(JaroWinkler.normalized_similarity(a, b) for a in left for b in right)
+
+
+def birth_similarity(query: PersonFacts, record: PersonFacts) -> float | None:
+    """Return how well birth dates agree (None when the query gives none): 1 equal, 0.9 day and month
+    swapped, 0.75 one mistyped digit, 0.6 the same year where one side knows only the year."""
+    if query.birth_date is None and query.birth_year is None:
+        return None
+    if query.birth_date is not None and record.birth_date is not None:
+        if query.birth_date == record.birth_date:
+            return 1.0
+        q, r = EPOCH + timedelta(days=query.birth_date), EPOCH + timedelta(days=record.birth_date)
+        if (q.year, q.month, q.day) == (r.year, r.day, r.month):
+            return 0.9
+        if _one_digit_apart(q.strftime("%Y%m%d"), r.strftime("%Y%m%d")):
+            return 0.75
+        return 0.0
+    if record.birth_year is None:
+        return 0.0
+    return 0.6 if query.birth_year == record.birth_year else 0.0
+
+
+def _one_digit_apart(left: str, right: str) -> bool:
+    return len(left) == len(right) and sum(a != b for a, b in zip(left, right)) == 1
+
+
+def score_person(query: PersonFacts, record: PersonFacts) -> PersonScore:
+    """Return how well a record's person agrees with the person asked about."""
+    if query.iin and record.iin:
+        if query.iin == record.iin:
+            return PersonScore(1.0, ("iin",) + _agreeing_names(query, record))
+        return PersonScore(0.0, ())  # two valid, different IINs are two people
+    if query.documents & record.documents:
+        return PersonScore(1.0, ("document_number",) + _agreeing_names(query, record))
+    parts = _name_parts(query, record)
+    swapped = parts.pop("swapped", None) is not None
+    birth = birth_similarity(query, record)
+    if birth is not None:
+        parts["birth"] = birth
+    if not parts:
+        return PersonScore(0.0, ())
+    total_weight = sum(WEIGHTS[name] for name in parts)
+    value = sum(WEIGHTS[name] * similarity for name, similarity in parts.items()) / total_weight
+    if swapped:
+        value *= SWAP_PENALTY
+    if query.sex and record.sex and query.sex != record.sex:
+        value *= SEX_CONFLICT_PENALTY
+    matched = tuple(name if name != "birth" else "birth_date" for name, similarity in parts.items()
+                    if similarity >= AGREES)
+    return PersonScore(round(value, 4), matched)
+
+
+def _name_parts(query: PersonFacts, record: PersonFacts) -> dict[str, float]:
+    straight = (parts_similarity(query.surname, record.surname), parts_similarity(query.given_name, record.given_name))
+    swapped = (parts_similarity(query.surname, record.given_name), parts_similarity(query.given_name, record.surname))
+    parts: dict[str, float] = {}
+    best = straight if sum(straight) >= sum(swapped) * SWAP_PENALTY else swapped
+    if query.surname:
+        parts["surname"] = best[0]
+    if query.given_name:
+        parts["given_name"] = best[1]
+    if query.patronymic and record.patronymic:
+        parts["patronymic"] = parts_similarity(query.patronymic, record.patronymic)
+    if best is swapped and best != straight:
+        parts["swapped"] = 1.0
+    return parts
+
+
+def _agreeing_names(query: PersonFacts, record: PersonFacts) -> tuple[str, ...]:
+    return tuple(name for name, similarity in _name_parts(query, record).items()
+                 if name != "swapped" and similarity >= AGREES)

@@ -1,0 +1,149 @@
+"""Matching without a broker: name keys across alphabets, person scores, the index, and disclosure."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from hypothesis import given, strategies as st
+
+from hub.domain.identifiers import with_iin_check_digit
+from hub.domain.matching.disclosure import LEVELS, disclosed_hit, may_see
+from hub.domain.matching.index import MatchIndex
+from hub.domain.matching.keys import warnings_of
+from hub.domain.matching.names import name_keys
+from hub.domain.matching.persons import PersonFacts, score_person
+from tests.samples import PERSON, REGISTER_RECORD, THING
+
+
+def days(y: int, m: int, d: int) -> int:
+    return (date(y, m, d) - date(1970, 1, 1)).days
+
+
+@pytest.mark.parametrize("one, other", [
+    ("Сейтқалиев", "Seitkaliyev"), ("Сейткалиева", "SEITKALIEVA"), ("Жұмабеков", "Zhumabekov"),
+    ("Жұмабеков", "Jumabekov"), ("Джумабеков", "Dzhumabekov"), ("Хасенов", "Khassenov"), ("Хасенов", "Hasenov"),
+    ("Қасымов", "Qasymov"), ("Әлихан", "Älihan"), ("Юлия", "Iuliia"), ("Юлия", "Yuliya"), ("Ерлан", "Yerlan"),
+    ("Щербаков", "Shcherbakov"), ("Нұрсұлтан", "Nursultan"), ("Ақжол", "Aqjol"), ("Ілияс", "Ilyas"),
+    ("Маратұлы", "Maratuly"), ("Ахметова", "Ахметов"), ("Иванова-Сейткали", "Ivanova Seitkali"),
+])
+def test_spellings_of_one_name_meet(one, other):
+    assert name_keys(one) == name_keys(other)
+
+
+RECORD = PersonFacts.of({"surname": "Сейтқалиева", "given_name": "Әлия", "patronymic": "Маратқызы",
+                         "birth_date": days(1985, 3, 12), "sex": "FEMALE"})
+
+
+@pytest.mark.parametrize("query, outcome", [
+    ({"surname": "Seitkaliyeva", "given_name": "Aliya", "birth_date": days(1985, 3, 12)}, "HIT"),
+    ({"surname": "Сейткалиева", "given_name": "Алия", "patronymic": "Маратовна", "birth_date": days(1985, 3, 12)}, "HIT"),
+    ({"surname": "Aliya", "given_name": "Seitkalieva", "birth_date": days(1985, 3, 12)}, "HIT"),  # swapped order
+    ({"surname": "Seitkaliyeva", "given_name": "Aliya", "birth_date": days(1985, 12, 3)}, "HIT"),  # day/month
+    ({"surname": "Seitkalyeva", "given_name": "Aliya", "birth_date": days(1985, 3, 13)}, "HIT"),  # two typos
+    ({"surname": "Seitkaliyeva", "given_name": "Aliya", "birth_year": 1985}, "POSSIBLE_HIT"),  # year only
+    ({"surname": "Ахметова", "given_name": "Әлия", "birth_date": days(1985, 3, 12)}, "POSSIBLE_HIT"),
+    ({"surname": "Seitkaliyeva", "given_name": "Aliya", "birth_date": days(1987, 7, 1)}, "NO_HIT"),
+    ({"surname": "Нұрланов", "given_name": "Данияр", "birth_date": days(1985, 3, 12)}, "NO_HIT"),
+])
+def test_person_scores(query, outcome):
+    assert score_person(PersonFacts.of(query), RECORD).outcome == outcome
+
+
+def test_the_iin_decides_and_its_birth_digits_never_refuse():
+    record = PersonFacts.of({**PERSON, "birth_date": days(1990, 1, 1)})  # the card's date disagrees with the IIN
+    same = score_person(PersonFacts.of({"iin": PERSON["iin"]}), record)
+    assert same.outcome == "HIT" and same.matched[0] == "iin"
+    other_iin = next(i for i in (with_iin_check_digit(f"9001013{n:04d}") for n in range(100)) if i)
+    assert score_person(PersonFacts.of({**PERSON, "iin": other_iin}), PersonFacts.of(PERSON)).value == 0.0
+
+
+def test_sex_conflict_lowers_the_score():
+    query = {"surname": "Seitkaliyeva", "given_name": "Aliya", "birth_date": days(1985, 3, 12)}
+    assert score_person(PersonFacts.of({**query, "sex": "MALE"}), RECORD).value < score_person(
+        PersonFacts.of(query), RECORD).value
+
+
+def person_state(record_id: str, **document) -> dict:
+    return {**REGISTER_RECORD, "record_id": record_id, "document": {**PERSON, **document}}
+
+
+def thing_state(record_id: str, **document) -> dict:
+    return {**REGISTER_RECORD, "record_id": record_id, "record_type": "STOLEN_VEHICLE", "object_kind": "THING",
+            "confidentiality": "OPEN", "document": {**THING, **document}}
+
+
+def test_the_index_follows_enrolment_correction_removal_and_purge():
+    index = MatchIndex()
+    index.put(person_state("KZ-75-WANTED_PERSON-1"))
+    asked = {"surname": "Seitkaliyev", "given_name": "Alikhan", "birth_date": PERSON["birth_date"]}
+    assert [m.record_id for m in index.search(asked, person=True)] == ["KZ-75-WANTED_PERSON-1"]
+    index.put({**person_state("KZ-75-WANTED_PERSON-1", surname="Жұмабеков", iin=None), "version": 2})
+    assert index.search(asked, person=True) == [] and index.search({"iin": PERSON["iin"]}, person=True) == []
+    assert index.search({"surname": "Zhumabekov", "given_name": "Alikhan", "birth_date": PERSON["birth_date"]},
+                        person=True)[0].outcome == "HIT"
+    index.put({**person_state("KZ-75-WANTED_PERSON-1"), "status": "REMOVED"})  # removed records are never hits
+    assert index.search({"iin": PERSON["iin"]}, person=True) == [] and len(index) == 0
+    index.put(person_state("KZ-75-WANTED_PERSON-2"))
+    index.remove("KZ-75-WANTED_PERSON-2")  # purge
+    assert index.search({"iin": PERSON["iin"]}, person=True) == []
+
+
+@pytest.mark.parametrize("subject, field", [
+    ({"vin": "jtnb11hk103456789"}, "vin"),
+    ({"plate": "123 АВС 02"}, "plate"),  # Cyrillic look-alike letters and a space
+    ({"vin": None, "plate": "123ABC02"}, "plate"),
+])
+def test_vehicles_are_found_by_vin_or_plate(subject, field):
+    index = MatchIndex()
+    index.put(thing_state("KZ-75-STOLEN_VEHICLE-1"))
+    [match] = index.search(subject, person=False)
+    assert (match.record_id, match.outcome, match.matched) == ("KZ-75-STOLEN_VEHICLE-1", "HIT", (field,))
+
+
+def test_phones_firearms_documents_and_facts_are_found_by_their_numbers():
+    index = MatchIndex()
+    index.put(thing_state("KZ-75-STOLEN_PHONE-1", thing_kind="PHONE", vin=None, plate=None, imei="356938035643809"))
+    index.put(thing_state("KZ-75-LOST_FIREARM-1", thing_kind="FIREARM", vin=None, plate=None, serial="ТТ-1234"))
+    index.put(thing_state("KZ-75-LOST_DOCUMENT-1", thing_kind="DOCUMENT", vin=None, plate=None,
+                          document_number="N 0451239"))
+    index.put({**thing_state("KZ-75-CRIME-1"), "object_kind": "FACT",
+               "document": {"registration_number": "227500031000123"}})
+    for imei in ("35693803564380", "356938035643809", "3569380356438012"):  # 14, 15 and 16 digits
+        assert [m.record_id for m in index.search({"imei": imei}, person=False)] == ["KZ-75-STOLEN_PHONE-1"]
+    assert [m.record_id for m in index.search({"serial": "TT1234"}, person=False)] == ["KZ-75-LOST_FIREARM-1"]
+    assert [m.record_id for m in index.search({"number": "n0451239"}, person=False)] == ["KZ-75-LOST_DOCUMENT-1"]
+    assert [m.record_id for m in index.search({"registration_number": "227500031000123"}, person=False)] == [
+        "KZ-75-CRIME-1"]
+
+
+def test_a_wrong_vin_check_digit_is_a_warning_not_a_refusal():
+    index = MatchIndex()
+    index.put(thing_state("KZ-75-STOLEN_VEHICLE-1", vin="WVWZZZ1JZXW000001"))
+    assert "VIN_CHECK_DIGIT" in warnings_of({"vin": "WVWZZZ1JZXW000001"})
+    assert index.search({"vin": "WVWZZZ1JZXW000001"}, person=False)[0].outcome == "HIT"
+
+
+def strings_of(value) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(strings_of(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(strings_of(v) for v in value)) if value else set()
+    return {value} if isinstance(value, str) and len(value) > 3 else set()
+
+
+@given(clearance=st.sampled_from(LEVELS), confidentiality=st.sampled_from(LEVELS),
+       surname=st.text(min_size=4, max_size=20), note=st.text(min_size=4, max_size=40))
+def test_no_field_above_the_clearance_ever_leaves(clearance, confidentiality, surname, note):
+    record = {**person_state("KZ-75-WANTED_PERSON-77", surname=surname, special_marks=note),
+              "confidentiality": confidentiality}
+    hit = disclosed_hit(record, clearance, "HIT", 0.97, ["surname", "birth_date"])
+    if may_see(clearance, confidentiality):
+        assert hit["document"] == record["document"] and hit["disclosure"] == "FULL"
+        return
+    shown = json.dumps(hit, ensure_ascii=False)
+    secret = strings_of(record["document"]) | {record["record_id"], record["record_type"]}
+    assert hit["disclosure"] == "RESTRICTED" and hit["document"] is None and hit["matched_fields"] == []
+    assert hit["contact_unit"] == record["owner_unit"]
+    assert not [s for s in secret if s in shown and s not in (record["owner_unit"], "RESTRICTED", "HIT")]
