@@ -1,0 +1,78 @@
+"""Recent checks, findable by a newly enrolled record that would have matched them (delayed hits; pure)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from hub.domain.matching.index import Match, person_blocks
+from hub.domain.matching.keys import document_keys, subject_keys
+from hub.domain.matching.persons import PersonFacts, score_person
+
+DAY_MS = 24 * 3600 * 1000
+
+
+class RecentChecks:
+    """The check requests of the last `keep_days`, indexed like records so a new record finds them."""
+
+    def __init__(self, keep_days: int):
+        """Keep checks for keep_days (the longest delayed-hit window of any record type)."""
+        self.keep_ms = keep_days * DAY_MS
+        self._requests: dict[str, dict[str, Any]] = {}
+        self._by_key: dict[tuple, set[str]] = defaultdict(set)
+
+    def __len__(self) -> int:
+        """Return how many checks are kept."""
+        return len(self._requests)
+
+    def add(self, request: dict[str, Any], person: bool) -> None:
+        """Keep a check (its subject's exact keys and, for a person, its name blocks in both orders)."""
+        check_id = request["check_id"]
+        self._requests[check_id] = {**request, "_person": person}
+        for key in subject_keys(request["subject"]):
+            self._by_key[key].add(check_id)
+        if person:
+            for block in person_blocks(PersonFacts.of(request["subject"]), both_orders=True):
+                self._by_key[block].add(check_id)
+
+    def prune(self, now_ms: int) -> int:
+        """Forget checks older than the window; return how many were forgotten."""
+        old = [cid for cid, request in self._requests.items() if request["requested_at"] < now_ms - self.keep_ms]
+        for check_id in old:
+            del self._requests[check_id]
+        if old:
+            gone = set(old)
+            for key in list(self._by_key):
+                self._by_key[key] -= gone
+                if not self._by_key[key]:
+                    del self._by_key[key]
+        return len(old)
+
+    def matched_by(self, state: dict[str, Any], window_days: int) -> list[tuple[dict[str, Any], Match]]:
+        """Return the checks made at most window_days before the record's enrolment that it answers."""
+        if window_days <= 0 or not state.get("document"):
+            return []
+        document = state["document"]
+        keys = document_keys(document)
+        facts = PersonFacts.of(document) if state["object_kind"] == "PERSON" else None
+        probes = list(keys) + (list(person_blocks(facts)) if facts else [])
+        candidates = set().union(*(self._by_key.get(p, set()) for p in probes)) if probes else set()
+        found = []
+        for check_id in sorted(candidates):
+            request = self._requests[check_id]
+            if not 0 <= state["enrolled_at"] - request["requested_at"] <= window_days * DAY_MS:
+                continue
+            match = self._match(request, keys, facts, state["record_id"])
+            if match is not None:
+                found.append((request, match))
+        return found
+
+    @staticmethod
+    def _match(request: dict[str, Any], keys: list, facts: PersonFacts | None, record_id: str) -> Match | None:
+        shared = set(subject_keys(request["subject"])) & set(keys)
+        if shared:
+            return Match(record_id, "HIT", 1.0, tuple(sorted(kind.lower() for kind, _ in shared)))
+        if facts is None or not request["_person"]:
+            return None
+        score = score_person(PersonFacts.of(request["subject"]), facts)
+        return None if score.outcome == "NO_HIT" else Match(record_id, score.outcome, score.value, score.matched)
