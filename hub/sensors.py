@@ -27,5 +27,11 @@ class Sensor:
     def on_batch(self, size: int) -> None:
         """A batch of events was processed."""
 
+    def on_check(self, outcome: str, seconds: float) -> None:
+        """A check was answered (HIT, POSSIBLE_HIT, NO_HIT), this long after it was requested."""
+
+    def on_index_size(self, records: int) -> None:
+        """The match index holds this many live records."""
+
 
 NULL_SENSOR = Sensor()

@@ -6,6 +6,7 @@ import click
 
 from hub import __version__
 from hub.cli.broker import broker
+from hub.cli.checks import check, check_batch, notifications
 from hub.cli.connectors import outbox_relay
 from hub.cli.importer import import_cmd
 from hub.cli.platform import asyncapi_cmd, refdata, schemas, topics
@@ -40,7 +41,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (schemas, topics, refdata, asyncapi_cmd, broker, run, demo, reconcile, import_cmd,
-                outbox_relay, sink):
+                outbox_relay, sink, check, check_batch, notifications):
     cli.add_command(command)
 
 

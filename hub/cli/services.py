@@ -17,11 +17,11 @@ pass_settings = click.make_pass_decorator(HubSettings)
 
 
 @click.command("run")
-@click.option("--service", "service", type=click.Choice(["all", "aggregator", "reconciler"]), default="all",
+@click.option("--service", "service", type=click.Choice(["all", "aggregator", "reconciler", "matcher"]), default="all",
               show_default=True, help="Run every service in this process, or one (so each scales alone).")
 @pass_settings
 def run(settings: HubSettings, service: str) -> None:
-    """Run the hub's services (aggregator, reconciler) with a Prometheus /metrics endpoint, until Ctrl-C."""
+    """Run the hub's services (aggregator, reconciler, matcher) with a Prometheus /metrics endpoint, until Ctrl-C."""
     import uvloop
 
     from hub.metrics.prometheus import PrometheusSensor, serve_metrics
@@ -35,6 +35,9 @@ def run(settings: HubSettings, service: str) -> None:
     if service == "reconciler":
         asyncio.run(_reconcile_until_stopped(settings, codec))
         return
+    if service == "matcher":
+        asyncio.run(_match_until_stopped(settings, codec, sensor))
+        return
     from hub.services.aggregator import install_aggregator
     from hub.services.app import HubWorker, build_app
     from hub.services.reconciler import install_reconciler
@@ -42,7 +45,10 @@ def run(settings: HubSettings, service: str) -> None:
     app = build_app(settings)
     install_aggregator(app, settings, codec, sensor)
     if service == "all":
+        from hub.services.matcher import install_matcher
+
         install_reconciler(app, settings, codec)
+        install_matcher(app, settings, codec, sensor)
     HubWorker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
 
 
@@ -62,6 +68,16 @@ async def _reconcile_until_stopped(settings: HubSettings, codec) -> None:
     for task in done:
         if task in tasks and task.exception():
             raise task.exception()
+
+
+async def _match_until_stopped(settings: HubSettings, codec, sensor) -> None:
+    from hub.services.matcher import Matcher
+
+    logging.basicConfig(level=settings.log_level.upper(), format="[%(asctime)s] [%(levelname)s] %(message)s")
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    await Matcher(settings, codec, sensor).run(stop)
 
 
 @click.command("demo")

@@ -6,6 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 
 from hub.sensors import Sensor
 
+CHECK_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
 
@@ -29,6 +30,10 @@ class PrometheusSensor(Sensor):
                          ["topic"], registry=r)
         self.batches = Histogram("hub_batch_events", "Events per processed batch.",
                                  buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000), registry=r)
+        self.checks = Counter("hub_checks_total", "Checks answered, by outcome.", ["outcome"], registry=r)
+        self.check_latency = Histogram("hub_check_latency_seconds", "Time from a check's request to its answer.",
+                                       buckets=CHECK_BUCKETS_S, registry=r)
+        self.index_records = Gauge("hub_match_index_records", "Live records in the match index.", registry=r)
         self._lag_by_partition: dict[tuple[str, int], int] = {}
         self._event_children: dict[tuple[str, str, str], Counter] = {}
         self._register_children: dict[tuple[str, str], Gauge] = {}
@@ -77,6 +82,15 @@ class PrometheusSensor(Sensor):
     def on_batch(self, size: int) -> None:
         """Observe one batch's size."""
         self.batches.observe(size)
+
+    def on_check(self, outcome: str, seconds: float) -> None:
+        """Count one answered check and observe its latency."""
+        self.checks.labels(outcome).inc()
+        self.check_latency.observe(max(0.0, seconds))
+
+    def on_index_size(self, records: int) -> None:
+        """Set the match index's size."""
+        self.index_records.set(records)
 
 
 def serve_metrics(sensor: PrometheusSensor, host: str, port: int) -> int:

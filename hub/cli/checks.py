@@ -1,0 +1,224 @@
+"""`hub check`, `hub check-batch` and `hub notifications`: checks against the register and a unit's notices."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.settings import HubSettings
+
+pass_settings = click.make_pass_decorator(HubSettings)
+SUBJECT_FIELDS = ("iin", "surname", "given_name", "patronymic", "birth_date", "birth_year", "sex", "document_number",
+                  "document_kind", "number", "vin", "plate", "serial", "make", "imei", "registration_number")
+PERSON_FIELDS = ("iin", "surname", "given_name", "patronymic", "birth_date", "birth_year", "sex", "document_number")
+SUBJECTS = {  # schema: (its fields, those it cannot do without)
+    "kz.mvd.records.DocumentSubject": (("document_kind", "number"), ("number",)),
+    "kz.mvd.records.VehicleSubject": (("vin", "plate"), ()),
+    "kz.mvd.records.FirearmSubject": (("serial", "make"), ("serial",)),
+    "kz.mvd.records.PhoneSubject": (("imei",), ("imei",)),
+    "kz.mvd.records.FactSubject": (("registration_number",), ("registration_number",)),
+}
+
+
+def requester_options(command):
+    """Add the options that say who checks, with what clearance, why, and by which channel."""
+    for option in reversed([
+        click.option("--unit", envvar="HUB_CHECK_UNIT", required=True, help="Requesting unit [HUB_CHECK_UNIT]."),
+        click.option("--officer", envvar="HUB_CHECK_OFFICER", required=True, help="Officer [HUB_CHECK_OFFICER]."),
+        click.option("--clearance", type=click.Choice(["OPEN", "OFFICIAL_USE", "SECRET", "TOP_SECRET"]),
+                     envvar="HUB_CHECK_CLEARANCE", default="OFFICIAL_USE", show_default=True,
+                     help="The officer's clearance [HUB_CHECK_CLEARANCE]."),
+        click.option("--purpose", required=True, help="Why the check is made."),
+        click.option("--legal-ground", required=True, help="The legal ground of the check."),
+        click.option("--timeout-s", default=30.0, show_default=True, help="How long to wait for answers."),
+    ]):
+        command = option(command)
+    return command
+
+
+def subject_of(values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return (schema, subject) from the given subject fields; raise click.UsageError if they fit none."""
+    given = {k: v for k, v in values.items() if v not in (None, "")}
+    if not given:
+        raise click.UsageError("give at least one subject field (see --help)")
+    if set(given) <= set(PERSON_FIELDS):
+        subject = {k: given.get(k) for k in PERSON_FIELDS}
+        if isinstance(subject["birth_date"], str):
+            subject["birth_date"] = (date.fromisoformat(subject["birth_date"]) - date(1970, 1, 1)).days
+        if subject["birth_year"] is not None:
+            subject["birth_year"] = int(subject["birth_year"])
+        subject["sex"] = subject["sex"].upper() if subject["sex"] else None
+        return "kz.mvd.records.PersonSubject", subject
+    for schema, (fields, required) in SUBJECTS.items():
+        if set(given) <= set(fields) and set(required) <= set(given):
+            return schema, {k: given.get(k) for k in fields}
+    raise click.UsageError(f"these fields do not make one subject: {', '.join(sorted(given))}")
+
+
+def request_of(schema: str, subject: dict[str, Any], options: dict[str, Any], channel: str = "ONLINE",
+               number: str | None = None, on: int | None = None) -> dict[str, Any]:
+    """Return a CheckRequest value (the subject hinted with its schema for the Avro writer)."""
+    return {"check_id": f"chk-{uuid.uuid4()}", "requester_unit": options["unit"], "officer": options["officer"],
+            "clearance": options["clearance"], "purpose": options["purpose"], "legal_ground": options["legal_ground"],
+            "channel": channel, "written_request_number": number, "written_request_date": on,
+            "requested_at": int(time.time() * 1000), "subject": (schema, subject)}
+
+
+async def ask(settings: HubSettings, codec, requests: list[dict[str, Any]], timeout_s: float,
+              on_answer=lambda result: None) -> dict[str, dict[str, Any]]:
+    """Send check requests and return their results by check id (those answered within timeout_s)."""
+    from aiokafka import AIOKafkaConsumer
+
+    from hub.kafka.producer import make_producer
+    from hub.kafka.reader import assign_from_start
+    from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
+                                enable_auto_commit=False)
+    await consumer.start()
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings)])
+        await consumer.seek_to_end(*partitions)
+        for tp in partitions:
+            await consumer.position(tp)  # fix the start before asking
+        wanted = {r["check_id"] for r in requests}
+        for request in requests:
+            await producer.send(CHECK_REQUESTS.name(settings), codec.encode("CheckRequest", request),
+                                key=request["check_id"].encode())
+        await producer.flush()
+        answers: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + timeout_s
+        while wanted - set(answers) and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for record in records:
+                    result = codec.decode(record.value, expect="CheckResult").value
+                    if result["check_id"] in wanted and result["check_id"] not in answers:
+                        answers[result["check_id"]] = result
+                        on_answer(result)
+        return answers
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+def subject_options(command):
+    """Add one option per subject field."""
+    for name in reversed(SUBJECT_FIELDS):
+        command = click.option(f"--{name.replace('_', '-')}", name, help=f"Subject field {name}"
+                               + (" (YYYY-MM-DD)" if name == "birth_date" else "") + ".")(command)
+    return command
+
+
+@click.command("check")
+@subject_options
+@requester_options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON line.")
+@pass_settings
+def check(settings: HubSettings, as_json: bool, timeout_s: float, **values: Any) -> None:
+    """Check one object against the central register and print the answer (waits for it)."""
+    from hub.services.refdata import codec_for
+
+    options = {k: values.pop(k) for k in ("unit", "officer", "clearance", "purpose", "legal_ground")}
+    request = request_of(*subject_of(values), options)
+    answers = asyncio.run(ask(settings, codec_for(settings), [request], timeout_s))
+    result = answers.get(request["check_id"])
+    if result is None:
+        raise click.ClickException(f"no answer to {request['check_id']} within {timeout_s} s")
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"{result['check_id']}: {result['outcome']}")
+    for hit in result["hits"]:
+        click.echo(f"  {hit['level']:12} {hit['score']:.3f} {hit['record_id']} ({hit['record_type']}, "
+                   f"{hit['disclosure']}) matched {', '.join(hit['matched_fields']) or '-'}; contact {hit['contact_unit']}")
+
+
+@click.command("check-batch")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Results CSV.")
+@requester_options
+@pass_settings
+def check_batch(settings: HubSettings, file: Path, output: Path, timeout_s: float, **options: Any) -> None:
+    """Check every row of FILE (a written request: columns request_number, request_date and subject fields)."""
+    from rich.progress import Progress
+
+    from hub.services.refdata import codec_for
+
+    rows, bad = [], []
+    with open(file, encoding="utf-8-sig", newline="") as source:
+        for number, row in enumerate(csv.DictReader(source), start=1):
+            try:
+                schema, subject = subject_of({k: row.get(k) for k in SUBJECT_FIELDS})
+                on = (date.fromisoformat(row["request_date"]) - date(1970, 1, 1)).days if row.get("request_date") else None
+                rows.append((number, request_of(schema, subject, options, "WRITTEN", row.get("request_number"), on)))
+            except (click.UsageError, ValueError) as exc:
+                bad.append((number, str(exc)))
+    with Progress() as progress:
+        task = progress.add_task(f"checking {file.name}", total=len(rows))
+        answers = asyncio.run(ask(settings, codec_for(settings), [r for _, r in rows], timeout_s,
+                                  on_answer=lambda result: progress.advance(task)))
+    with open(output, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["row", "check_id", "outcome", "hits", "record_ids", "error"])
+        for number, request in rows:
+            result = answers.get(request["check_id"])
+            if result is None:
+                writer.writerow([number, request["check_id"], "", "", "", f"no answer within {timeout_s} s"])
+            else:
+                writer.writerow([number, request["check_id"], result["outcome"], len(result["hits"]),
+                                 " ".join(h["record_id"] for h in result["hits"]), ""])
+        for number, error in bad:
+            writer.writerow([number, "", "", "", "", error])
+    click.echo(f"{len(rows)} checked, {len(answers)} answered, {len(bad)} bad rows (see {output})")
+    if bad or len(answers) < len(rows):
+        raise SystemExit(1)
+
+
+@click.command("notifications")
+@click.option("--unit", required=True, help="The unit whose notifications to show.")
+@click.option("--follow", is_flag=True, help="Keep following new notifications.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON notification per line.")
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default="ru", show_default=True)
+@pass_settings
+def notifications(settings: HubSettings, unit: str, follow: bool, as_json: bool, lang: str) -> None:
+    """Show a unit's notifications (from the start of the topic's retention)."""
+    asyncio.run(_follow_notifications(settings, unit, follow, as_json, lang))
+
+
+async def _follow_notifications(settings: HubSettings, unit: str, follow: bool, as_json: bool, lang: str) -> None:
+    from aiokafka import AIOKafkaConsumer
+
+    from hub.kafka.reader import assign_from_start, behind
+    from hub.kafka.topics import NOTIFICATIONS
+    from hub.services.refdata import codec_for
+
+    codec = codec_for(settings)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(await assign_from_start(consumer, settings, [NOTIFICATIONS.name(settings)]))
+        seen: set[str] = set()
+        while follow or await behind(consumer, ends):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    if record.key != unit.encode():
+                        continue
+                    notice = codec.decode(record.value, expect="Notification").value
+                    if notice["notification_id"] in seen:
+                        continue  # a replay
+                    seen.add(notice["notification_id"])
+                    click.echo(json.dumps(notice, ensure_ascii=False) if as_json else
+                               f"{notice['kind']:24} {notice[f'title_{lang}']}: {notice[f'text_{lang}']}")
+    finally:
+        await consumer.stop()

@@ -1,0 +1,175 @@
+"""The matcher: an index that follows the central register, answering check requests and noticing delayed hits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any, Callable
+
+from aiokafka import AIOKafkaConsumer
+
+from hub.codec import AvroCodec
+from hub.domain.catalog import Catalog
+from hub.domain.checks import answer_check, delayed_hit
+from hub.domain.matching.index import MatchIndex
+from hub.domain.matching.recent import RecentChecks
+from hub.errors import CodecError
+from hub.kafka.producer import make_producer
+from hub.kafka.reader import assign_from_start, behind, read_to_end
+from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
+from hub.sensors import Sensor
+from hub.services.catalog_follower import CatalogFollower
+from hub.services.rejections import Source, refusal_of, rejection_value
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+KEEP_CHECKS_DAYS = 31  # longer than any type's delayed-hit window
+
+
+def wall_clock_ms() -> int:
+    """Return the current time in epoch milliseconds."""
+    return int(time.time() * 1000)
+
+
+class Matcher:
+    """Builds the index from the register (then follows it), and answers check requests as a consumer group."""
+
+    def __init__(self, settings: HubSettings, codec: AvroCodec, sensor: Sensor, catalog: Catalog | None = None,
+                 clock_ms: Callable[[], int] = wall_clock_ms):
+        """Serve checks for the settings' topics."""
+        self.settings, self.codec, self.sensor, self.clock_ms = settings, codec, sensor, clock_ms
+        self.catalog = catalog or Catalog()
+        self.index, self.recent = MatchIndex(), RecentChecks(KEEP_CHECKS_DAYS)
+        self.caught_up = asyncio.Event()
+        self._producer = None
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Serve until stopped: load recent checks, build the index, then answer requests."""
+        stop = stop or asyncio.Event()
+        follower = CatalogFollower(self.settings, self.codec, self.catalog)
+        await follower.ready()
+        self._producer = make_producer(self.settings, linger_ms=1)
+        await self._producer.start()
+        indexer = asyncio.ensure_future(self.follow_register())
+        try:
+            await self.load_recent_checks()
+            await self.caught_up.wait()
+            await self.answer_checks(stop)
+        finally:
+            indexer.cancel()
+            await asyncio.gather(indexer, return_exceptions=True)
+            await follower.stop()
+            await self._producer.stop()
+
+    async def load_recent_checks(self) -> None:
+        """Read the audit topic into the recent checks, so a restart keeps noticing delayed hits."""
+        for record in await read_to_end(self.settings, CHECK_AUDIT.name(self.settings)):
+            try:
+                audit = self.codec.decode(record.value or b"", expect="CheckAuditEntry").value
+            except CodecError:
+                continue
+            subject = json.loads(audit["subject_json"])
+            self.recent.add({**audit, "subject": subject}, person=is_person(subject))
+        self.recent.prune(self.clock_ms())
+
+    async def follow_register(self) -> None:
+        """Index the register from its start, set caught_up at the end offsets seen first, then follow it."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                                    enable_auto_commit=False, group_id=None, max_partition_fetch_bytes=4 << 20)
+        await consumer.start()
+        try:
+            targets = await consumer.end_offsets(await assign_from_start(consumer, self.settings,
+                                                                         [REGISTER.name(self.settings)]))
+            while True:
+                for records in (await consumer.getmany(timeout_ms=200, max_records=20_000)).values():
+                    for record in records:
+                        await self.index_record(record.key.decode("utf-8", "replace"), record.value)
+                if not self.caught_up.is_set() and not await behind(consumer, targets):
+                    self.caught_up.set()
+                    log.info("match index built: %d live records", len(self.index))
+                self.sensor.on_index_size(len(self.index))
+        finally:
+            await consumer.stop()
+
+    async def index_record(self, record_id: str, value: bytes | None) -> None:
+        """Apply one register message to the index; a new enrolment may answer recent checks late."""
+        if value is None:
+            self.index.remove(record_id)
+            return
+        try:
+            state = self.codec.decode(value, expect="RegisterRecord").value
+        except CodecError as exc:
+            log.error("unreadable register record %s: %s", record_id, exc)
+            return
+        self.index.put(state)
+        if state["version"] == 1 and state["status"] == "LIVE" and len(self.recent):
+            await self.notify_delayed_hits(state)
+
+    async def notify_delayed_hits(self, state: dict[str, Any]) -> None:
+        """Tell earlier requesters that this newly enrolled record would have answered their check."""
+        passport = self.catalog.passport(state["record_type"]) or {}
+        for request, match in self.recent.matched_by(state, passport.get("delayed_hit_window_days") or 0):
+            notice = delayed_hit(request, state, match, self.clock_ms())
+            await self._send(NOTIFICATIONS, notice["recipient_unit"], "Notification", notice)
+
+    async def answer_checks(self, stop: asyncio.Event) -> None:
+        """Answer check requests as the matcher's consumer group, committing once the answers are acknowledged."""
+        consumer = AIOKafkaConsumer(CHECK_REQUESTS.name(self.settings), group_id=f"{self.settings.app_id}-matcher",
+                                    bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                                    enable_auto_commit=False, auto_offset_reset="earliest",
+                                    session_timeout_ms=int(self.settings.session_timeout_s * 1000))
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=100, max_records=500)
+                futures = []
+                for records in batch.values():
+                    for record in records:
+                        futures += await self.answer(record)
+                if futures:
+                    await asyncio.gather(*futures)
+                    await consumer.commit()
+        finally:
+            await consumer.stop()
+
+    async def answer(self, record) -> list:
+        """Answer one check request message (an unreadable one goes to the rejected topic); return the sends."""
+        try:
+            request = self.codec.decode(record.value or b"", expect="CheckRequest").value
+        except CodecError as exc:
+            source = Source(record.topic, record.partition, record.offset)
+            value = rejection_value(refusal_of(exc), source, record.value or b"", None, self.clock_ms())
+            return [await self._send(REJECTED, record.topic, "Rejection", value)]
+        person = is_person(request["subject"])
+        matches = self.index.search(request["subject"], person=person)
+        answer = answer_check(request, matches, self.index.states, self.clock_ms())
+        self.recent.add(request, person=person)
+        self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
+        sends = [await self._send(CHECK_RESULTS, request["requester_unit"], "CheckResult", answer.result),
+                 await self._send(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
+        for notice in answer.notifications:
+            sends.append(await self._send(NOTIFICATIONS, notice["recipient_unit"], "Notification", notice))
+        return sends
+
+    async def _send(self, topic_spec, key: str, schema: str, value: dict[str, Any]):
+        return await self._producer.send(topic_spec.name(self.settings), self.codec.encode(schema, value),
+                                         key=key.encode())
+
+
+def is_person(subject: dict[str, Any]) -> bool:
+    """Tell whether a subject is a PersonSubject (the codec reads unions without their names)."""
+    return "surname" in subject and "iin" in subject
+
+
+def install_matcher(app, settings: HubSettings, codec: AvroCodec, sensor: Sensor) -> Matcher:
+    """Run the matcher as a task of the Faust app (hub run --service all)."""
+    matcher = Matcher(settings, codec, sensor)
+
+    @app.task
+    async def serve_checks() -> None:
+        await matcher.run()
+
+    return matcher
