@@ -53,5 +53,19 @@ def connectors(rows: int, deliveries: int, units: int, work_dir: Path | None) ->
     click.echo(json.dumps(result))
 
 
+@bench.command("quality")
+@click.option("--persons", default=10_000, show_default=True, help="Generated persons enrolled and checked.")
+@click.option("--strangers", default=2_000, show_default=True, help="Generated persons checked but not enrolled.")
+@click.option("--seed", default=577, show_default=True, help="Seed of the generated set.")
+@click.option("--work-dir", type=click.Path(path_type=Path), help="Where logs go (default: a temp dir).")
+def quality(persons: int, strangers: int, seed: int, work_dir: Path | None) -> None:
+    """Precision and recall of the matcher on FEBRL4 and on a Kazakh/Russian set, through the real service."""
+    from hub.bench.quality import run
+
+    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    result = run(persons, strangers, seed, work_dir, progress=lambda text: click.echo(f"bench: {text}", err=True))
+    click.echo(json.dumps(result))
+
+
 if __name__ == "__main__":
     sys.exit(bench())

@@ -60,13 +60,14 @@ class WorkerProcess:
     """A worker process (`hub run` or the naive baseline) whose metrics and memory can be read."""
 
     def __init__(self, settings: HubSettings, log_path: Path, extra_env: dict[str, str] | None = None,
-                 profile: Path | None = None, module: str = "hub"):
-        """Start the worker (`python -m module run`; under cProfile, writing to `profile`, when given)."""
+                 profile: Path | None = None, module: str = "hub", service: str = "aggregator"):
+        """Start the worker (`python -m hub run --service SERVICE`, or another module; under cProfile,
+        writing to `profile`, when given)."""
         env = dict(os.environ)
         env.update({f"HUB_{k.upper()}": str(v) for k, v in settings.model_dump().items()})
         env.update(extra_env or {})
         self.settings, self.started_s = settings, time.monotonic()
-        command = [sys.executable, "-m", module] + (["run", "--service", "aggregator"] if module == "hub" else [])
+        command = [sys.executable, "-m", module] + (["run", "--service", service] if module == "hub" else [])
         if profile is not None:
             command[1:1] = ["-m", "cProfile", "-o", str(profile)]
         self.proc = subprocess.Popen(command, env=env, stdout=open(log_path, "ab"),

@@ -39,6 +39,8 @@ def person_blocks(facts: PersonFacts, both_orders: bool = False) -> set[Block]:
         for g in given_names:
             if facts.birth_year is not None:
                 blocks.add(("GY", g[:3], facts.birth_year))
+    if facts.birth_date is not None:
+        blocks.add(("D", facts.birth_date))  # names spelt past recognition still meet on the date
     return blocks
 
 

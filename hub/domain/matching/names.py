@@ -22,13 +22,14 @@ CYRILLIC = {
 LATIN = {"ä": "a", "ö": "o", "ü": "u", "ū": "u", "ğ": "g", "ş": "sh", "ç": "ch", "ñ": "n", "ı": "i", "ı̇": "i",
          "q": "k", "w": "v", "x": "kh"}
 # Applied in order to the Latin spelling: longer sounds before the letters they contain.
-SOUNDS = (("shch", "sh"), ("sch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"),
+SOUNDS = (("shch", "sh"), ("shh", "sh"), ("sch", "sh"), ("cz", "ts"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"),
           ("ya", "ia"), ("yu", "iu"), ("yo", "e"), ("ye", "e"), ("ie", "e"), ("iy", "i"), ("ii", "i"),
           ("y", "i"), ("ph", "f"), ("tz", "ts"))
 SURNAME_ENDINGS = ("ovna", "evna", "ovich", "evich", "ichna", "ich", "skaia", "skii", "skoi", "tskaia", "tskii",
                    "ova", "eva", "ina", "ov", "ev", "in", "uli", "kizi", "giz")
 _LONE_C = re.compile(r"c(?!h)")
-_SPLIT = re.compile(r"[\s\-‐‑–—'`’ʼ.]+")
+_SHORT_I = re.compile(r"([aeiouy])j(?=[^aeiouy]|$)")
+_SPLIT = re.compile(r"[\s\-‐‑–—.,]+")  # apostrophes and backticks are GOST 7.79 marks inside a name
 
 
 def skeleton(name: str) -> str:
@@ -37,6 +38,7 @@ def skeleton(name: str) -> str:
     text = "".join(CYRILLIC.get(ch, ch) for ch in text)
     text = "".join(LATIN.get(ch, ch) for ch in text)
     text = "".join(ch for ch in unicodedata.normalize("NFD", text) if ch.isascii() and ch.isalpha())
+    text = _SHORT_I.sub(r"\1i", text)  # GOST's j for й: after a vowel, before a consonant or the end
     for written, sound in SOUNDS:
         text = text.replace(written, sound)
     text = _LONE_C.sub("ts", text)
@@ -55,8 +57,9 @@ def name_keys(name: str | None) -> tuple[str, ...]:
     """Return the stems of each part of a name ('Иванова-Сейткали' has two), longest first."""
     if not name:
         return ()
-    parts = [stem(skeleton(part)) for part in _SPLIT.split(name) if part.strip()]
-    return tuple(sorted({p for p in parts if p}, key=len, reverse=True))
+    parts = [part for part in _SPLIT.split(name) if part.strip()]
+    keys = {stem(skeleton(part)) for part in parts}
+    return tuple(sorted((k for k in keys if k), key=len, reverse=True))
 
 
 def block_key(name: str | None) -> str | None:

@@ -8,22 +8,36 @@ birth-date and sex digits are never used against a match.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from hub.domain.identifiers import iin_is_valid, normalise_document_number
 from hub.domain.matching.names import name_keys
 
-WEIGHTS = {"surname": 0.35, "given_name": 0.30, "patronymic": 0.10, "birth": 0.25}
+# (least similarity, bits) per part, best band first; the last band is disagreement.
+EVIDENCE = {
+    "surname": ((0.95, 8.0), (0.88, 5.0), (0.75, 1.0), (0.0, -3.0)),
+    "given_name": ((0.95, 6.0), (0.88, 4.0), (0.75, 1.0), (0.0, -3.0)),
+    "patronymic": ((0.9, 3.0), (0.0, -1.0)),
+    "birth": ((1.0, 9.0), (0.95, 6.0), (0.85, 5.0), (0.6, 1.0), (0.0, -5.0)),
+    "document_number": ((0.9, 9.0), (0.0, 0.0)),
+}
+SWAP_BITS = 1.0
+SEX_CONFLICT_BITS = 4.0
+HIT_BITS, POSSIBLE_BITS = 16.0, 11.0
 HIT_SCORE = 0.92
 POSSIBLE_SCORE = 0.80
+_SCALE_BITS = (HIT_BITS - POSSIBLE_BITS) / (math.log(HIT_SCORE / (1 - HIT_SCORE))
+                                            - math.log(POSSIBLE_SCORE / (1 - POSSIBLE_SCORE)))
+_CENTRE_BITS = HIT_BITS - _SCALE_BITS * math.log(HIT_SCORE / (1 - HIT_SCORE))
 AGREES = 0.90  # a part at least this similar is reported as matched
-SWAP_PENALTY = 0.97
-SEX_CONFLICT_PENALTY = 0.8
+SWAP_PENALTY = 0.97  # how much better the swapped pairing must be to be taken
 EPOCH = date(1970, 1, 1)
+NAMES_ONLY_CAP = 0.91  # below HIT_SCORE
 
 
 @dataclass(frozen=True)
@@ -81,8 +95,9 @@ def parts_similarity(left: tuple[str, ...], right: tuple[str, ...]) -> float:
 
 
 def birth_similarity(query: PersonFacts, record: PersonFacts) -> float | None:
-    """Return how well birth dates agree (None when the query gives none): 1 equal, 0.9 day and month
-    swapped, 0.75 one mistyped digit, 0.6 the same year where one side knows only the year."""
+    """Return how well birth dates agree (None when the query gives none): 1 equal, 0.95 day and month
+    swapped, 0.85 a day at most two apart or one mistyped digit, 0.6 the same year where one side knows
+    only the year."""
     if query.birth_date is None and query.birth_year is None:
         return None
     if query.birth_date is not None and record.birth_date is not None:
@@ -90,13 +105,25 @@ def birth_similarity(query: PersonFacts, record: PersonFacts) -> float | None:
             return 1.0
         q, r = EPOCH + timedelta(days=query.birth_date), EPOCH + timedelta(days=record.birth_date)
         if (q.year, q.month, q.day) == (r.year, r.day, r.month):
-            return 0.9
+            return 0.95
+        if (q.year, q.month) == (r.year, r.month) and abs(q.day - r.day) <= 2:
+            return 0.85
         if _one_digit_apart(q.strftime("%Y%m%d"), r.strftime("%Y%m%d")):
-            return 0.75
+            return 0.85
         return 0.0
     if record.birth_year is None:
         return 0.0
     return 0.6 if query.birth_year == record.birth_year else 0.0
+
+
+def document_similarity(left: frozenset[str], right: frozenset[str]) -> float:
+    """Return 0.9 when two document numbers are one typo apart (one character changed, dropped, added or two
+    swapped), else 0: only positive evidence, since a person may have changed documents."""
+    for a in left:
+        for b in right:
+            if min(len(a), len(b)) >= 6 and DamerauLevenshtein.distance(a, b) <= 1:
+                return 0.9
+    return 0.0
 
 
 def _one_digit_apart(left: str, right: str) -> bool:
@@ -104,7 +131,12 @@ def _one_digit_apart(left: str, right: str) -> bool:
 
 
 def score_person(query: PersonFacts, record: PersonFacts) -> PersonScore:
-    """Return how well a record's person agrees with the person asked about."""
+    """Return how well a record's person agrees with the person asked about.
+
+    Each part adds evidence by how well it agrees (EVIDENCE, in bits as in Fellegi-Sunter): strong
+    agreement adds much, disagreement takes away less, a missing part nothing. The total maps to a
+    score whose thresholds are HIT_SCORE and POSSIBLE_SCORE.
+    """
     if query.iin and record.iin:
         if query.iin == record.iin:
             return PersonScore(1.0, ("iin",) + _agreeing_names(query, record))
@@ -116,17 +148,33 @@ def score_person(query: PersonFacts, record: PersonFacts) -> PersonScore:
     birth = birth_similarity(query, record)
     if birth is not None:
         parts["birth"] = birth
+    near_document = document_similarity(query.documents, record.documents)
+    if near_document:
+        parts["document_number"] = near_document
     if not parts:
         return PersonScore(0.0, ())
-    total_weight = sum(WEIGHTS[name] for name in parts)
-    value = sum(WEIGHTS[name] * similarity for name, similarity in parts.items()) / total_weight
-    if swapped:
-        value *= SWAP_PENALTY
-    if query.sex and record.sex and query.sex != record.sex:
-        value *= SEX_CONFLICT_PENALTY
+    bits = sum(evidence(name, similarity) for name, similarity in parts.items())
+    bits -= SWAP_BITS if swapped else 0
+    bits -= SEX_CONFLICT_BITS if query.sex and record.sex and query.sex != record.sex else 0
+    value = score_of(bits)
+    if birth is None and not near_document:
+        value = min(value, NAMES_ONLY_CAP)  # names alone are for a person to confirm, never a hit
     matched = tuple(name if name != "birth" else "birth_date" for name, similarity in parts.items()
                     if similarity >= AGREES)
     return PersonScore(round(value, 4), matched)
+
+
+def evidence(part: str, similarity: float) -> float:
+    """Return the bits of evidence one part's similarity gives (the first band it reaches)."""
+    for least, bits in EVIDENCE[part]:
+        if similarity >= least:
+            return bits
+    return EVIDENCE[part][-1][1]
+
+
+def score_of(bits: float) -> float:
+    """Map evidence to a score in [0, 1]: HIT_BITS gives HIT_SCORE and POSSIBLE_BITS gives POSSIBLE_SCORE."""
+    return 1.0 / (1.0 + math.exp(-(bits - _CENTRE_BITS) / _SCALE_BITS))
 
 
 def _name_parts(query: PersonFacts, record: PersonFacts) -> dict[str, float]:
