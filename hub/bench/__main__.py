@@ -67,5 +67,23 @@ def quality(persons: int, strangers: int, seed: int, work_dir: Path | None) -> N
     click.echo(json.dumps(result))
 
 
+@bench.command("matcher")
+@click.option("--persons", default=1_000_000, show_default=True, help="Persons on the register.")
+@click.option("--things", default=1_000_000, show_default=True, help="Vehicles on the register.")
+@click.option("--rate", default=1000.0, show_default=True, help="Checks per second offered.")
+@click.option("--seconds", default=60.0, show_default=True, help="How long checks are offered.")
+@click.option("--seed", default=577, show_default=True, help="Seed of the generated register and checks.")
+@click.option("--work-dir", type=click.Path(path_type=Path), help="Where logs go (default: a temp dir).")
+def matcher(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path | None) -> None:
+    """Index build rate and memory over a large register, then check latency at a fixed rate."""
+    from hub.bench.matcher import run
+
+    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    result = run(persons, things, rate, seconds, seed, work_dir,
+                 progress=lambda text: click.echo(f"bench: {text}", err=True))
+    result["logs"] = str(work_dir)
+    click.echo(json.dumps(result))
+
+
 if __name__ == "__main__":
     sys.exit(bench())

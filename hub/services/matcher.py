@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -27,6 +28,15 @@ from hub.settings import HubSettings
 log = logging.getLogger(__name__)
 
 KEEP_CHECKS_DAYS = 31  # longer than any type's delayed-hit window
+COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often
+
+
+def settle_heap() -> None:
+    """Move the index's millions of objects out of the garbage collector's sight: a full collection over
+    them pauses every check for hundreds of milliseconds, and they live as long as the process."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def wall_clock_ms() -> int:
@@ -42,7 +52,8 @@ class Matcher:
         """Serve checks for the settings' topics."""
         self.settings, self.codec, self.sensor, self.clock_ms = settings, codec, sensor, clock_ms
         self.catalog = catalog or Catalog()
-        self.index, self.recent = MatchIndex(), RecentChecks(KEEP_CHECKS_DAYS)
+        self.index = MatchIndex(decode=lambda raw: codec.decode(raw, expect="RegisterRecord").value)
+        self.recent = RecentChecks(KEEP_CHECKS_DAYS)
         self.caught_up = asyncio.Event()
         self._producer = None
 
@@ -51,7 +62,9 @@ class Matcher:
         stop = stop or asyncio.Event()
         follower = CatalogFollower(self.settings, self.codec, self.catalog)
         await follower.ready()
-        self._producer = make_producer(self.settings, linger_ms=1)
+        # Answers carry deterministic ids, so a resend after a retry is harmless; without idempotence the
+        # producer need not hold each partition to one request in flight, which halves the answer latency.
+        self._producer = make_producer(self.settings, linger_ms=0, enable_idempotence=False)
         await self._producer.start()
         indexer = asyncio.ensure_future(self.follow_register())
         try:
@@ -88,6 +101,7 @@ class Matcher:
                     for record in records:
                         await self.index_record(record.key.decode("utf-8", "replace"), record.value)
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
+                    settle_heap()
                     self.caught_up.set()
                     log.info("match index built: %d live records", len(self.index))
                 self.sensor.on_index_size(len(self.index))
@@ -104,7 +118,7 @@ class Matcher:
         except CodecError as exc:
             log.error("unreadable register record %s: %s", record_id, exc)
             return
-        self.index.put(state)
+        self.index.put(state, payload=value)
         if state["version"] == 1 and state["status"] == "LIVE" and len(self.recent):
             await self.notify_delayed_hits(state)
 
@@ -119,21 +133,30 @@ class Matcher:
         """Answer check requests as the matcher's consumer group, committing once the answers are acknowledged."""
         consumer = AIOKafkaConsumer(CHECK_REQUESTS.name(self.settings), group_id=f"{self.settings.app_id}-matcher",
                                     bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                    enable_auto_commit=False, auto_offset_reset="earliest",
+                                    enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=2,
                                     session_timeout_ms=int(self.settings.session_timeout_s * 1000))
         await consumer.start()
+        pending: list = []
+        last_commit_s = time.monotonic()
         try:
             while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=100, max_records=500)
-                futures = []
+                batch = await consumer.getmany(timeout_ms=20, max_records=500)
                 for records in batch.values():
                     for record in records:
-                        futures += await self.answer(record)
-                if futures:
-                    await asyncio.gather(*futures)
-                    await consumer.commit()
+                        pending += await self.answer(record)
+                if pending and (time.monotonic() - last_commit_s >= COMMIT_INTERVAL_S or stop.is_set()):
+                    pending, last_commit_s = await self._commit(consumer, pending), time.monotonic()
+            if pending:
+                await self._commit(consumer, pending)
         finally:
             await consumer.stop()
+
+    @staticmethod
+    async def _commit(consumer: AIOKafkaConsumer, pending: list) -> list:
+        """Commit what was read once every answer sent for it is acknowledged (at least once)."""
+        await asyncio.gather(*pending)
+        await consumer.commit()
+        return []
 
     async def answer(self, record) -> list:
         """Answer one check request message (an unreadable one goes to the rejected topic); return the sends."""
@@ -145,7 +168,8 @@ class Matcher:
             return [await self._send(REJECTED, record.topic, "Rejection", value)]
         person = is_person(request["subject"])
         matches = self.index.search(request["subject"], person=person)
-        answer = answer_check(request, matches, self.index.states, self.clock_ms())
+        states = {m.record_id: self.index.state_of(m.record_id) for m in matches}
+        answer = answer_check(request, matches, states, self.clock_ms())
         self.recent.add(request, person=person)
         self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
         sends = [await self._send(CHECK_RESULTS, request["requester_unit"], "CheckResult", answer.result),

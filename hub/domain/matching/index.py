@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterable
+from datetime import date, timedelta
+from typing import Any, Callable, Iterable
 
 from hub.domain.matching.keys import Key, document_keys, subject_keys
-from hub.domain.matching.persons import PersonFacts, score_person
+from hub.domain.matching.persons import EPOCH, PersonFacts, score_person
 
 Block = tuple
 
@@ -23,68 +24,97 @@ class Match:
     matched: tuple[str, ...]
 
 
-def person_blocks(facts: PersonFacts, both_orders: bool = False) -> set[Block]:
-    """Return the blocks a person falls in: surname and given name, and each with the birth year.
-    A query also looks in the blocks of its names swapped (both_orders)."""
+def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = False) -> set[Block]:
+    """Return the blocks a person falls in: names with the birth year, each name with the birth date,
+    the birth date alone (names spelt past recognition still meet on it), and the names alone.
+
+    A query looks only in the tightest blocks its facts allow (the names alone only when it gives no
+    birth date or year), and also in those of its names swapped (both_orders), so that a large
+    register yields tens of candidates, not thousands.
+    """
     orders = [(facts.surname, facts.given_name)]
     if both_orders:
         orders.append((facts.given_name, facts.surname))
+    year, born = facts.birth_year, facts.birth_date
+    dates = date_variants(born) if query and born is not None else ({born} if born is not None else set())
     blocks: set[Block] = set()
     for surnames, given_names in orders:
         for s in surnames:
             for g in given_names:
-                blocks.add(("SG", s[:3], g[:3]))
-            if facts.birth_year is not None:
-                blocks.add(("SY", s[:3], facts.birth_year))
+                if year is not None:
+                    blocks.add(("SGY", s[:3], g[:3], year))
+                if not query or year is None:
+                    blocks.add(("SG", s[:3], g[:3]))
+            for day in dates:
+                blocks.add(("SD", s[:3], day))
         for g in given_names:
-            if facts.birth_year is not None:
-                blocks.add(("GY", g[:3], facts.birth_year))
-    if facts.birth_date is not None:
-        blocks.add(("D", facts.birth_date))  # names spelt past recognition still meet on the date
+            for day in dates:
+                blocks.add(("GD", g[:3], day))
+    if born is not None:
+        blocks.add(("D", born))
     return blocks
 
 
-class MatchIndex:
-    """Live records of the central register, findable by exact keys and person blocks."""
+def date_variants(epoch_days: int) -> set[int]:
+    """Return a birth date as asked and as it may stand on the register: two days either side, and with
+    day and month swapped."""
+    found = {epoch_days + shift for shift in (-2, -1, 0, 1, 2)}
+    born = EPOCH + timedelta(days=epoch_days)
+    if born.day <= 12:
+        found.add((date(born.year, born.day, born.month) - EPOCH).days)
+    return found
 
-    def __init__(self) -> None:
-        """Start empty."""
-        self.states: dict[str, dict[str, Any]] = {}
-        self._keys: dict[str, list[Key]] = {}
-        self._blocks: dict[str, set[Block]] = {}
+
+class MatchIndex:
+    """Live records of the central register, findable by exact keys and person blocks.
+
+    A record is kept as the payload it was given (its encoded bytes, say) and turned back into a
+    state by `decode` only when it answers a check; its keys are recomputed from its payload when
+    it goes. That keeps about a kilobyte per record instead of its decoded state.
+    """
+
+    def __init__(self, decode: Callable[[Any], dict[str, Any]] | None = None) -> None:
+        """Start empty; `decode` turns a payload back into a state (default: payloads are states)."""
+        self._decode = decode or (lambda payload: payload)
+        self._payloads: dict[str, Any] = {}
         self._persons: dict[str, PersonFacts] = {}
         self._by_key: dict[Key, set[str]] = defaultdict(set)
         self._by_block: dict[Block, set[str]] = defaultdict(set)
 
     def __len__(self) -> int:
         """Return how many live records are indexed."""
-        return len(self.states)
+        return len(self._payloads)
 
-    def put(self, state: dict[str, Any]) -> None:
-        """Index a record's current state (a RegisterRecord value); one that is not live is dropped."""
+    def state_of(self, record_id: str) -> dict[str, Any]:
+        """Return the current state of an indexed record."""
+        return self._decode(self._payloads[record_id])
+
+    def put(self, state: dict[str, Any], payload: Any = None) -> None:
+        """Index a record's current state (a RegisterRecord value), kept as payload (default: the state
+        itself); one that is not live is dropped."""
         record_id = state["record_id"]
         self.remove(record_id)
         if state["status"] != "LIVE":
             return
-        self.states[record_id] = state
-        keys = self._keys[record_id] = document_keys(state.get("document"))
-        for key in keys:
+        self._payloads[record_id] = state if payload is None else payload
+        for key in document_keys(state.get("document")):
             self._by_key[key].add(record_id)
         if state["object_kind"] == "PERSON" and state.get("document"):
             facts = self._persons[record_id] = PersonFacts.of(state["document"])
-            blocks = self._blocks[record_id] = person_blocks(facts)
-            for block in blocks:
+            for block in person_blocks(facts):
                 self._by_block[block].add(record_id)
 
     def remove(self, record_id: str) -> None:
         """Forget a record (removed, purged, or about to be indexed anew)."""
-        if self.states.pop(record_id, None) is None:
+        payload = self._payloads.pop(record_id, None)
+        if payload is None:
             return
-        for key in self._keys.pop(record_id, ()):
+        for key in document_keys(self._decode(payload).get("document")):
             _discard(self._by_key, key, record_id)
-        for block in self._blocks.pop(record_id, ()):
-            _discard(self._by_block, block, record_id)
-        self._persons.pop(record_id, None)
+        facts = self._persons.pop(record_id, None)
+        if facts is not None:
+            for block in person_blocks(facts):
+                _discard(self._by_block, block, record_id)
 
     def search(self, subject: dict[str, Any], person: bool) -> list[Match]:
         """Return the live records that answer a subject, best first; person subjects are also
@@ -94,7 +124,7 @@ class MatchIndex:
             return sorted((Match(rid, "HIT", 1.0, matched) for rid, matched in exact.items()),
                           key=lambda m: m.record_id)
         query = PersonFacts.of(subject)
-        candidates = set(exact) | self._candidates(person_blocks(query, both_orders=True))
+        candidates = set(exact) | self._candidates(person_blocks(query, both_orders=True, query=True))
         matches = []
         for record_id in candidates:
             facts = self._persons.get(record_id)

@@ -40,7 +40,7 @@ EPOCH = date(1970, 1, 1)
 NAMES_ONLY_CAP = 0.91  # below HIT_SCORE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonFacts:
     """What is known of a person, as comparable keys (any part may be missing)."""
 

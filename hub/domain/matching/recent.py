@@ -32,7 +32,7 @@ class RecentChecks:
         for key in subject_keys(request["subject"]):
             self._by_key[key].add(check_id)
         if person:
-            for block in person_blocks(PersonFacts.of(request["subject"]), both_orders=True):
+            for block in person_blocks(PersonFacts.of(request["subject"]), both_orders=True, query=True):
                 self._by_key[block].add(check_id)
 
     def prune(self, now_ms: int) -> int:

@@ -15,7 +15,7 @@ def answer(request: dict, record: dict):
     index = MatchIndex()
     index.put(record)
     matches = index.search(request["subject"], person=True)
-    return answer_check(request, matches, index.states, NOW_MS + 5)
+    return answer_check(request, matches, {m.record_id: index.state_of(m.record_id) for m in matches}, NOW_MS + 5)
 
 
 def test_a_hit_is_answered_to_the_requester_and_told_to_the_enrolling_unit():

@@ -1,0 +1,189 @@
+"""Latency benchmark of the matcher: index build over a large register, then checks at a fixed rate."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from hub.bench import kkru
+from hub.bench.quality import REQUESTER, kkru_card, state_of
+from hub.domain.identifiers import with_iin_check_digit
+from hub.settings import HubSettings
+
+VIN_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+PLATE_LETTERS = "ABCDEHKMOPTXY"
+
+
+def vehicle(rng: random.Random) -> dict[str, Any]:
+    """Return a ThingCard of a random vehicle."""
+    return {"thing_kind": "VEHICLE", "description": "Toyota Camry, ақ / белый", "make": "Toyota", "model": "Camry",
+            "vin": "".join(rng.choice(VIN_LETTERS) for _ in range(17)),
+            "plate": f"{rng.randrange(100, 1000)}{''.join(rng.choice(PLATE_LETTERS) for _ in range(3))}"
+                     f"{rng.randrange(1, 20):02d}", "colour": None, "year": 2015, "serial": None, "calibre": None,
+            "imei": None, "document_kind": None, "document_number": None, "owner_name": None}
+
+
+def register_messages(settings: HubSettings, codec, people: list[kkru.Person], things: int,
+                      seed: int) -> Iterator[tuple]:
+    """Yield the register messages of the persons (each with an IIN) and `things` vehicles."""
+    from hub.kafka.topics import REGISTER
+
+    topic, now_ms, rng = REGISTER.name(settings), int(time.time() * 1000), random.Random(seed)
+    for n, person in enumerate(people):
+        card = {**kkru_card(person), "iin": iin_of(n)}
+        state = state_of(f"KZ-71-WANTED_PERSON-{n:09d}", card, now_ms)
+        yield topic, None, state["record_id"].encode(), codec.encode("RegisterRecord", hinted(state))
+    for n in range(things):
+        state = {**state_of(f"KZ-75-STOLEN_VEHICLE-{n:09d}", vehicle(rng), now_ms), "record_type": "STOLEN_VEHICLE",
+                 "object_kind": "THING", "confidentiality": "OPEN"}
+        yield topic, None, state["record_id"].encode(), codec.encode("RegisterRecord", hinted(state))
+
+
+def hinted(state: dict[str, Any]) -> dict[str, Any]:
+    """Return a state whose document names its card for the Avro writer."""
+    from hub.services.processor import hinted as processor_hinted
+
+    return processor_hinted(state)
+
+
+def iin_of(n: int) -> str:
+    """Return a valid IIN unique to n."""
+    for serial in range(10):
+        iin = with_iin_check_digit(f"{800101 + n % 9000:06d}3{(n // 9000) % 1000:03d}{serial}"[:11])
+        if iin:
+            return iin
+    return with_iin_check_digit("85031240123") or ""
+
+
+def subjects(rng: random.Random, people: list[kkru.Person], plates: list[str]) -> Iterator[tuple[str, dict]]:
+    """Yield check subjects: persons by name and birth date (with variants), by IIN, vehicles by plate,
+    and strangers."""
+    while True:
+        kind = rng.random()
+        if kind < 0.5:
+            yield "kz.mvd.records.PersonSubject", kkru.query_of(rng, rng.choice(people))
+        elif kind < 0.7:
+            n = rng.randrange(len(people))
+            yield "kz.mvd.records.PersonSubject", {"iin": iin_of(n), "surname": None, "given_name": None,
+                                                   "patronymic": None, "birth_date": None, "birth_year": None,
+                                                   "sex": None, "document_number": None}
+        elif kind < 0.9 and plates:
+            yield "kz.mvd.records.VehicleSubject", {"vin": None, "plate": rng.choice(plates)}
+        else:
+            yield "kz.mvd.records.VehicleSubject", {"vin": "".join(rng.choice(VIN_LETTERS) for _ in range(17)),
+                                                    "plate": None}
+
+
+async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[str, dict]], rate: float,
+                         seconds: float) -> tuple[list[float], int, float]:
+    """Send checks at `rate` per second for `seconds`; return latencies (ms) of the answers, how many were
+    sent, and the seconds from the first send to the last answer."""
+    from aiokafka import AIOKafkaConsumer
+
+    from hub.cli.checks import request_of
+    from hub.kafka.producer import make_producer
+    from hub.kafka.reader import assign_from_start
+    from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
+                                enable_auto_commit=False, fetch_max_wait_ms=5)
+    await consumer.start()
+    producer = make_producer(settings, linger_ms=0)
+    await producer.start()
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    last_answer = 0.0
+    try:
+        partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings)])
+        await consumer.seek_to_end(*partitions)
+        for tp in partitions:
+            await consumer.position(tp)
+
+        async def receive() -> None:
+            nonlocal last_answer
+            while True:
+                for records in (await consumer.getmany(timeout_ms=50)).values():
+                    now = time.perf_counter()
+                    for record in records:
+                        check_id = codec.decode(record.value, expect="CheckResult").value["check_id"]
+                        if check_id in sent_at:
+                            latencies.append((now - sent_at.pop(check_id)) * 1000)
+                            last_answer = now
+        receiver = asyncio.ensure_future(receive())
+        started = time.perf_counter()
+        count = int(rate * seconds)
+        for n in range(count):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            request = request_of(*next(source), REQUESTER)
+            value = codec.encode("CheckRequest", request)
+            sent_at[request["check_id"]] = time.perf_counter()
+            await producer.send(CHECK_REQUESTS.name(settings), value, key=request["check_id"].encode())
+        deadline = time.perf_counter() + 60
+        while sent_at and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+        receiver.cancel()
+        return latencies, count, (last_answer or time.perf_counter()) - started
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+def bucket_quantile(worker, name: str, share: float) -> float:
+    """Return the upper bound (ms) of the histogram bucket of the worker's metric where `share` is reached:
+    the time the matcher itself saw, from the request's creation to its answer."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    url = f"http://{worker.settings.metrics_host}:{worker.settings.metrics_port}/metrics"
+    text = urllib.request.urlopen(url, timeout=5).read().decode()
+    buckets = [(float(s.labels["le"]), s.value) for f in text_string_to_metric_families(text) if f.name == name
+               for s in f.samples if s.name == f"{name}_bucket"]
+    total = max((count for _, count in buckets), default=0)
+    return next((bound * 1000 for bound, count in sorted(buckets) if count >= share * total), float("nan"))
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Return the value below which `share` of the values fall."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path,
+        progress=print) -> dict[str, Any]:
+    """Run the latency benchmark against one broker and return its figures."""
+    from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings
+    from hub.kafka.producer import publish_placed
+    from hub.services.refdata import codec_for
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"persons": persons, "things": things, "rate_per_s": rate, "seconds": seconds}
+    with broker(HubSettings()) as bootstrap:
+        codec = codec_for(HubSettings())
+        settings = fresh_settings(bootstrap, "matcher", 6, work_dir)
+        people = kkru.persons(persons, seed)
+        progress(f"enrolling {persons} persons and {things} vehicles")
+        asyncio.run(publish_placed(settings, register_messages(settings, codec, people, things, seed)))
+        worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
+        try:
+            ready_s = worker.wait_for(lambda m: m.get("hub_match_index_records", 0) >= persons + things, 3600,
+                                      poll_s=0.5)
+            result["index_build_per_s"] = round((persons + things) / (ready_s - worker.started_s))
+            result["rss_mb"] = round(worker.rss_mb())
+            plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
+            progress(f"checking at {rate}/s for {seconds} s")
+            latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
+                settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds))
+            result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
+            result["matcher_p99_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.99)
+        finally:
+            worker.stop()
+            drop_topics(settings)
+    result.update({"p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
+                   "checks_per_s": round(len(latencies) / elapsed_s, 1), "answered": len(latencies), "sent": sent})
+    return result
