@@ -148,3 +148,23 @@ def test_no_field_above_the_clearance_ever_leaves(clearance, confidentiality, su
     assert hit["disclosure"] == "RESTRICTED" and hit["document"] is None and hit["matched_fields"] == []
     assert hit["contact_unit"] == record["owner_unit"]
     assert not [s for s in secret if s in shown and s not in (record["owner_unit"], "RESTRICTED", "HIT")]
+
+
+def test_the_index_keeps_encoded_payloads_and_decodes_only_what_answers(codec):
+    decoded = []
+
+    def decode(raw: bytes) -> dict:
+        decoded.append(raw)
+        return codec.decode(raw, expect="RegisterRecord").value
+    index = MatchIndex(decode=decode)
+    for n in range(3):
+        state = person_state(f"KZ-75-WANTED_PERSON-{n}", iin=None, surname=f"Фамилия{'абв'[n]}")
+        index.put(state, payload=codec.encode("RegisterRecord", state))
+    assert decoded == []  # nothing decoded while indexing
+    match = index.search({"surname": "Фамилияб", "given_name": PERSON["given_name"],
+                          "birth_date": PERSON["birth_date"]}, person=True)[0]  # the best first
+    assert index.state_of(match.record_id)["document"]["surname"] == "Фамилияб" and len(decoded) == 1
+    index.remove("KZ-75-WANTED_PERSON-1")  # its keys come from its payload
+    assert "KZ-75-WANTED_PERSON-1" not in {m.record_id for m in index.search(
+        {"surname": "Фамилияб", "given_name": PERSON["given_name"], "birth_date": PERSON["birth_date"]}, person=True)}
+    assert len(index) == 2
