@@ -88,30 +88,28 @@ class RegionalEvent(BaseModel):
         }
 
 
-class Enrolment(RegionalEvent):
+class DocumentEvent(RegionalEvent):
+    """An event that carries the whole accounting document after it, and the term's end if any."""
+
+    document: dict[str, Any]
+    valid_until: datetime | None = None
+
+    def to_event(self, version: int) -> dict[str, Any]:
+        """Return the RecordEvent value of this event, with its document."""
+        return {**super().to_event(version), "document": avro_ready(self.document),
+                "valid_until": epoch_ms(self.valid_until) if self.valid_until else None}
+
+
+class Enrolment(DocumentEvent):
     """Putting a record on the register (version 1), with its accounting document."""
 
     action: Literal["ENROL"] = "ENROL"
-    document: dict[str, Any]
-    valid_until: datetime | None = None
-
-    def to_event(self, version: int) -> dict[str, Any]:
-        """Return the RecordEvent value of this enrolment."""
-        return {**super().to_event(version), "document": avro_ready(self.document),
-                "valid_until": epoch_ms(self.valid_until) if self.valid_until else None}
 
 
-class Correction(RegionalEvent):
+class Correction(DocumentEvent):
     """Changing a live record: the whole accounting document after the change."""
 
     action: Literal["CORRECT"] = "CORRECT"
-    document: dict[str, Any]
-    valid_until: datetime | None = None
-
-    def to_event(self, version: int) -> dict[str, Any]:
-        """Return the RecordEvent value of this correction."""
-        return {**super().to_event(version), "document": avro_ready(self.document),
-                "valid_until": epoch_ms(self.valid_until) if self.valid_until else None}
 
 
 class Removal(RegionalEvent):

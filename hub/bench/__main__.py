@@ -7,6 +7,7 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -16,6 +17,19 @@ def bench() -> None:
     """Benchmarks of the hub; each prints one JSON line on standard output."""
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
+
+
+def progress(text: str) -> None:
+    """Tell how a benchmark is going, on standard error."""
+    click.echo(f"bench: {text}", err=True)
+
+
+def report(measure: Callable[[Path], dict], work_dir: Path | None) -> None:
+    """Run a benchmark in its work directory (a temp one unless given) and print its JSON line."""
+    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    result = measure(work_dir)
+    result["logs"] = str(work_dir)
+    click.echo(json.dumps(result))
 
 
 @bench.command("aggregator")
@@ -32,11 +46,8 @@ def aggregator(events: int, naive_events: int, records: int, batch_size: int, pa
     """Batched aggregator vs one event per message vs raw aiokafka reads; recovery and memory at 1M."""
     from hub.bench.aggregator import run
 
-    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    result = run(events, naive_events, records, batch_size, partitions, seed, work_dir, profile,
-                 progress=lambda text: click.echo(f"bench: {text}", err=True))
-    result["logs"] = str(work_dir)
-    click.echo(json.dumps(result))
+    report(lambda folder: run(events, naive_events, records, batch_size, partitions, seed, folder, profile,
+                              progress=progress), work_dir)
 
 
 @bench.command("connectors")
@@ -48,9 +59,7 @@ def connectors(rows: int, deliveries: int, units: int, work_dir: Path | None) ->
     """Outbox relay and importer rows per second (vs raw aiokafka produce), webhook deliveries per second."""
     from hub.bench.connectors import run
 
-    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    result = run(rows, deliveries, units, work_dir, progress=lambda text: click.echo(f"bench: {text}", err=True))
-    click.echo(json.dumps(result))
+    report(lambda folder: run(rows, deliveries, units, folder, progress=progress), work_dir)
 
 
 @bench.command("quality")
@@ -62,9 +71,7 @@ def quality(persons: int, strangers: int, seed: int, work_dir: Path | None) -> N
     """Precision and recall of the matcher on FEBRL4 and on a Kazakh/Russian set, through the real service."""
     from hub.bench.quality import run
 
-    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    result = run(persons, strangers, seed, work_dir, progress=lambda text: click.echo(f"bench: {text}", err=True))
-    click.echo(json.dumps(result))
+    report(lambda folder: run(persons, strangers, seed, folder, progress=progress), work_dir)
 
 
 @bench.command("matcher")
@@ -78,11 +85,7 @@ def matcher(persons: int, things: int, rate: float, seconds: float, seed: int, w
     """Index build rate and memory over a large register, then check latency at a fixed rate."""
     from hub.bench.matcher import run
 
-    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    result = run(persons, things, rate, seconds, seed, work_dir,
-                 progress=lambda text: click.echo(f"bench: {text}", err=True))
-    result["logs"] = str(work_dir)
-    click.echo(json.dumps(result))
+    report(lambda folder: run(persons, things, rate, seconds, seed, folder, progress=progress), work_dir)
 
 
 if __name__ == "__main__":
