@@ -3,7 +3,6 @@ birth year; it follows enrolments, corrections, removals and purges (pure)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
@@ -78,8 +77,8 @@ class MatchIndex:
         self._decode = decode or (lambda payload: payload)
         self._payloads: dict[str, Any] = {}
         self._persons: dict[str, PersonFacts] = {}
-        self._by_key: dict[Key, set[str]] = defaultdict(set)
-        self._by_block: dict[Block, set[str]] = defaultdict(set)
+        self._by_key: dict[Key, str | set[str]] = {}  # a lone record id, or a set when several share it
+        self._by_block: dict[Block, str | set[str]] = {}
 
     def __len__(self) -> int:
         """Return how many live records are indexed."""
@@ -98,11 +97,11 @@ class MatchIndex:
             return
         self._payloads[record_id] = state if payload is None else payload
         for key in document_keys(state.get("document")):
-            self._by_key[key].add(record_id)
+            _add(self._by_key, key, record_id)
         if state["object_kind"] == "PERSON" and state.get("document"):
             facts = self._persons[record_id] = PersonFacts.of(state["document"])
             for block in person_blocks(facts):
-                self._by_block[block].add(record_id)
+                _add(self._by_block, block, record_id)
 
     def remove(self, record_id: str) -> None:
         """Forget a record (removed, purged, or about to be indexed anew)."""
@@ -124,7 +123,10 @@ class MatchIndex:
             return sorted((Match(rid, "HIT", 1.0, matched) for rid, matched in exact.items()),
                           key=lambda m: m.record_id)
         query = PersonFacts.of(subject)
-        candidates = set(exact) | self._candidates(person_blocks(query, both_orders=True, query=True))
+        blocks = person_blocks(query, both_orders=True, query=True)
+        by_date = {block for block in blocks if block[0] == "D"}
+        candidates = self._candidates(blocks - by_date) or self._candidates(by_date)  # the date alone is the
+        candidates |= set(exact)  # widest block: asked only when the names find no one
         matches = []
         for record_id in candidates:
             facts = self._persons.get(record_id)
@@ -139,14 +141,14 @@ class MatchIndex:
     def _exact(self, keys: Iterable[Key]) -> dict[str, tuple[str, ...]]:
         found: dict[str, tuple[str, ...]] = {}
         for kind, value in keys:
-            for record_id in self._by_key.get((kind, value), ()):
+            for record_id in _members(self._by_key, (kind, value)):
                 found[record_id] = found.get(record_id, ()) + (FIELD_OF_KEY[kind],)
         return found
 
     def _candidates(self, blocks: Iterable[Block]) -> set[str]:
         found: set[str] = set()
         for block in blocks:
-            found |= self._by_block.get(block, set())
+            found.update(_members(self._by_block, block))
         return found
 
 
@@ -154,9 +156,32 @@ FIELD_OF_KEY = {"IIN": "iin", "DOC": "document_number", "VIN": "vin", "PLATE": "
                 "SERIAL": "serial", "FACT": "registration_number"}
 
 
+def _add(index: dict, key, record_id: str) -> None:
+    members = index.get(key)
+    if members is None:
+        index[key] = record_id
+    elif isinstance(members, str):
+        if members != record_id:
+            index[key] = {members, record_id}
+    else:
+        members.add(record_id)
+
+
+def _members(index: dict, key) -> Iterable[str]:
+    members = index.get(key)
+    if members is None:
+        return ()
+    return (members,) if isinstance(members, str) else members
+
+
 def _discard(index: dict, key, record_id: str) -> None:
     members = index.get(key)
-    if members is not None:
-        members.discard(record_id)
-        if not members:
+    if members is None:
+        return
+    if isinstance(members, str):
+        if members == record_id:
             del index[key]
+        return
+    members.discard(record_id)
+    if len(members) == 1:
+        index[key] = next(iter(members))
