@@ -22,6 +22,7 @@ from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
+from hub.services.register_table import register_state
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings
 
@@ -113,10 +114,8 @@ class Matcher:
         if value is None:
             self.index.remove(record_id)
             return
-        try:
-            state = self.codec.decode(value, expect="RegisterRecord").value
-        except CodecError as exc:
-            log.error("unreadable register record %s: %s", record_id, exc)
+        state = register_state(self.codec, record_id, value)
+        if state is None:
             return
         self.index.put(state, payload=value)
         if state["version"] == 1 and state["status"] == "LIVE" and len(self.recent):

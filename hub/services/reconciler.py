@@ -16,6 +16,7 @@ from hub.kafka.admin import admin_client, partitions_of
 from hub.kafka.producer import make_producer
 from hub.kafka.reader import assign_from_start, behind
 from hub.kafka.topics import MANIFESTS, NOTIFICATIONS, REGISTER, REJECTED, REPORTS, regional_events_topic
+from hub.services.register_table import register_state
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings
 
@@ -53,14 +54,8 @@ class RegisterView:
         home = self._home.pop(record_id, None)
         if home is not None:
             self.live[home].pop(record_id, None)
-        if value is None:
-            return
-        try:
-            state = self.codec.decode(value, expect="RegisterRecord").value
-        except CodecError as exc:
-            log.error("unreadable register record %s: %s", record_id, exc)
-            return
-        if state["status"] == "LIVE":
+        state = None if value is None else register_state(self.codec, record_id, value)
+        if state is not None and state["status"] == "LIVE":
             home = (state["region"], state["record_type"])
             self.live.setdefault(home, {})[record_id] = state["version"]
             self._home[record_id] = home

@@ -12,10 +12,15 @@ Faust still owns the table, its changelog topic (the register topic) and its rec
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable, Iterator, MutableMapping
 
 from faust.types import TP
+
+from hub.errors import CodecError
+
+log = logging.getLogger(__name__)
 
 Record = tuple[bytes, "bytes | None"]
 Placed = tuple[bytes, "bytes | None", int]
@@ -115,6 +120,16 @@ class ChangelogEntry:
     def message(self) -> "ChangelogEntry":
         """Return itself: Faust's stores read both `event.key` and `event.message.key`."""
         return self
+
+
+def register_state(codec, record_id: str, value: bytes) -> dict | None:
+    """Return the state a register message holds, or None (logged) if it cannot be read: readers of the
+    register skip such a message rather than stop."""
+    try:
+        return codec.decode(value, expect="RegisterRecord").value
+    except CodecError as exc:
+        log.error("unreadable register record %s: %s", record_id, exc)
+        return None
 
 
 def faust_store_persister(store, changelog_topic: str) -> PersistFn:
