@@ -21,6 +21,19 @@ def _keys(kind: str, value: Any, normalise) -> list[Key]:
     return [(kind, normalise(value.strip()))]
 
 
+# (key kind, field, how its value is normalised), shared by register documents and check subjects.
+SHARED_FIELDS = (("DOC", "document_number", ids.normalise_document_number), ("VIN", "vin", str.upper),
+                 ("PLATE", "plate", ids.normalise_plate), ("IMEI", "imei", ids.imei_core),
+                 ("SERIAL", "serial", serial_key), ("FACT", "registration_number", str))
+
+
+def _shared_keys(fields: dict[str, Any]) -> list[Key]:
+    keys: list[Key] = []
+    for kind, name, normalise in SHARED_FIELDS:
+        keys += _keys(kind, fields.get(name), normalise)
+    return keys
+
+
 def document_keys(document: dict[str, Any] | None) -> list[Key]:
     """Return the exact keys a register document can be found by."""
     if not document:
@@ -28,25 +41,14 @@ def document_keys(document: dict[str, Any] | None) -> list[Key]:
     keys = _keys("IIN", document.get("iin"), str) if ids.iin_is_valid(document.get("iin") or "") else []
     for held in document.get("identity_documents") or []:
         keys += _keys("DOC", held.get("number"), ids.normalise_document_number)
-    keys += _keys("DOC", document.get("document_number"), ids.normalise_document_number)
-    keys += _keys("VIN", document.get("vin"), str.upper)
-    keys += _keys("PLATE", document.get("plate"), ids.normalise_plate)
-    keys += _keys("IMEI", document.get("imei"), ids.imei_core)
-    keys += _keys("SERIAL", document.get("serial"), serial_key)
-    keys += _keys("FACT", document.get("registration_number"), str)
-    return keys
+    return keys + _shared_keys(document)
 
 
 def subject_keys(subject: dict[str, Any]) -> list[Key]:
-    """Return the exact keys a check subject asks for (any record with one of them is a candidate)."""
-    keys = _keys("IIN", subject.get("iin"), str)
-    keys += _keys("DOC", subject.get("document_number") or subject.get("number"), ids.normalise_document_number)
-    keys += _keys("VIN", subject.get("vin"), str.upper)
-    keys += _keys("PLATE", subject.get("plate"), ids.normalise_plate)
-    keys += _keys("IMEI", subject.get("imei"), ids.imei_core)
-    keys += _keys("SERIAL", subject.get("serial"), serial_key)
-    keys += _keys("FACT", subject.get("registration_number"), str)
-    return keys
+    """Return the exact keys a check subject asks for (any record with one of them is a candidate);
+    a DocumentSubject's `number` is a document number."""
+    keys = _keys("IIN", subject.get("iin"), str) + _keys("DOC", subject.get("number"), ids.normalise_document_number)
+    return keys + _shared_keys(subject)
 
 
 def warnings_of(subject: dict[str, Any]) -> list[str]:
