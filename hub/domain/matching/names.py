@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 CYRILLIC = {
     "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
@@ -53,6 +54,7 @@ def stem(key: str) -> str:
     return key
 
 
+@lru_cache(maxsize=262_144)  # names repeat: a register of millions holds tens of thousands of distinct ones
 def name_keys(name: str | None) -> tuple[str, ...]:
     """Return the stems of each part of a name ('Иванова-Сейткали' has two), longest first."""
     if not name:
