@@ -113,6 +113,8 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
                             latencies.append((now - sent_at.pop(check_id)) * 1000)
                             last_answer = now
         receiver = asyncio.ensure_future(receive())
+        await warm_up(producer, codec, settings, source, sent_at)
+        latencies.clear()
         started = time.perf_counter()
         count = int(rate * seconds)
         for n in range(count):
@@ -146,6 +148,22 @@ def bucket_quantile(worker, name: str, share: float) -> float:
                for s in f.samples if s.name == f"{name}_bucket"]
     total = max((count for _, count in buckets), default=0)
     return next((bound * 1000 for bound, count in sorted(buckets) if count >= share * total), float("nan"))
+
+
+async def warm_up(producer, codec, settings: HubSettings, source: Iterator[tuple[str, dict]],
+                  sent_at: dict[str, float], timeout_s: float = 300.0) -> None:
+    """Send one check and wait for its answer, so the timed checks start once the matcher's consumer
+    group has joined (on a fresh broker the group coordinator takes a while to appear)."""
+    from hub.cli.checks import request_of
+    from hub.kafka.topics import CHECK_REQUESTS
+
+    request = request_of(*next(source), REQUESTER)
+    sent_at[request["check_id"]] = time.perf_counter()
+    await producer.send(CHECK_REQUESTS.name(settings), codec.encode("CheckRequest", request),
+                        key=request["check_id"].encode())
+    deadline = time.perf_counter() + timeout_s
+    while request["check_id"] in sent_at and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
 
 
 def percentile(values: list[float], share: float) -> float:
