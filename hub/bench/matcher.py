@@ -11,6 +11,7 @@ from typing import Any, Iterator
 from hub.bench import kkru
 from hub.bench.quality import REQUESTER, kkru_card, state_of
 from hub.domain.identifiers import with_iin_check_digit
+from hub.services.processor import hinted
 from hub.settings import HubSettings
 
 VIN_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -40,13 +41,6 @@ def register_messages(settings: HubSettings, codec, people: list[kkru.Person], t
         state = {**state_of(f"KZ-75-STOLEN_VEHICLE-{n:09d}", vehicle(rng), now_ms), "record_type": "STOLEN_VEHICLE",
                  "object_kind": "THING", "confidentiality": "OPEN"}
         yield topic, None, state["record_id"].encode(), codec.encode("RegisterRecord", hinted(state))
-
-
-def hinted(state: dict[str, Any]) -> dict[str, Any]:
-    """Return a state whose document names its card for the Avro writer."""
-    from hub.services.processor import hinted as processor_hinted
-
-    return processor_hinted(state)
 
 
 def iin_of(n: int) -> str:
