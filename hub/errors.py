@@ -89,6 +89,10 @@ class InvalidEventError(HubError):
         self.reason, self.sentences, self.field, self.position = reason, sentences, field, position
         self.detail = detail
 
+    def __reduce__(self):
+        """Pickle by the constructor's arguments (the error crosses from worker processes)."""
+        return type(self), (self.reason, self.sentences, self.field, self.position, self.detail)
+
 
 class BrokerError(HubError):
     """The Kafka broker cannot be reached or refused a request."""

@@ -61,6 +61,10 @@ class HubSettings(BaseSettings):
         60.0, gt=0, description="How often the aggregator looks for due term notices, expiries and purges."
     )
     log_level: str = Field("INFO", description="Log level of the services.")
+    connector_workers: int = Field(
+        2, ge=0, description="Worker processes that check and encode events for the importer and the outbox relay "
+                             "(0: the connector's own process does)."
+    )
 
     def topic(self, suffix: str) -> str:
         """Return the full topic name for a suffix such as 'register'."""

@@ -20,6 +20,9 @@ class VersionBook(Protocol):
     def confirm(self, updates: dict[str, Known]) -> None:
         """Remember versions the broker has acknowledged."""
 
+    def prefetch(self, record_ids: list[str]) -> None:
+        """Read many records' versions at once, ahead of known() (a book in memory has nothing to do)."""
+
 
 class MemoryVersions:
     """A version book in memory (lost when the process ends)."""
@@ -35,6 +38,9 @@ class MemoryVersions:
     def confirm(self, updates: dict[str, Known]) -> None:
         """Remember acknowledged versions."""
         self._known.update(updates)
+
+    def prefetch(self, record_ids: list[str]) -> None:
+        """Do nothing: every version is in memory."""
 
 
 class SqliteVersions:
@@ -54,6 +60,17 @@ class SqliteVersions:
             row = self._db.execute("SELECT version, live FROM versions WHERE record_id = ?", (record_id,)).fetchone()
             self._cache[record_id] = None if row is None else (row[0], bool(row[1]))
         return self._cache[record_id]
+
+    def prefetch(self, record_ids: list[str]) -> None:
+        """Read the versions of records not yet cached with one query per 500 ids."""
+        wanted = list({rid for rid in record_ids if rid not in self._cache})
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            self._cache.update(dict.fromkeys(part))
+            marks = ",".join("?" * len(part))
+            for record_id, version, live in self._db.execute(
+                    f"SELECT record_id, version, live FROM versions WHERE record_id IN ({marks})", part):
+                self._cache[record_id] = (version, bool(live))
 
     def confirm(self, updates: dict[str, Known]) -> None:
         """Remember acknowledged versions in one transaction."""

@@ -38,6 +38,10 @@ class Mapping:
     compiled_fields: tuple = field(default=(), compare=False, repr=False)
     compiled_document: Any = field(default=None, compare=False, repr=False)
 
+    def __reduce__(self):
+        """Pickle the rules only (workers compile them again)."""
+        return type(self), (self.fields, self.document, self.date_format, self.datetime_format)
+
     def __post_init__(self) -> None:
         """Compile the rules once (an unknown type fails here, not on the first row)."""
         object.__setattr__(self, "compiled_fields",

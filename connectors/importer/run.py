@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Awaitable, Callable, Iterable, Iterator, TextIO
 
-from pydantic import ValidationError
-
-from connectors.client import Prepared, RegionalClient, SqliteVersions, stable_event_id
+from connectors.client import Delivery, Prepared, RegionalClient, SqliteVersions
 from connectors.importer.checkpoint import Checkpoint, file_digest
-from connectors.importer.mapping import Mapping, RowError, enrolment_of
+from connectors.importer.mapping import Mapping
+from connectors.importer.rows import CardFile, prepare_card_rows, row_event_id
 from hub.codec import AvroCodec
-from hub.domain.reasons import Refusal
 from hub.errors import CodecError, ConfigurationError, InvalidEventError
 from hub.kafka.reader import end_offsets_of, read_from
 
@@ -61,8 +60,9 @@ class ImportJob:
         return self.state_dir / f"{self.source.name}.versions.sqlite"
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
-    """Return the header and the rows of a CSV file (UTF-8, with or without BOM; comma, semicolon or tab)."""
+def read_rows(path: Path) -> tuple[list[str], Iterator[list[str]]]:
+    """Return the header and the rows (lists of cells) of a CSV file (UTF-8, with or without BOM; comma,
+    semicolon or tab)."""
     handle = open(path, encoding="utf-8-sig", newline="")
     sample = handle.read(8192)
     handle.seek(0)
@@ -70,8 +70,8 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(handle, dialect=dialect)
-    return list(reader.fieldnames or []), reader
+    reader = csv.reader(handle, dialect=dialect)
+    return next(reader, []), reader
 
 
 async def import_file(client: RegionalClient, job: ImportJob, codec: AvroCodec,
@@ -95,22 +95,19 @@ async def import_file(client: RegionalClient, job: ImportJob, codec: AvroCodec,
     written = rejected_rows(job.rejects) if resumed else set()
     resumed_at = checkpoint.rows_done
     with open(job.rejects, "a", encoding="utf-8", newline="") as rejects_file:
-        rejects = csv.writer(rejects_file)
         if rejects_file.tell() == 0:
-            rejects.writerow(REJECT_COLUMNS + header)
-        for chunk in chunks(rows, job.chunk_rows, skip=checkpoint.rows_done):
-            await import_chunk(client, job, source, chunk, (already, written), checkpoint, rejects)
-            rejects_file.flush()
-            checkpoint.save(job.checkpoint_path)
-            on_rows(len(chunk))
+            csv.writer(rejects_file).writerow(REJECT_COLUMNS + header)
+        run = ImportRun(client, job, CardFile(header, source, job.mapping, job.record_type), checkpoint,
+                        rejects_file, (already, written), on_rows)
+        await run.import_rows(chunks(rows, job.chunk_rows, skip=checkpoint.rows_done))
     client.versions.close()
     return ImportSummary(job.source.name, checkpoint.read, checkpoint.sent, checkpoint.rejected, checkpoint.skipped,
                          resumed_at, round(time.monotonic() - started_s, 3))
 
 
-def chunks(rows: Iterator[dict[str, str]], size: int, skip: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
-    """Yield (row number, row) lists of at most `size`, numbering the first row after the header 1."""
-    chunk: list[tuple[int, dict[str, str]]] = []
+def chunks(rows: Iterator[list[str]], size: int, skip: int) -> Iterator[list[tuple[int, list[str]]]]:
+    """Yield (row number, cells) lists of at most `size`, numbering the first row after the header 1."""
+    chunk: list[tuple[int, list[str]]] = []
     for number, row in enumerate(rows, start=1):
         if number <= skip:
             continue
@@ -122,50 +119,73 @@ def chunks(rows: Iterator[dict[str, str]], size: int, skip: int) -> Iterator[lis
         yield chunk
 
 
-async def import_chunk(client: RegionalClient, job: ImportJob, source: str, chunk: list,
-                       done_before: tuple[set[str], set[int]], checkpoint: Checkpoint, rejects) -> None:
-    """Turn a chunk's rows into events, send the valid ones and wait for the broker, then account for all.
+class ImportRun:
+    """One run over a file's chunks: a chunk is mapped, checked and encoded (in the client's workers) while
+    the one before is in flight; each is accounted for and checkpointed once the broker acknowledged it.
 
-    `done_before` holds the event ids an interrupted run sent and the rows it wrote to the rejects
-    file after its last checkpoint: they are counted, not sent or written again.
+    `done_before` holds the event ids an interrupted run sent and the rows it wrote to the rejects file
+    after its last checkpoint: they are counted, not sent or written again.
     """
-    already, written = done_before
-    numbers, builders, refused = [], [], []
-    for number, row in chunk:
-        event_id = stable_event_id("import", source, number)
-        if event_id in already:
-            checkpoint.skipped += 1
-            continue
+
+    def __init__(self, client: RegionalClient, job: ImportJob, card_file: CardFile, checkpoint: Checkpoint,
+                 rejects_file: TextIO, done_before: tuple[set[str], set[int]], on_rows: Callable[[int], None]):
+        """Import into `checkpoint`, writing refused rows to `rejects_file`."""
+        self.client, self.job, self.card_file, self.checkpoint = client, job, card_file, checkpoint
+        self.rejects_file, self.rejects = rejects_file, csv.writer(rejects_file)
+        self.already, self.written = done_before
+        self.on_rows = on_rows
+
+    async def import_rows(self, chunks_of_rows: Iterable[list[tuple[int, list[str]]]]) -> None:
+        """Import every chunk, one in flight while the next is prepared."""
+        in_flight: asyncio.Future | None = None
         try:
-            builders.append(enrolment_of(row, number, job.mapping, job.record_type, job.region, event_id))
-            numbers.append(number)
-        except RowError as exc:
-            refused.append((number, Refusal(exc.reason, exc.detail, exc.field), row))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            refused.append((number, Refusal("INVALID_FIELD", first["msg"], ".".join(map(str, first["loc"]))), row))
-    rows = dict(chunk)
-    prepared: list[Prepared] = []
-    for number, result in zip(numbers, client.check(builders)):
-        if isinstance(result, InvalidEventError):
-            refused.append((number, Refusal(result.reason, result.detail, result.field), rows[number]))
-            client.sensor.on_invalid(result.reason)
-        else:
-            prepared.append(result)
-    deliveries = await client.send_prepared(prepared)
-    for delivery in deliveries:
-        key = str(delivery.partition)
-        checkpoint.next_offsets[key] = max(checkpoint.next_offsets.get(key, 0), delivery.offset + 1)
-    for number, refusal, row in sorted(refused, key=lambda item: item[0]):
-        if number in written:
-            continue
-        text = refusal.sentences()
-        rejects.writerow([number, refusal.code, refusal.field or "", text["kk"], text["ru"], text["en"]]
-                         + [row.get(column, "") for column in row])
-    checkpoint.rows_done = chunk[-1][0]
-    checkpoint.read += len(chunk)
-    checkpoint.sent += len(deliveries)
-    checkpoint.rejected += len(refused)
+            for chunk in chunks_of_rows:
+                prepared = await self.prepare_chunk(chunk)
+                if in_flight is not None:
+                    await in_flight
+                sending = self.client.send_prepared([p for p in prepared if isinstance(p, Prepared)])
+                in_flight = asyncio.ensure_future(self.account_chunk(chunk, prepared, sending))
+        finally:
+            if in_flight is not None:
+                await in_flight
+
+    async def prepare_chunk(self, chunk: list[tuple[int, list[str]]]) -> list[Prepared | InvalidEventError]:
+        """Return the chunk's rows as prepared enrolments or errors (positions are row numbers), leaving out
+        (and counting) the rows an interrupted run sent after its last checkpoint."""
+        todo = chunk
+        if self.already:
+            todo = [(n, cells) for n, cells in chunk if row_event_id(self.card_file.source, n) not in self.already]
+            self.checkpoint.skipped += len(chunk) - len(todo)
+        prepared = await self.client.prepare(prepare_card_rows, todo, self.card_file)
+        results = self.client.admit(prepared, [number for number, _ in todo])
+        for result in results:
+            if isinstance(result, InvalidEventError):
+                self.client.sensor.on_invalid(result.reason)
+        return results
+
+    async def account_chunk(self, chunk: list[tuple[int, list[str]]], prepared: list[Prepared | InvalidEventError],
+                            sending: Awaitable[list[Delivery]]) -> None:
+        """Wait for the chunk's acknowledgement, then write its refused rows (those an interrupted run had not
+        written) and its checkpoint."""
+        deliveries = await sending
+        checkpoint = self.checkpoint
+        for delivery in deliveries:
+            key = str(delivery.partition)
+            checkpoint.next_offsets[key] = max(checkpoint.next_offsets.get(key, 0), delivery.offset + 1)
+        cells_of = dict(chunk)
+        refused = [result for result in prepared if isinstance(result, InvalidEventError)]
+        for error in sorted(refused, key=lambda e: e.position):
+            if error.position not in self.written:
+                text = error.sentences
+                self.rejects.writerow([error.position, error.reason, error.field or "", text["kk"], text["ru"],
+                                       text["en"]] + cells_of[error.position])
+        self.rejects_file.flush()
+        checkpoint.rows_done = chunk[-1][0]
+        checkpoint.read += len(chunk)
+        checkpoint.sent += len(deliveries)
+        checkpoint.rejected += len(refused)
+        checkpoint.save(self.job.checkpoint_path)
+        self.on_rows(len(chunk))
 
 
 def rejected_rows(path: Path) -> set[int]:

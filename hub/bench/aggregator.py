@@ -17,7 +17,7 @@ from hub.kafka.partitioning import group_by_partition
 from hub.kafka.producer import publish_placed
 from hub.kafka.topics import REGISTER, regional_events_topic
 from hub.refdata.load import starter_passports
-from hub.services.processor import hinted
+from hub.domain.validation import hinted
 from hub.settings import HubSettings
 
 Message = tuple[str, "int | None", bytes, bytes]

@@ -57,7 +57,7 @@ async def outbox_rows_per_s(settings: HubSettings, dsn: str, rows: int) -> float
                 for n in range(rows):
                     event = outbox_event(n, now_ms)
                     await copy.write_row((event["record_id"], json.dumps(event, ensure_ascii=False)))
-    client = await RegionalClient.connect(settings, "KZ-75")
+    client = await RegionalClient.connect(settings, "KZ-75", workers=settings.connector_workers)
     try:
         started = time.monotonic()
         stats = await OutboxRelay(dsn, client, batch_rows=5000).run(until_empty=True)
@@ -91,7 +91,7 @@ async def import_rows_per_s(settings: HubSettings, work_dir: Path, rows: int) ->
     card_file(source, rows)
     mapping = Mapping.load(REPO_ROOT / "tests" / "data" / "import" / "rozysk_kz75.yaml")
     job = ImportJob(source, mapping, "WANTED_PERSON", "KZ-75", work_dir / "rejects.csv", work_dir / "state", 5000)
-    client = await RegionalClient.connect(settings, "KZ-75")
+    client = await RegionalClient.connect(settings, "KZ-75", workers=settings.connector_workers)
     try:
         started = time.monotonic()
         summary = await import_file(client, job, client.codec)

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from hub.bench import kkru
 from hub.bench.quality import REQUESTER, kkru_card, state_of
 from hub.domain.identifiers import with_iin_check_digit
-from hub.services.processor import hinted
+from hub.domain.validation import hinted
 from hub.settings import HubSettings
 
 VIN_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"

@@ -45,7 +45,8 @@ async def _relay(settings: HubSettings, dsn: str, region: str, batch_rows: int, 
             await conn.execute(outbox_sql())
     sensor = PrometheusConnectorSensor("outbox_relay")
     serve_registry(sensor.registry, settings.metrics_host, settings.metrics_port)
-    client = await RegionalClient.connect(settings, region, sensor=sensor)
+    client = await RegionalClient.connect(settings, region, sensor=sensor,
+                                          workers=settings.connector_workers)
     relay = OutboxRelay(dsn, client, batch_rows, poll_interval_s)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -52,7 +52,7 @@ async def _run(settings: HubSettings, job, show_progress: bool):
 
     _, rows = read_rows(job.source)
     total = sum(1 for _ in rows)
-    client = await RegionalClient.connect(settings, job.region)
+    client = await RegionalClient.connect(settings, job.region, workers=settings.connector_workers)
     try:
         with Progress(disable=not show_progress, transient=False) as progress:
             task = progress.add_task(f"importing {job.source.name}", total=total)

@@ -11,6 +11,7 @@ class Catalog:
 
     passports: dict[str, dict[str, Any]] = field(default_factory=dict)
     entries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    revision: int = 0  # one more with every change taken
 
     def put_passport(self, passport: dict[str, Any]) -> bool:
         """Take a passport unless an equal or newer version is known; tell whether it was taken."""
@@ -18,6 +19,7 @@ class Catalog:
         if known is not None and known["version"] > passport["version"]:
             return False
         self.passports[passport["code"]] = passport
+        self.revision += 1
         return True
 
     def put_entry(self, entry: dict[str, Any]) -> bool:
@@ -27,6 +29,7 @@ class Catalog:
         if known is not None and known["version"] > entry["version"]:
             return False
         self.entries[key] = entry
+        self.revision += 1
         return True
 
     def passport(self, code: str) -> dict[str, Any] | None:

@@ -37,6 +37,14 @@ def card_schema(document: dict[str, Any]) -> str | None:
     return None
 
 
+def hinted(state: dict[str, Any]) -> dict[str, Any]:
+    """Return an event or state whose document names its card, so the Avro writer need not try each union branch."""
+    document = state.get("document")
+    if not isinstance(document, dict):
+        return state
+    return {**state, "document": (card_schema(document), document)}
+
+
 def check_event(event: dict[str, Any], topic_region: str, catalog: Catalog, now_ms: int) -> Refusal | None:
     """Return why an event must be refused before looking at the register, or None."""
     for check in (_check_type, _check_regions, _check_unit, _check_ground, _check_document):

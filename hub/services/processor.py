@@ -12,9 +12,9 @@ from hub.domain.deadlines import DeadlineIndex
 from hub.domain.notices import term_ended, term_ending
 from hub.domain.reasons import Refusal
 from hub.domain.register import apply_event, deadlines, due_action, expire, noticed, purge
-from hub.domain.validation import card_schema, check_event
+from hub.domain.validation import check_event, hinted
 from hub.errors import CodecError
-from hub.kafka.partitioning import partition_for
+from hub.kafka.partitioning import partitions_for
 from hub.sensors import Sensor
 from hub.services.outputs import Outputs
 from hub.services.register_table import BufferedTable
@@ -30,14 +30,6 @@ DUE = "kz.mvd.records.DueAction"
 def wall_clock_ms() -> int:
     """Return the current time in epoch milliseconds."""
     return int(time.time() * 1000)
-
-
-def hinted(state: dict[str, Any]) -> dict[str, Any]:
-    """Return a state whose document names its card, so the Avro writer need not try each union branch."""
-    document = state.get("document")
-    if not isinstance(document, dict):
-        return state
-    return {**state, "document": (card_schema(document), document)}
 
 
 class RegisterProcessor:
@@ -98,9 +90,9 @@ class RegisterProcessor:
     async def handle_batch(self, batch: dict[str, Any], source: Source) -> None:
         """Handle every event of a batch as if it came alone, in order."""
         self.sensor.on_batch(len(batch["events"]))
-        for index, event in enumerate(batch["events"]):
+        homes = partitions_for([event["record_id"].encode() for event in batch["events"]], self.partitions)
+        for index, (event, home) in enumerate(zip(batch["events"], homes)):
             where = Source(source.topic, source.partition, source.offset, index)
-            home = partition_for(event["record_id"].encode(), self.partitions)
             if home != source.partition:
                 refusal = Refusal("MISPARTITIONED", f"record {event['record_id']} belongs to partition {home}, "
                                                     f"the batch is on partition {source.partition}", "record_id")

@@ -163,3 +163,38 @@ def test_trigger_variant_turns_table_changes_into_events(provisioned, postgres_d
     assert [(e["action"], e["version"], e["ground"]) for e in events] == [
         ("ENROL", 1, "WANTED_EVADING_COURT"), ("CORRECT", 2, "DATA_CLARIFIED"), ("REMOVE", 3, "PERSON_DETAINED")]
     assert events[1]["document"]["special_marks"] == "жаңа" and events[2]["officer"] == "750124"
+
+
+def test_a_row_committed_after_higher_ids_were_read_is_sent_too(provisioned, postgres_dsn, codec):
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(outbox_sql())
+    late_row = event_row(500, "ENROL", 1)
+    with psycopg.connect(postgres_dsn) as late:  # its transaction takes the lowest id and commits last
+        late.execute("INSERT INTO hub_outbox (record_id, event) VALUES (%s, %s)",
+                     (late_row["record_id"], json.dumps(late_row)))
+        finals = write_history(postgres_dsn, range(10), seed=3)
+
+        async def relay_both() -> int:
+            client = await RegionalClient.connect(provisioned, "KZ-75")
+            relay = OutboxRelay(postgres_dsn, client, batch_rows=5, poll_interval_s=0.05, sweep_interval_s=3600)
+            task = asyncio.create_task(relay.run())
+            try:
+                await wait_for_sent(relay, sum(finals.values()))
+                late.commit()
+                await wait_for_sent(relay, sum(finals.values()) + 1)
+            finally:
+                relay.stop()
+                await task
+                await client.stop()
+            return relay.stats.sent
+        assert asyncio.run(relay_both()) == sum(finals.values()) + 1
+    events = events_on_topic(provisioned, codec, "KZ-75")
+    assert late_row["record_id"] in {e["record_id"] for e in events}
+
+
+async def wait_for_sent(relay: OutboxRelay, count: int, timeout_s: float = 60.0) -> None:
+    """Wait until the relay has sent `count` rows."""
+    deadline = time.monotonic() + timeout_s
+    while relay.stats.sent < count:
+        assert time.monotonic() < deadline, f"sent {relay.stats.sent} of {count}"
+        await asyncio.sleep(0.05)

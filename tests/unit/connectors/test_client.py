@@ -53,7 +53,7 @@ def test_builders_refuse_malformed_input_before_anything_else():
 
 def test_versions_follow_enrol_correct_remove_within_one_call(client):
     results = client.check([enrolment(), correction(), correction(), removal()])
-    assert [r.value["version"] for r in results] == [1, 2, 3, 4]
+    assert [r.version for r in results] == [1, 2, 3, 4]
     refused = client.check([enrolment(), removal(), correction()])
     assert isinstance(refused[2], InvalidEventError) and refused[2].reason == "NOT_LIVE"
 
@@ -63,14 +63,14 @@ def test_confirmed_versions_carry_over_and_wrong_versions_are_refused(client):
     again = client.check([enrolment(), correction(version=5), correction()])
     assert again[0].reason == "ALREADY_ENROLLED"
     assert again[1].reason == "VERSION_GAP" and "expected version 3" in again[1].sentences["en"]
-    assert again[2].value["version"] == 3
+    assert again[2].version == 3
 
 
 def test_unknown_record_needs_its_version(client):
     [unknown] = client.check([correction()])
     assert unknown.reason == "VERSION_GAP" and unknown.field == "version"
     [given] = client.check([correction(version=7)])
-    assert isinstance(given, Prepared) and given.value["version"] == 7
+    assert isinstance(given, Prepared) and given.version == 7
 
 
 def test_the_hub_rules_are_checked_with_sentences_in_three_languages(client):

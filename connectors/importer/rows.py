@@ -1,0 +1,52 @@
+"""Card-file rows to prepared enrolments: map, build, check and encode (pure; runs in the client's workers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from connectors.client import Prepared, Preparer, stable_event_id
+from connectors.client.pool import WorkContext
+from connectors.client.prepare import invalid
+from connectors.importer.mapping import Mapping, RowError, enrolment_of
+from hub.domain.reasons import Refusal
+from hub.errors import InvalidEventError
+
+
+@dataclass(frozen=True)
+class CardFile:
+    """What every row of one import shares: the file's columns and digest, the mapping and the record type."""
+
+    header: list[str]
+    source: str
+    mapping: Mapping
+    record_type: str
+
+
+def row_event_id(source: str, number: int) -> str:
+    """Return the event id of a file's row (stable, so a resent row is a replay)."""
+    return stable_event_id("import", source, number)
+
+
+def prepare_card_rows(rows: list[tuple[int, list[str]]], context: WorkContext, region: str, partitions: int,
+                      now_ms: int, card_file: CardFile) -> list[Prepared | InvalidEventError]:
+    """Return each (row number, cells) as a prepared enrolment, or the error that names its reason and field:
+    a RegionalClient.prepare() task."""
+    preparer = Preparer(region, context.codec, context.catalog, partitions)
+    return preparer.prepare_many(((number, card_value(number, cells, card_file, region)) for number, cells in rows),
+                                 now_ms)
+
+
+def card_value(number: int, cells: list[str], card_file: CardFile, region: str) -> dict[str, Any] | InvalidEventError:
+    """Return the RecordEvent value (version 1) of a row, or the error that names its reason and field."""
+    try:
+        builder = enrolment_of(dict(zip(card_file.header, cells)), number, card_file.mapping, card_file.record_type,
+                               region, row_event_id(card_file.source, number))
+    except RowError as exc:
+        return invalid(Refusal(exc.reason, exc.detail, exc.field), number)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return invalid(Refusal("INVALID_FIELD", first["msg"], ".".join(map(str, first["loc"]))), number)
+    return builder.to_event(1)
