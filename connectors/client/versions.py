@@ -49,6 +49,9 @@ class SqliteVersions:
     def __init__(self, path: Path):
         """Open (or create) the file."""
         self._db = sqlite3.connect(str(path))
+        # WAL with synchronous=NORMAL survives a process crash (the case here) without an fsync per commit.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS versions (record_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
                          " live INTEGER NOT NULL)")
         self._db.commit()

@@ -10,7 +10,8 @@ from typing import Any, Callable
 
 import yaml
 
-from connectors.client.events import Enrolment
+from connectors.client.events import avro_ready, epoch_ms
+from hub.domain.regions import region_of_record
 from hub.errors import ConfigurationError
 
 EVENT_FIELDS = ("record_id", "unit", "officer", "ground", "occurred_at", "valid_until", "note")
@@ -91,18 +92,34 @@ class Mapping:
         return found - {"region", "record_type", "row"}
 
 
-def enrolment_of(row: dict[str, str], number: int, mapping: Mapping, record_type: str, region: str,
-                 event_id: str) -> Enrolment:
-    """Return the enrolment a row describes, with the given event id (stable per file and row);
-    raise RowError or pydantic's ValidationError if it cannot."""
+def event_value_of(row: dict[str, str], number: int, mapping: Mapping, record_type: str, region: str,
+                   event_id: str) -> dict[str, Any]:
+    """Return the RecordEvent value (an enrolment, version 1) a row describes, with the given event id
+    (stable per file and row); raise RowError if it cannot. The hub's rules are checked afterwards."""
     context = {**row, "region": region, "record_type": record_type, "row": str(number)}
     values = {name: rule(context) for name, rule in mapping.compiled_fields}
     for name in REQUIRED_FIELDS[:-1]:
         if values.get(name) in (None, ""):
             raise RowError("MISSING_FIELD", name, "empty")
-    return Enrolment(record_type=record_type, document=mapping.compiled_document(context), source_sequence=number,
-                     event_id=event_id,
-                     **{k: v for k, v in values.items() if v is not None})
+    record_id = str(values["record_id"])
+    record_region = region_of_record(record_id)
+    if record_region is None:
+        raise RowError("INVALID_FIELD", "record_id", f"{record_id!r} does not begin with a region code, e.g. KZ-75-")
+    valid_until = values.get("valid_until")
+    return {"event_id": event_id, "record_id": record_id, "record_type": record_type, "region": record_region,
+            "action": "ENROL", "version": 1, "unit": str(values["unit"]), "officer": str(values["officer"]),
+            "ground": str(values["ground"]), "occurred_at": _instant_ms(values["occurred_at"], "occurred_at"),
+            "valid_until": None if valid_until is None else _instant_ms(valid_until, "valid_until"),
+            "source_sequence": number, "document": avro_ready(mapping.compiled_document(context)),
+            "note": values.get("note")}
+
+
+def _instant_ms(value: Any, field: str) -> int:
+    if isinstance(value, datetime):
+        return epoch_ms(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise RowError("INVALID_FIELD", field, f"{value!r} is not a date and time (give the rule type: datetime)")
 
 
 Rule = Callable[[dict[str, str]], Any]

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from connectors.client import Prepared, Preparer, stable_event_id
 from connectors.client.pool import WorkContext
 from connectors.client.prepare import invalid
-from connectors.importer.mapping import Mapping, RowError, enrolment_of
+from connectors.importer.mapping import Mapping, RowError, event_value_of
 from hub.domain.reasons import Refusal
 from hub.errors import InvalidEventError
 
@@ -42,11 +40,7 @@ def prepare_card_rows(rows: list[tuple[int, list[str]]], context: WorkContext, r
 def card_value(number: int, cells: list[str], card_file: CardFile, region: str) -> dict[str, Any] | InvalidEventError:
     """Return the RecordEvent value (version 1) of a row, or the error that names its reason and field."""
     try:
-        builder = enrolment_of(dict(zip(card_file.header, cells)), number, card_file.mapping, card_file.record_type,
-                               region, row_event_id(card_file.source, number))
+        return event_value_of(dict(zip(card_file.header, cells)), number, card_file.mapping, card_file.record_type,
+                              region, row_event_id(card_file.source, number))
     except RowError as exc:
         return invalid(Refusal(exc.reason, exc.detail, exc.field), number)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        return invalid(Refusal("INVALID_FIELD", first["msg"], ".".join(map(str, first["loc"]))), number)
-    return builder.to_event(1)

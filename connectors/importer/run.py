@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from collections import deque
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from hub.codec import AvroCodec
 from hub.errors import CodecError, ConfigurationError, InvalidEventError
 from hub.kafka.reader import end_offsets_of, read_from
 
+PREPARED_AHEAD = 2  # chunks the workers prepare beyond the one being sent
 REJECT_COLUMNS = ["row", "reason", "field", "message_kk", "message_ru", "message_en"]
 
 
@@ -136,27 +138,46 @@ class ImportRun:
         self.on_rows = on_rows
 
     async def import_rows(self, chunks_of_rows: Iterable[list[tuple[int, list[str]]]]) -> None:
-        """Import every chunk, one in flight while the next is prepared."""
+        """Import every chunk: the workers prepare the next chunks while this one is admitted and sent."""
+        ahead: deque[tuple[list, asyncio.Future]] = deque()
         in_flight: asyncio.Future | None = None
         try:
             for chunk in chunks_of_rows:
-                prepared = await self.prepare_chunk(chunk)
-                if in_flight is not None:
-                    await in_flight
-                sending = self.client.send_prepared([p for p in prepared if isinstance(p, Prepared)])
-                in_flight = asyncio.ensure_future(self.account_chunk(chunk, prepared, sending))
+                ahead.append((chunk, asyncio.ensure_future(self.prepare_chunk(chunk))))
+                if len(ahead) > PREPARED_AHEAD:
+                    in_flight = await self.send_chunk(*ahead.popleft(), in_flight)
+            while ahead:
+                in_flight = await self.send_chunk(*ahead.popleft(), in_flight)
         finally:
+            for _, preparing in ahead:
+                preparing.cancel()
             if in_flight is not None:
                 await in_flight
 
+    async def send_chunk(self, chunk: list[tuple[int, list[str]]], preparing: asyncio.Future,
+                         in_flight: asyncio.Future | None) -> asyncio.Future:
+        """Admit a prepared chunk once the one before is acknowledged, and start sending it."""
+        prepared = self.admit_chunk(chunk, await preparing)
+        if in_flight is not None:
+            await in_flight
+        sending = self.client.send_prepared([p for p in prepared if isinstance(p, Prepared)])
+        return asyncio.ensure_future(self.account_chunk(chunk, prepared, sending))
+
     async def prepare_chunk(self, chunk: list[tuple[int, list[str]]]) -> list[Prepared | InvalidEventError]:
-        """Return the chunk's rows as prepared enrolments or errors (positions are row numbers), leaving out
-        (and counting) the rows an interrupted run sent after its last checkpoint."""
-        todo = chunk
-        if self.already:
-            todo = [(n, cells) for n, cells in chunk if row_event_id(self.card_file.source, n) not in self.already]
-            self.checkpoint.skipped += len(chunk) - len(todo)
-        prepared = await self.client.prepare(prepare_card_rows, todo, self.card_file)
+        """Return the chunk's rows that an interrupted run did not send, prepared (or refused) by the workers."""
+        return await self.client.prepare(prepare_card_rows, self.rows_to_send(chunk), self.card_file)
+
+    def rows_to_send(self, chunk: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+        """Return the chunk without the rows an interrupted run sent after its last checkpoint."""
+        if not self.already:
+            return chunk
+        return [(n, cells) for n, cells in chunk if row_event_id(self.card_file.source, n) not in self.already]
+
+    def admit_chunk(self, chunk: list[tuple[int, list[str]]],
+                    prepared: list[Prepared | InvalidEventError]) -> list[Prepared | InvalidEventError]:
+        """Check the prepared rows' versions (in order, after every earlier chunk) and count the skipped rows."""
+        todo = self.rows_to_send(chunk)
+        self.checkpoint.skipped += len(chunk) - len(todo)
         results = self.client.admit(prepared, [number for number, _ in todo])
         for result in results:
             if isinstance(result, InvalidEventError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 from importlib import resources
 from typing import Awaitable, Iterable
@@ -26,6 +27,7 @@ MARK_SENT = ("UPDATE hub_outbox AS o SET sent_at = now(), topic_partition = v.p,
 READ_ABOVE = "SELECT id, event::text FROM hub_outbox WHERE sent_at IS NULL AND id > %s ORDER BY id LIMIT %s"
 READ_OUTSIDE = ("SELECT id, event::text FROM hub_outbox WHERE sent_at IS NULL AND (id < %s OR id > %s) "
                 "ORDER BY id LIMIT %s")
+PREPARED_AHEAD = 2  # batches the workers check beyond the one being sent
 MARK_REFUSED = "UPDATE hub_outbox SET sent_at = now(), refused_reason = %s, refused_text = %s WHERE id = %s"
 
 
@@ -85,38 +87,46 @@ class OutboxRelay:
     async def run(self, until_empty: bool = False) -> RelayStats:
         """Relay until stopped (or, with until_empty, until no unsent row is left).
 
-        Three batches overlap: one is read while the one before is checked and the one before that is
-        in flight. Batches are sent one after another and each is marked once acknowledged.
+        The workers check the next batches while this one is admitted and sent; batches are sent one
+        after another and each is marked once acknowledged.
         """
         async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as reader, \
                 await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as marker:
             await self._take_lock(reader)
             self._source = await self._source_name(reader)
-            reading: asyncio.Future | None = asyncio.ensure_future(self._read(reader))
+            ahead: deque[tuple[list[tuple[int, str]], asyncio.Future]] = deque()
             in_flight: asyncio.Future | None = None
             try:
-                while reading is not None:
-                    rows = await reading
-                    reading = asyncio.ensure_future(self._read(reader)) if rows else None
-                    batch = await self._check(rows) if rows else None
+                while not self._stopping.is_set():
+                    await self._read_ahead(reader, ahead)
+                    if not ahead:
+                        if in_flight is not None:
+                            await in_flight
+                            in_flight = None
+                            continue  # rows committed late among the batch just marked can now be read
+                        if until_empty:
+                            break
+                        await self._idle(reader)
+                        continue
+                    batch = await self._check(*ahead.popleft())
                     if in_flight is not None:
                         await in_flight
-                        in_flight = None
-                    if batch is not None:
-                        sending = self.client.send_prepared(batch.prepared)
-                        in_flight = asyncio.ensure_future(self._mark_when_sent(marker, batch, sending))
-                    if self._stopping.is_set() or (batch is None and until_empty):
-                        break
-                    if batch is None:
-                        await self._idle(reader)
-                        reading = asyncio.ensure_future(self._read(reader))
+                    sending = self.client.send_prepared(batch.prepared)
+                    in_flight = asyncio.ensure_future(self._mark_when_sent(marker, batch, sending))
             finally:
-                if reading is not None:
-                    reading.cancel()
-                    await asyncio.gather(reading, return_exceptions=True)
+                for _, preparing in ahead:
+                    preparing.cancel()
                 if in_flight is not None:
                     await in_flight
         return self.stats
+
+    async def _read_ahead(self, conn: psycopg.AsyncConnection, ahead: deque) -> None:
+        """Read batches until PREPARED_AHEAD of them are with the workers (or no row is left)."""
+        while len(ahead) <= PREPARED_AHEAD and not self._stopping.is_set():
+            rows = await self._read(conn)
+            if not rows:
+                return
+            ahead.append((rows, asyncio.ensure_future(self.client.prepare(prepare_outbox_rows, rows, self._source))))
 
     async def _read(self, conn: psycopg.AsyncConnection) -> list[tuple[int, str]]:
         """Return the next unsent rows: above the highest id read so far, or, in a sweep (at the start,
@@ -159,9 +169,8 @@ class OutboxRelay:
         except asyncio.TimeoutError:
             pass
 
-    async def _check(self, rows: list[tuple[int, str]]) -> Batch:
-        prepared = self.client.admit(await self.client.prepare(prepare_outbox_rows, rows, self._source),
-                                     [row_id for row_id, _ in rows])
+    async def _check(self, rows: list[tuple[int, str]], preparing: Awaitable[list]) -> Batch:
+        prepared = self.client.admit(await preparing, [row_id for row_id, _ in rows])
         sendable, ids, refused = [], [], []
         for (row_id, _), result in zip(rows, prepared):
             if isinstance(result, InvalidEventError):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from pydantic import ValidationError
 
 from connectors.client.events import EVENT_NAMESPACE, stable_event_id
-from connectors.importer.mapping import Mapping, RowError, enrolment_of
+from connectors.importer.mapping import Mapping, RowError, event_value_of
 from hub.errors import ConfigurationError
 from hub.settings import REPO_ROOT
 
@@ -26,7 +25,7 @@ def mapping() -> Mapping:
 
 
 def test_a_row_becomes_an_enrolment(mapping):
-    event = enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", EVENT_ID).to_event(1)
+    event = event_value_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", EVENT_ID)
     assert event["record_id"] == "KZ-75-WANTED_PERSON-202600001" and event["unit"] == "KZ-75-CP"
     assert event["ground"] == "WANTED_ESCAPED_CUSTODY" and event["source_sequence"] == 1
     assert event["document"]["sex"] == "FEMALE" and event["document"]["patronymic"] is None
@@ -37,7 +36,7 @@ def test_a_row_becomes_an_enrolment(mapping):
 
 def test_the_same_row_of_the_same_file_gets_the_same_event_id(mapping):
     first = stable_event_id("import", "sha", 1)
-    assert enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", first).event_id == first
+    assert event_value_of(ROW, 1, mapping, "WANTED_PERSON", "KZ-75", first)["event_id"] == first
     assert first == stable_event_id("import", "sha", 1) == str(uuid.uuid5(EVENT_NAMESPACE, "import|sha|1"))
     assert first != stable_event_id("import", "sha", 2) != stable_event_id("import", "other", 1)
 
@@ -50,13 +49,22 @@ def test_the_same_row_of_the_same_file_gets_the_same_event_id(mapping):
 ])
 def test_bad_cells_name_the_field_and_reason(mapping, column, value, reason, field):
     with pytest.raises(RowError) as caught:
-        enrolment_of({**ROW, column: value}, 5, mapping, "WANTED_PERSON", "KZ-75", EVENT_ID)
+        event_value_of({**ROW, column: value}, 5, mapping, "WANTED_PERSON", "KZ-75", EVENT_ID)
     assert (caught.value.reason, caught.value.field) == (reason, field)
 
 
-def test_a_record_id_without_a_region_is_refused_by_the_builder(mapping):
-    with pytest.raises(ValidationError):
-        enrolment_of(ROW, 1, mapping, "WANTED_PERSON", "XX-99", EVENT_ID)
+def test_a_record_id_without_a_region_is_refused(mapping):
+    with pytest.raises(RowError) as caught:
+        event_value_of(ROW, 1, mapping, "WANTED_PERSON", "XX-99", EVENT_ID)
+    assert (caught.value.reason, caught.value.field) == ("INVALID_FIELD", "record_id")
+
+
+def test_an_instant_read_as_text_is_refused(mapping):
+    as_text = Mapping.from_dict({**mapping.fields, "occurred_at": {"column": "Дата постановки"},
+                                 "document": mapping.document})
+    with pytest.raises(RowError) as caught:
+        event_value_of(ROW, 1, as_text, "WANTED_PERSON", "KZ-75", EVENT_ID)
+    assert (caught.value.reason, caught.value.field) == ("INVALID_FIELD", "occurred_at")
 
 
 def test_mappings_are_checked_when_loaded(mapping):
