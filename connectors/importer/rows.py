@@ -8,6 +8,7 @@ from typing import Any
 from connectors.client import Prepared, Preparer, stable_event_id
 from connectors.client.pool import WorkContext
 from connectors.client.prepare import invalid
+from connectors.importer.csvfile import CsvFormat
 from connectors.importer.mapping import Mapping, RowError, event_value_of
 from hub.domain.reasons import Refusal
 from hub.errors import InvalidEventError
@@ -18,6 +19,7 @@ class CardFile:
     """What every row of one import shares: the file's columns and digest, the mapping and the record type."""
 
     header: list[str]
+    csv_format: CsvFormat
     source: str
     mapping: Mapping
     record_type: str
@@ -28,12 +30,13 @@ def row_event_id(source: str, number: int) -> str:
     return stable_event_id("import", source, number)
 
 
-def prepare_card_rows(rows: list[tuple[int, list[str]]], context: WorkContext, region: str, partitions: int,
+def prepare_card_rows(rows: list[tuple[int, str]], context: WorkContext, region: str, partitions: int,
                       now_ms: int, card_file: CardFile) -> list[Prepared | InvalidEventError]:
-    """Return each (row number, cells) as a prepared enrolment, or the error that names its reason and field:
-    a RegionalClient.prepare() task."""
+    """Return each (row number, raw CSV record) as a prepared enrolment, or the error that names its reason
+    and field: a RegionalClient.prepare() task."""
     preparer = Preparer(region, context.codec, context.catalog, partitions)
-    return preparer.prepare_many(((number, card_value(number, cells, card_file, region)) for number, cells in rows),
+    cells = card_file.csv_format.parse([record for _, record in rows])
+    return preparer.prepare_many(((number, card_value(number, next(cells), card_file, region)) for number, _ in rows),
                                  now_ms)
 
 

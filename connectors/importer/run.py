@@ -12,6 +12,7 @@ from typing import Awaitable, Callable, Iterable, Iterator, TextIO
 
 from connectors.client import Delivery, Prepared, RegionalClient, SqliteVersions
 from connectors.importer.checkpoint import Checkpoint, file_digest
+from connectors.importer.csvfile import open_card_file
 from connectors.importer.mapping import Mapping
 from connectors.importer.rows import CardFile, prepare_card_rows, row_event_id
 from hub.codec import AvroCodec
@@ -62,27 +63,13 @@ class ImportJob:
         return self.state_dir / f"{self.source.name}.versions.sqlite"
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[list[str]]]:
-    """Return the header and the rows (lists of cells) of a CSV file (UTF-8, with or without BOM; comma,
-    semicolon or tab)."""
-    handle = open(path, encoding="utf-8-sig", newline="")
-    sample = handle.read(8192)
-    handle.seek(0)
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(handle, dialect=dialect)
-    return next(reader, []), reader
-
-
 async def import_file(client: RegionalClient, job: ImportJob, codec: AvroCodec,
                       on_rows: Callable[[int], None] = lambda rows: None) -> ImportSummary:
     """Import a file with a started client; resume where a checkpoint of the same content says."""
     started_s = time.monotonic()
     job.state_dir.mkdir(parents=True, exist_ok=True)
     source = file_digest(job.source)
-    header, rows = read_rows(job.source)
+    header, csv_format, records = open_card_file(job.source)
     missing = job.mapping.columns() - set(header)
     if missing:
         raise ConfigurationError(f"{job.source.name} has no column {', '.join(sorted(missing))}")
@@ -99,17 +86,17 @@ async def import_file(client: RegionalClient, job: ImportJob, codec: AvroCodec,
     with open(job.rejects, "a", encoding="utf-8", newline="") as rejects_file:
         if rejects_file.tell() == 0:
             csv.writer(rejects_file).writerow(REJECT_COLUMNS + header)
-        run = ImportRun(client, job, CardFile(header, source, job.mapping, job.record_type), checkpoint,
+        run = ImportRun(client, job, CardFile(header, csv_format, source, job.mapping, job.record_type), checkpoint,
                         rejects_file, (already, written), on_rows)
-        await run.import_rows(chunks(rows, job.chunk_rows, skip=checkpoint.rows_done))
+        await run.import_rows(chunks(records, job.chunk_rows, skip=checkpoint.rows_done))
     client.versions.close()
     return ImportSummary(job.source.name, checkpoint.read, checkpoint.sent, checkpoint.rejected, checkpoint.skipped,
                          resumed_at, round(time.monotonic() - started_s, 3))
 
 
-def chunks(rows: Iterator[list[str]], size: int, skip: int) -> Iterator[list[tuple[int, list[str]]]]:
-    """Yield (row number, cells) lists of at most `size`, numbering the first row after the header 1."""
-    chunk: list[tuple[int, list[str]]] = []
+def chunks(rows: Iterator[str], size: int, skip: int) -> Iterator[list[tuple[int, str]]]:
+    """Yield (row number, raw record) lists of at most `size`, numbering the first row after the header 1."""
+    chunk: list[tuple[int, str]] = []
     for number, row in enumerate(rows, start=1):
         if number <= skip:
             continue
@@ -137,7 +124,7 @@ class ImportRun:
         self.already, self.written = done_before
         self.on_rows = on_rows
 
-    async def import_rows(self, chunks_of_rows: Iterable[list[tuple[int, list[str]]]]) -> None:
+    async def import_rows(self, chunks_of_rows: Iterable[list[tuple[int, str]]]) -> None:
         """Import every chunk: the workers prepare the next chunks while this one is admitted and sent."""
         ahead: deque[tuple[list, asyncio.Future]] = deque()
         in_flight: asyncio.Future | None = None
@@ -154,7 +141,7 @@ class ImportRun:
             if in_flight is not None:
                 await in_flight
 
-    async def send_chunk(self, chunk: list[tuple[int, list[str]]], preparing: asyncio.Future,
+    async def send_chunk(self, chunk: list[tuple[int, str]], preparing: asyncio.Future,
                          in_flight: asyncio.Future | None) -> asyncio.Future:
         """Admit a prepared chunk once the one before is acknowledged, and start sending it."""
         prepared = self.admit_chunk(chunk, await preparing)
@@ -163,17 +150,17 @@ class ImportRun:
         sending = self.client.send_prepared([p for p in prepared if isinstance(p, Prepared)])
         return asyncio.ensure_future(self.account_chunk(chunk, prepared, sending))
 
-    async def prepare_chunk(self, chunk: list[tuple[int, list[str]]]) -> list[Prepared | InvalidEventError]:
+    async def prepare_chunk(self, chunk: list[tuple[int, str]]) -> list[Prepared | InvalidEventError]:
         """Return the chunk's rows that an interrupted run did not send, prepared (or refused) by the workers."""
         return await self.client.prepare(prepare_card_rows, self.rows_to_send(chunk), self.card_file)
 
-    def rows_to_send(self, chunk: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    def rows_to_send(self, chunk: list[tuple[int, str]]) -> list[tuple[int, str]]:
         """Return the chunk without the rows an interrupted run sent after its last checkpoint."""
         if not self.already:
             return chunk
         return [(n, cells) for n, cells in chunk if row_event_id(self.card_file.source, n) not in self.already]
 
-    def admit_chunk(self, chunk: list[tuple[int, list[str]]],
+    def admit_chunk(self, chunk: list[tuple[int, str]],
                     prepared: list[Prepared | InvalidEventError]) -> list[Prepared | InvalidEventError]:
         """Check the prepared rows' versions (in order, after every earlier chunk) and count the skipped rows."""
         todo = self.rows_to_send(chunk)
@@ -184,7 +171,7 @@ class ImportRun:
                 self.client.sensor.on_invalid(result.reason)
         return results
 
-    async def account_chunk(self, chunk: list[tuple[int, list[str]]], prepared: list[Prepared | InvalidEventError],
+    async def account_chunk(self, chunk: list[tuple[int, str]], prepared: list[Prepared | InvalidEventError],
                             sending: Awaitable[list[Delivery]]) -> None:
         """Wait for the chunk's acknowledgement, then write its refused rows (those an interrupted run had not
         written) and its checkpoint."""
@@ -193,13 +180,14 @@ class ImportRun:
         for delivery in deliveries:
             key = str(delivery.partition)
             checkpoint.next_offsets[key] = max(checkpoint.next_offsets.get(key, 0), delivery.offset + 1)
-        cells_of = dict(chunk)
+        record_of = dict(chunk)
         refused = [result for result in prepared if isinstance(result, InvalidEventError)]
         for error in sorted(refused, key=lambda e: e.position):
             if error.position not in self.written:
                 text = error.sentences
+                cells = next(self.card_file.csv_format.parse([record_of[error.position]]), [])
                 self.rejects.writerow([error.position, error.reason, error.field or "", text["kk"], text["ru"],
-                                       text["en"]] + cells_of[error.position])
+                                       text["en"]] + cells)
         self.rejects_file.flush()
         checkpoint.rows_done = chunk[-1][0]
         checkpoint.read += len(chunk)

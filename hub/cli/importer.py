@@ -48,10 +48,11 @@ async def _run(settings: HubSettings, job, show_progress: bool):
     from rich.progress import Progress
 
     from connectors.client import RegionalClient
-    from connectors.importer.run import import_file, read_rows
+    from connectors.importer.csvfile import open_card_file
+    from connectors.importer.run import import_file
 
-    _, rows = read_rows(job.source)
-    total = sum(1 for _ in rows)
+    _, _, records = open_card_file(job.source)
+    total = sum(1 for _ in records)
     client = await RegionalClient.connect(settings, job.region, workers=settings.connector_workers)
     try:
         with Progress(disable=not show_progress, transient=False) as progress:

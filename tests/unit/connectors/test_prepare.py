@@ -13,6 +13,7 @@ import pytest
 
 from connectors.client import Prepared, RegionalClient, WorkerPool, stable_event_id
 from connectors.client.pool import WorkContext, split
+from connectors.importer.csvfile import CsvFormat, open_card_file, raw_records
 from connectors.importer.mapping import Mapping
 from connectors.importer.rows import CardFile, prepare_card_rows
 from connectors.outbox.rows import outbox_value, prepare_outbox_rows
@@ -27,6 +28,11 @@ HEADER = ["№ карточки", "Фамилия", "Имя", "Отчество"
           "Дата постановки", "Основание", "Подразделение", "Сотрудник", "Особые приметы"]
 CELLS = ["202600001", "Ким", "Сауле", "", "03.12.1982", "Ж", "", "", "23.07.2026 11:00", "Побег из-под стражи",
          "УКП ДП г. Алматы", "755035", "шрам"]
+SEMICOLONS = CsvFormat(delimiter=";")
+
+
+def record(cells: list[str]) -> str:
+    return ";".join(cells) + "\r\n"
 
 
 def outbox_rows(count: int) -> list[tuple[int, str]]:
@@ -60,10 +66,10 @@ def test_prepared_outbox_rows_carry_their_partition_and_refusals(codec, catalog)
 
 
 def test_card_rows_name_the_row_number_of_each_refusal(codec, catalog):
-    card_file = CardFile(HEADER, "digest", MAPPING, "WANTED_PERSON")
+    card_file = CardFile(HEADER, SEMICOLONS, "digest", MAPPING, "WANTED_PERSON")
     bad_date = CELLS[:4] + ["31.02.1982"] + CELLS[5:]
-    results = prepare_card_rows([(1, CELLS), (2, bad_date)], WorkContext(codec, catalog), "KZ-75", 6,
-                                NOW_MS + 1000, card_file)
+    results = prepare_card_rows([(1, record(CELLS)), (2, record(bad_date))], WorkContext(codec, catalog), "KZ-75",
+                                6, NOW_MS + 1000, card_file)
     assert isinstance(results[0], Prepared) and results[0].record_id == "KZ-75-WANTED_PERSON-202600001"
     assert isinstance(results[1], InvalidEventError) and results[1].position == 2
     assert results[1].field == "document.birth_date"
@@ -126,3 +132,17 @@ def test_workers_die_with_a_connector_killed_by_sigkill(tmp_path):
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_record_whose_quoted_cell_holds_line_breaks_stays_one_record():
+    lines = ['1;"шрам,\r\n', 'татуировка ""Барс""\r\n', '";x\r\n', "\r\n", "2;y;z\r\n"]
+    records = list(raw_records(lines))
+    assert records == ['1;"шрам,\r\nтатуировка ""Барс""\r\n";x\r\n', "2;y;z\r\n"]
+    assert list(SEMICOLONS.parse(records)) == [["1", 'шрам,\r\nтатуировка "Барс"\r\n', "x"], ["2", "y", "z"]]
+
+
+def test_card_files_are_read_with_their_dialect_and_header(tmp_path):
+    source = tmp_path / "cards.csv"
+    source.write_text("\ufeff" + record(HEADER) + record(CELLS) + "\r\n" + record(CELLS), encoding="utf-8")
+    header, fmt, records = open_card_file(source)
+    assert header == HEADER and fmt.delimiter == ";" and len(list(records)) == 2
