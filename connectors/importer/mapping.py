@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import yaml
 
-from connectors.client.events import avro_ready, epoch_ms
+from connectors.client.events import EPOCH_DAY, epoch_ms
 from hub.domain.regions import region_of_record
 from hub.errors import ConfigurationError
 
@@ -110,13 +110,11 @@ def event_value_of(row: dict[str, str], number: int, mapping: Mapping, record_ty
             "action": "ENROL", "version": 1, "unit": str(values["unit"]), "officer": str(values["officer"]),
             "ground": str(values["ground"]), "occurred_at": _instant_ms(values["occurred_at"], "occurred_at"),
             "valid_until": None if valid_until is None else _instant_ms(valid_until, "valid_until"),
-            "source_sequence": number, "document": avro_ready(mapping.compiled_document(context)),
+            "source_sequence": number, "document": mapping.compiled_document(context),
             "note": values.get("note")}
 
 
 def _instant_ms(value: Any, field: str) -> int:
-    if isinstance(value, datetime):
-        return epoch_ms(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise RowError("INVALID_FIELD", field, f"{value!r} is not a date and time (give the rule type: datetime)")
@@ -192,8 +190,8 @@ def _template_arg(value: str) -> Any:
 def _converter(kind: str, fmt: str | None, field: str, mapping: "Mapping") -> Callable[[str], Any]:
     parsers: dict[str, Callable[[str], Any]] = {
         "str": str, "int": lambda text: int(text.replace(" ", "")),
-        "date": lambda text: parse_date(text, fmt or mapping.date_format),
-        "datetime": lambda text: parse_datetime(text, fmt or mapping.datetime_format),
+        "date": lambda text: (parse_date(text, fmt or mapping.date_format) - EPOCH_DAY).days,
+        "datetime": lambda text: epoch_ms(parse_datetime(text, fmt or mapping.datetime_format)),
     }
     if kind not in parsers:
         raise ConfigurationError(f"unknown type {kind!r} in the rule of {field}")
