@@ -41,7 +41,8 @@ class CatalogSnapshot:
 
 
 def _start_worker(schemas_dir: Path, released_dir: Path, parent_pid: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the connector stops its workers
+    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a service manager may signal the whole group:
+        signal.signal(signum, signal.SIG_IGN)       # the connector finishes its batch, then stops its workers
     _die_with_parent(parent_pid)
     _WORKER["codec"] = AvroCodec(SchemaRegistry.from_dirs(schemas_dir, released_dir))
     # A task allocates thousands of short-lived, acyclic dicts: collect seldom, and never scan the schemas.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -198,3 +200,26 @@ async def wait_for_sent(relay: OutboxRelay, count: int, timeout_s: float = 60.0)
     while relay.stats.sent < count:
         assert time.monotonic() < deadline, f"sent {relay.stats.sent} of {count}"
         await asyncio.sleep(0.05)
+
+
+def test_a_relay_whose_whole_process_group_gets_sigterm_mid_stream_stops_cleanly_and_loses_nothing(
+        provisioned, postgres_dsn, codec, tmp_path: Path):
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(outbox_sql())
+    finals = write_history(postgres_dsn, range(400), seed=5)
+    command = [sys.executable, "-m", "hub", "outbox-relay", "--dsn", postgres_dsn, "--region", "KZ-75",
+               "--batch-rows", "20"]
+    log = tmp_path / "relay.log"
+    relay = subprocess.Popen(command, cwd=REPO, env=settings_env(provisioned), stdout=subprocess.DEVNULL,
+                             stderr=open(log, "wb"), start_new_session=True)
+    deadline = time.monotonic() + 60
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        while conn.execute("SELECT count(*) FROM hub_outbox WHERE sent_at IS NOT NULL").fetchone()[0] < 100:
+            assert time.monotonic() < deadline and relay.poll() is None, log.read_text()
+            time.sleep(0.02)
+    os.killpg(relay.pid, signal.SIGTERM)  # as a service manager stops a unit: every process of the group
+    assert relay.wait(timeout=30) == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
+    relay_until_empty(provisioned, postgres_dsn)
+    events = events_on_topic(provisioned, codec, "KZ-75")
+    assert len({e["event_id"] for e in events}) == sum(finals.values())
