@@ -126,33 +126,35 @@ class ImportRun:
 
     async def import_rows(self, chunks_of_rows: Iterable[list[tuple[int, str]]]) -> None:
         """Import every chunk: the workers prepare the next chunks while this one is admitted and sent."""
-        ahead: deque[tuple[list, asyncio.Future]] = deque()
+        ahead: deque[tuple[list, list, asyncio.Future]] = deque()
         in_flight: asyncio.Future | None = None
         try:
             for chunk in chunks_of_rows:
-                ahead.append((chunk, asyncio.ensure_future(self.prepare_chunk(chunk))))
+                todo = self.rows_to_send(chunk)
+                ahead.append((chunk, todo, asyncio.ensure_future(self.prepare_rows(todo))))
                 if len(ahead) > PREPARED_AHEAD:
                     in_flight = await self.send_chunk(*ahead.popleft(), in_flight)
             while ahead:
                 in_flight = await self.send_chunk(*ahead.popleft(), in_flight)
         finally:
-            for _, preparing in ahead:
+            for _, _, preparing in ahead:
                 preparing.cancel()
             if in_flight is not None:
                 await in_flight
 
-    async def send_chunk(self, chunk: list[tuple[int, str]], preparing: asyncio.Future,
+    async def send_chunk(self, chunk: list[tuple[int, str]], todo: list[tuple[int, str]], preparing: asyncio.Future,
                          in_flight: asyncio.Future | None) -> asyncio.Future:
-        """Admit a prepared chunk once the one before is acknowledged, and start sending it."""
-        prepared = self.admit_chunk(chunk, await preparing)
+        """Admit a prepared chunk (its rows to send, `todo`) once the one before is acknowledged, and start
+        sending it."""
+        prepared = self.admit_chunk(chunk, todo, await preparing)
         if in_flight is not None:
             await in_flight
         sending = self.client.send_prepared([p for p in prepared if isinstance(p, Prepared)])
         return asyncio.ensure_future(self.account_chunk(chunk, prepared, sending))
 
-    async def prepare_chunk(self, chunk: list[tuple[int, str]]) -> list[Prepared | InvalidEventError]:
-        """Return the chunk's rows that an interrupted run did not send, prepared (or refused) by the workers."""
-        return await self.client.prepare(prepare_card_rows, self.rows_to_send(chunk), self.card_file)
+    async def prepare_rows(self, rows: list[tuple[int, str]]) -> list[Prepared | InvalidEventError]:
+        """Return rows prepared (or refused) by the workers."""
+        return await self.client.prepare(prepare_card_rows, rows, self.card_file)
 
     def rows_to_send(self, chunk: list[tuple[int, str]]) -> list[tuple[int, str]]:
         """Return the chunk without the rows an interrupted run sent after its last checkpoint."""
@@ -160,10 +162,9 @@ class ImportRun:
             return chunk
         return [(n, cells) for n, cells in chunk if row_event_id(self.card_file.source, n) not in self.already]
 
-    def admit_chunk(self, chunk: list[tuple[int, str]],
+    def admit_chunk(self, chunk: list[tuple[int, str]], todo: list[tuple[int, str]],
                     prepared: list[Prepared | InvalidEventError]) -> list[Prepared | InvalidEventError]:
         """Check the prepared rows' versions (in order, after every earlier chunk) and count the skipped rows."""
-        todo = self.rows_to_send(chunk)
         self.checkpoint.skipped += len(chunk) - len(todo)
         results = self.client.admit(prepared, [number for number, _ in todo])
         for result in results:
