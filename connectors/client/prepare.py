@@ -11,6 +11,8 @@ from hub.domain.validation import check_event, hinted
 from hub.errors import EncodeError, InvalidEventError
 from hub.kafka.partitioning import partition_for, partitions_for
 
+VALUE_DEFAULTS = {"valid_until": None, "source_sequence": 0, "document": None, "note": None}  # optional fields
+
 
 class Prepared(NamedTuple):
     """A checked event: what names it, its single-object bytes and its partition (a tuple: quick to make and pickle)."""

@@ -13,7 +13,7 @@ from aiokafka.errors import KafkaError
 
 from connectors.client.events import RegionalEvent
 from connectors.client.pool import WorkerPool
-from connectors.client.prepare import Prepared, Preparer, invalid
+from connectors.client.prepare import VALUE_DEFAULTS, Prepared, Preparer, invalid
 from connectors.client.versions import Known, MemoryVersions, VersionBook, next_version
 from connectors.metrics import ConnectorSensor, NULL_CONNECTOR_SENSOR
 from hub.codec import AvroCodec
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 
 REQUIRED_VALUES = ("event_id", "record_id", "record_type", "action", "unit", "officer", "ground", "occurred_at")
-VALUE_DEFAULTS = {"valid_until": None, "source_sequence": 0, "document": None, "note": None}
 
 
 class Delivery(NamedTuple):

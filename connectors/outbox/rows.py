@@ -8,12 +8,11 @@ import orjson
 
 from connectors.client import Prepared, Preparer, stable_event_id
 from connectors.client.pool import WorkContext
-from connectors.client.prepare import invalid
+from connectors.client.prepare import VALUE_DEFAULTS, invalid
 from hub.domain.reasons import Refusal
 from hub.errors import InvalidEventError
 
 REQUIRED = ("record_id", "record_type", "action", "version", "unit", "officer", "ground", "occurred_at")
-DEFAULTS = {"valid_until": None, "source_sequence": 0, "document": None, "note": None}
 
 
 def outbox_value(row_id: int, text: str, region: str, source: str) -> dict[str, Any] | InvalidEventError:
@@ -29,7 +28,7 @@ def outbox_value(row_id: int, text: str, region: str, source: str) -> dict[str, 
     missing = [name for name in REQUIRED if event.get(name) in (None, "")]
     if missing:
         return invalid(Refusal("MISSING_FIELD", ", ".join(missing), missing[0]), row_id)
-    return {**DEFAULTS, **event, "region": region,
+    return {**VALUE_DEFAULTS, **event, "region": region,
             "event_id": event.get("event_id") or stable_event_id("outbox", source, row_id)}
 
 
