@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -126,14 +125,6 @@ def test_a_wrong_vin_check_digit_is_a_warning_not_a_refusal():
     assert index.search({"vin": "WVWZZZ1JZXW000001"}, person=False)[0].outcome == "HIT"
 
 
-def strings_of(value) -> set[str]:
-    if isinstance(value, dict):
-        return set().union(*(strings_of(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(strings_of(v) for v in value)) if value else set()
-    return {value} if isinstance(value, str) and len(value) > 3 else set()
-
-
 @given(clearance=st.sampled_from(LEVELS), confidentiality=st.sampled_from(LEVELS),
        surname=st.text(min_size=4, max_size=20), note=st.text(min_size=4, max_size=40))
 def test_no_field_above_the_clearance_ever_leaves(clearance, confidentiality, surname, note):
@@ -143,11 +134,11 @@ def test_no_field_above_the_clearance_ever_leaves(clearance, confidentiality, su
     if may_see(clearance, confidentiality):
         assert hit["document"] == record["document"] and hit["disclosure"] == "FULL"
         return
-    shown = json.dumps(hit, ensure_ascii=False)
-    secret = strings_of(record["document"]) | {record["record_id"], record["record_type"]}
-    assert hit["disclosure"] == "RESTRICTED" and hit["document"] is None and hit["matched_fields"] == []
-    assert hit["contact_unit"] == record["owner_unit"]
-    assert not [s for s in secret if s in shown and s not in (record["owner_unit"], "RESTRICTED", "HIT")]
+    # Exactly these fields, none from the record but its level and the unit to contact: a text search
+    # of the JSON would also find a random surname inside a field name ("cont" in "contact_unit").
+    assert hit == {"record_id": "RESTRICTED", "record_type": "RESTRICTED", "level": "HIT", "score": 0.97,
+                   "matched_fields": [], "disclosure": "RESTRICTED", "confidentiality": confidentiality,
+                   "contact_unit": record["owner_unit"], "document": None}
 
 
 def test_the_index_keeps_encoded_payloads_and_decodes_only_what_answers(codec):
