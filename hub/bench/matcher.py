@@ -83,7 +83,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
     from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
-                                enable_auto_commit=False, fetch_max_wait_ms=5)
+                                enable_auto_commit=False, fetch_max_wait_ms=5, fetch_min_bytes=8192)
     await consumer.start()
     producer = make_producer(settings, linger_ms=0)
     await producer.start()

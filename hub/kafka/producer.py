@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from typing import Iterable
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerError
+from hub.kafka.partitioning import partition_for
 from hub.settings import HubSettings
+
+Sent = list[tuple[asyncio.Future, int]]
 
 
 def make_producer(settings: HubSettings, **overrides) -> AIOKafkaProducer:
@@ -57,3 +61,34 @@ async def publish_placed(settings: HubSettings,
         raise BrokerError(f"publishing failed: {exc!r}") from exc
     finally:
         await producer.stop()
+
+
+async def send_in_batches(producer: AIOKafkaProducer, topic: str, partition: int,
+                          items: list[tuple[bytes | None, bytes | None]]) -> Sent:
+    """Send (key, value) pairs to one partition as few record batches (one send each, not one per
+    message); return each batch's future (its result's offset is the batch's first) and its size."""
+    sent, batch, count = [], producer.create_batch(), 0
+    for key, value in items:
+        if batch.append(key=key, value=value, timestamp=None) is None:
+            sent.append((await producer.send_batch(batch, topic, partition=partition), count))
+            batch, count = producer.create_batch(), 0
+            batch.append(key=key, value=value, timestamp=None)
+        count += 1
+    if count:
+        sent.append((await producer.send_batch(batch, topic, partition=partition), count))
+    return sent
+
+
+async def send_by_key(producer: AIOKafkaProducer, messages: list[tuple[str, bytes, bytes]]) -> list[asyncio.Future]:
+    """Send (topic, key, value) messages, each to the partition its key gives as Kafka's default partitioner
+    would, as one record batch per partition; return the batches' futures."""
+    counts: dict[str, int] = {}
+    groups: dict[tuple[str, int], list] = defaultdict(list)
+    for topic, key, value in messages:
+        if topic not in counts:
+            counts[topic] = len(await producer.partitions_for(topic))
+        groups[(topic, partition_for(key, counts[topic]))].append((key, value))
+    futures = []
+    for (topic, partition), items in groups.items():
+        futures += [future for future, _ in await send_in_batches(producer, topic, partition, items)]
+    return futures

@@ -15,9 +15,11 @@ from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.domain.checks import answer_check, delayed_hit
 from hub.domain.matching.index import MatchIndex
+from hub.domain.matching.persons import PersonFacts
 from hub.domain.matching.recent import RecentChecks
+from hub.domain.validation import hinted
 from hub.errors import CodecError
-from hub.kafka.producer import make_producer
+from hub.kafka.producer import make_producer, send_by_key
 from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
 from hub.sensors import Sensor
@@ -30,6 +32,12 @@ log = logging.getLogger(__name__)
 
 KEEP_CHECKS_DAYS = 31  # longer than any type's delayed-hit window
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often
+MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
+# A fetch waits up to 5 ms for a few requests to gather: one fetch per request would cost the broker more
+# CPU than the matcher spends answering (measured at 1,000 checks/s), for 2.5 ms of latency on average.
+FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES = 5, 4096
+
+Output = tuple[str, bytes, bytes]  # topic, key, value
 
 
 def settle_heap() -> None:
@@ -132,17 +140,19 @@ class Matcher:
         """Answer check requests as the matcher's consumer group, committing once the answers are acknowledged."""
         consumer = AIOKafkaConsumer(CHECK_REQUESTS.name(self.settings), group_id=f"{self.settings.app_id}-matcher",
                                     bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                    enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=2,
+                                    enable_auto_commit=False, auto_offset_reset="earliest",
+                                    fetch_max_wait_ms=FETCH_MAX_WAIT_MS, fetch_min_bytes=FETCH_MIN_BYTES,
                                     session_timeout_ms=int(self.settings.session_timeout_s * 1000))
         await consumer.start()
         pending: list = []
         last_commit_s = time.monotonic()
         try:
             while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=20, max_records=500)
-                for records in batch.values():
-                    for record in records:
-                        pending += await self.answer(record)
+                batch = await consumer.getmany(timeout_ms=20, max_records=MAX_ROUND_CHECKS)
+                outputs = [message for records in batch.values() for record in records
+                           for message in self.answer(record)]
+                if outputs:
+                    pending += await send_by_key(self._producer, outputs)
                 if pending and (time.monotonic() - last_commit_s >= COMMIT_INTERVAL_S or stop.is_set()):
                     pending, last_commit_s = await self._commit(consumer, pending), time.monotonic()
             if pending:
@@ -157,25 +167,31 @@ class Matcher:
         await consumer.commit()
         return []
 
-    async def answer(self, record) -> list:
-        """Answer one check request message (an unreadable one goes to the rejected topic); return the sends."""
+    def answer(self, record) -> list[Output]:
+        """Answer one check request message (an unreadable one goes to the rejected topic); return the
+        messages to send."""
         try:
             request = self.codec.decode(record.value or b"", expect="CheckRequest").value
         except CodecError as exc:
             source = Source(record.topic, record.partition, record.offset)
             value = rejection_value(refusal_of(exc), source, record.value or b"", None, self.clock_ms())
-            return [await self._send(REJECTED, record.topic, "Rejection", value)]
+            return [self._output(REJECTED, record.topic, "Rejection", value)]
         person = is_person(request["subject"])
-        matches = self.index.search(request["subject"], person=person)
+        facts = PersonFacts.of(request["subject"]) if person else None
+        matches = self.index.search(request["subject"], person=person, query=facts)
         states = {m.record_id: self.index.state_of(m.record_id) for m in matches}
         answer = answer_check(request, matches, states, self.clock_ms())
-        self.recent.add(request, person=person)
+        self.recent.add(request, person=person, facts=facts)
         self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
-        sends = [await self._send(CHECK_RESULTS, request["requester_unit"], "CheckResult", answer.result),
-                 await self._send(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
-        for notice in answer.notifications:
-            sends.append(await self._send(NOTIFICATIONS, notice["recipient_unit"], "Notification", notice))
-        return sends
+        result = {**answer.result, "hits": [hinted(hit) for hit in answer.result["hits"]]}
+        outputs = [self._output(CHECK_RESULTS, request["requester_unit"], "CheckResult", result),
+                   self._output(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
+        outputs += [self._output(NOTIFICATIONS, notice["recipient_unit"], "Notification", notice)
+                    for notice in answer.notifications]
+        return outputs
+
+    def _output(self, topic_spec, key: str, schema: str, value: dict[str, Any]) -> Output:
+        return topic_spec.name(self.settings), key.encode(), self.codec.encode(schema, value)
 
     async def _send(self, topic_spec, key: str, schema: str, value: dict[str, Any]):
         return await self._producer.send(topic_spec.name(self.settings), self.codec.encode(schema, value),

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from typing import Awaitable, Callable
 
+from hub.kafka.producer import send_in_batches
+
 log = logging.getLogger(__name__)
 
 SendFn = Callable[[str, bytes, bytes, "int | None"], Awaitable[asyncio.Future]]
@@ -85,15 +87,5 @@ def faust_batch_sender(app) -> SendManyFn:
     It uses the aiokafka producer inside Faust's, so Faust's flush before each commit covers it.
     """
     async def send_many(topic: str, partition: int, items: list) -> list:
-        producer = app.producer._ensure_producer()
-        sent, batch, count = [], producer.create_batch(), 0
-        for key, value in items:
-            if batch.append(key=key, value=value, timestamp=None) is None:
-                sent.append((await producer.send_batch(batch, topic, partition=partition), count))
-                batch, count = producer.create_batch(), 0
-                batch.append(key=key, value=value, timestamp=None)
-            count += 1
-        if count:
-            sent.append((await producer.send_batch(batch, topic, partition=partition), count))
-        return sent
+        return await send_in_batches(app.producer._ensure_producer(), topic, partition, items)
     return send_many

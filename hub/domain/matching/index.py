@@ -115,14 +115,14 @@ class MatchIndex:
             for block in person_blocks(facts):
                 _discard(self._by_block, block, record_id)
 
-    def search(self, subject: dict[str, Any], person: bool) -> list[Match]:
+    def search(self, subject: dict[str, Any], person: bool, query: PersonFacts | None = None) -> list[Match]:
         """Return the live records that answer a subject, best first; person subjects are also
-        compared by name and birth date."""
+        compared by name and birth date (by `query`, their facts, when the caller has them already)."""
         exact = self._exact(subject_keys(subject))
         if not person:
             return sorted((Match(rid, "HIT", 1.0, matched) for rid, matched in exact.items()),
                           key=lambda m: m.record_id)
-        query = PersonFacts.of(subject)
+        query = query or PersonFacts.of(subject)
         blocks = person_blocks(query, both_orders=True, query=True)
         by_date = {block for block in blocks if block[0] == "D"}
         candidates = self._candidates(blocks - by_date) or self._candidates(by_date)  # the date alone is the

@@ -25,14 +25,16 @@ class RecentChecks:
         """Return how many checks are kept."""
         return len(self._requests)
 
-    def add(self, request: dict[str, Any], person: bool) -> None:
-        """Keep a check (its subject's exact keys and, for a person, its name blocks in both orders)."""
+    def add(self, request: dict[str, Any], person: bool, facts: PersonFacts | None = None) -> None:
+        """Keep a check (its subject's exact keys and, for a person, its name blocks in both orders;
+        `facts` are the subject's, when the caller has them already)."""
         check_id = request["check_id"]
         self._requests[check_id] = {**request, "_person": person}
         for key in subject_keys(request["subject"]):
             self._by_key[key].add(check_id)
         if person:
-            for block in person_blocks(PersonFacts.of(request["subject"]), both_orders=True, query=True):
+            facts = facts or PersonFacts.of(request["subject"])
+            for block in person_blocks(facts, both_orders=True, query=True):
                 self._by_key[block].add(check_id)
 
     def prune(self, now_ms: int) -> int:

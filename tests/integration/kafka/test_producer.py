@@ -1,0 +1,43 @@
+"""Sending many messages as record batches, against the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka.partitioner import DefaultPartitioner
+
+from hub.kafka.admin import provision
+from hub.kafka.producer import make_producer, send_by_key
+from hub.kafka.topics import CHECK_AUDIT, CHECK_RESULTS
+from hub.settings import HubSettings
+from tests.integration.helpers import read_topic
+
+
+async def _send_both_ways(settings: HubSettings, messages: list[tuple[str, bytes, bytes]]) -> dict[bytes, int]:
+    """Send messages with send_by_key and return where aiokafka's own partitioner puts each key."""
+    producer = make_producer(settings, linger_ms=0)
+    await producer.start()
+    try:
+        await asyncio.gather(*await send_by_key(producer, messages))
+        partitions = {topic: sorted(await producer.partitions_for(topic)) for topic, _, _ in messages}
+        default = DefaultPartitioner()
+        return {key: default(key, partitions[topic], partitions[topic]) for topic, key, _ in messages}
+    finally:
+        await producer.stop()
+
+
+def test_send_by_key_puts_every_message_where_the_default_partitioner_would_in_order(
+        hub_settings: HubSettings) -> None:
+    asyncio.run(provision(hub_settings, [CHECK_RESULTS, CHECK_AUDIT]))
+    results, audit = CHECK_RESULTS.name(hub_settings), CHECK_AUDIT.name(hub_settings)
+    messages = [(results if n % 3 else audit, f"unit-{n % 17}".encode(), f"value-{n}".encode()) for n in range(600)]
+    expected_partition = asyncio.run(_send_both_ways(hub_settings, messages))
+    for topic in (results, audit):
+        sent = [(key, value) for t, key, value in messages if t == topic]
+        read = asyncio.run(read_topic(hub_settings, topic, expect=len(sent)))
+        assert sorted((r.key, r.value) for r in read) == sorted(sent)  # each once: none lost, none twice
+        for record in read:
+            assert record.partition == expected_partition[record.key]
+        for partition in {r.partition for r in read}:  # in send order within a partition
+            values = [r.value for r in read if r.partition == partition]
+            assert values == [v for k, v in sent if expected_partition[k] == partition]
