@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from hub.domain.matching.disclosure import disclosed_hit, may_see
@@ -27,7 +28,12 @@ def _date(epoch_days: int | None) -> str:
 
 
 def _moment(epoch_ms: int) -> str:
-    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return _minute(epoch_ms // 60_000)
+
+
+@lru_cache(maxsize=4096)  # notices of one minute share its text
+def _minute(epoch_minutes: int) -> str:
+    return dt.datetime.fromtimestamp(epoch_minutes * 60, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def outcome_of(matches: list[Match]) -> str:

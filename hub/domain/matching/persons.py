@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
@@ -94,6 +95,13 @@ def parts_similarity(left: tuple[str, ...], right: tuple[str, ...]) -> float:
     return max(JaroWinkler.normalized_similarity(a, b) for a in left for b in right)
 
 
+@lru_cache(maxsize=65_536)  # every birth date of a century fits
+def date_parts(epoch_days: int) -> tuple[int, int, int, str]:
+    """Return the year, month, day and YYYYMMDD digits of a date given in epoch days."""
+    day = EPOCH + timedelta(days=epoch_days)
+    return day.year, day.month, day.day, day.strftime("%Y%m%d")
+
+
 def birth_similarity(query: PersonFacts, record: PersonFacts) -> float | None:
     """Return how well birth dates agree (None when the query gives none): 1 equal, 0.95 day and month
     swapped, 0.85 a day at most two apart or one mistyped digit, 0.6 the same year where one side knows
@@ -103,12 +111,12 @@ def birth_similarity(query: PersonFacts, record: PersonFacts) -> float | None:
     if query.birth_date is not None and record.birth_date is not None:
         if query.birth_date == record.birth_date:
             return 1.0
-        q, r = EPOCH + timedelta(days=query.birth_date), EPOCH + timedelta(days=record.birth_date)
-        if (q.year, q.month, q.day) == (r.year, r.day, r.month):
+        (qy, qm, qd, q_digits), (ry, rm, rd, r_digits) = date_parts(query.birth_date), date_parts(record.birth_date)
+        if (qy, qm, qd) == (ry, rd, rm):
             return 0.95
-        if (q.year, q.month) == (r.year, r.month) and abs(q.day - r.day) <= 2:
+        if (qy, qm) == (ry, rm) and abs(qd - rd) <= 2:
             return 0.85
-        if _one_digit_apart(q.strftime("%Y%m%d"), r.strftime("%Y%m%d")):
+        if _one_digit_apart(q_digits, r_digits):
             return 0.85
         return 0.0
     if record.birth_year is None:
