@@ -77,8 +77,11 @@ class MatchIndex:
         self._decode = decode or (lambda payload: payload)
         self._payloads: dict[str, Any] = {}
         self._persons: dict[str, PersonFacts] = {}
-        self._by_key: dict[Key, str | set[str]] = {}  # a lone record id, or a set when several share it
-        self._by_block: dict[Block, str | set[str]] = {}
+        # Values: a lone record id, or a set when several share the key. Keys are kept compact, since a
+        # register of millions holds millions of them: an exact key as one string, a block by its hash
+        # (two blocks that share a hash only widen the candidates, which are all scored).
+        self._by_key: dict[str, str | set[str]] = {}
+        self._by_block: dict[int, str | set[str]] = {}
 
     def __len__(self) -> int:
         """Return how many live records are indexed."""
@@ -97,11 +100,11 @@ class MatchIndex:
             return
         self._payloads[record_id] = state if payload is None else payload
         for key in document_keys(state.get("document")):
-            _add(self._by_key, key, record_id)
+            _add(self._by_key, exact_key(key), record_id)
         if state["object_kind"] == "PERSON" and state.get("document"):
             facts = self._persons[record_id] = PersonFacts.of(state["document"])
             for block in person_blocks(facts):
-                _add(self._by_block, block, record_id)
+                _add(self._by_block, hash(block), record_id)
 
     def remove(self, record_id: str) -> None:
         """Forget a record (removed, purged, or about to be indexed anew)."""
@@ -109,11 +112,11 @@ class MatchIndex:
         if payload is None:
             return
         for key in document_keys(self._decode(payload).get("document")):
-            _discard(self._by_key, key, record_id)
+            _discard(self._by_key, exact_key(key), record_id)
         facts = self._persons.pop(record_id, None)
         if facts is not None:
             for block in person_blocks(facts):
-                _discard(self._by_block, block, record_id)
+                _discard(self._by_block, hash(block), record_id)
 
     def search(self, subject: dict[str, Any], person: bool, query: PersonFacts | None = None) -> list[Match]:
         """Return the live records that answer a subject, best first; person subjects are also
@@ -141,19 +144,24 @@ class MatchIndex:
     def _exact(self, keys: Iterable[Key]) -> dict[str, tuple[str, ...]]:
         found: dict[str, tuple[str, ...]] = {}
         for kind, value in keys:
-            for record_id in _members(self._by_key, (kind, value)):
+            for record_id in _members(self._by_key, exact_key((kind, value))):
                 found[record_id] = found.get(record_id, ()) + (FIELD_OF_KEY[kind],)
         return found
 
     def _candidates(self, blocks: Iterable[Block]) -> set[str]:
         found: set[str] = set()
         for block in blocks:
-            found.update(_members(self._by_block, block))
+            found.update(_members(self._by_block, hash(block)))
         return found
 
 
 FIELD_OF_KEY = {"IIN": "iin", "DOC": "document_number", "VIN": "vin", "PLATE": "plate", "IMEI": "imei",
                 "SERIAL": "serial", "FACT": "registration_number"}
+
+
+def exact_key(key: Key) -> str:
+    """Return an exact key as the one string the index keeps it as."""
+    return f"{key[0]}:{key[1]}"
 
 
 def _add(index: dict, key, record_id: str) -> None:

@@ -90,6 +90,19 @@ def test_the_index_follows_enrolment_correction_removal_and_purge():
     assert index.search({"iin": PERSON["iin"]}, person=True) == []
 
 
+def test_a_record_leaves_no_key_or_block_behind_when_it_goes():
+    index = MatchIndex()  # the keys of millions of records are the index's memory: none may leak
+    index.put(person_state("KZ-75-WANTED_PERSON-1"))
+    index.put({**person_state("KZ-75-WANTED_PERSON-1", surname="Жұмабеков", birth_date=-1), "version": 2})
+    index.put(person_state("KZ-75-WANTED_PERSON-2", birth_date=-2))  # -1 and -2 share a hash in CPython
+    index.put(thing_state("KZ-75-STOLEN_VEHICLE-1"))
+    asked = {"surname": "Zhumabekov", "given_name": "Alikhan", "birth_date": -1}
+    assert [m.record_id for m in index.search(asked, person=True)][:1] == ["KZ-75-WANTED_PERSON-1"]
+    for record_id in ("KZ-75-WANTED_PERSON-1", "KZ-75-WANTED_PERSON-2", "KZ-75-STOLEN_VEHICLE-1"):
+        index.remove(record_id)
+    assert len(index) == 0 and index._by_key == {} and index._by_block == {} and index._persons == {}
+
+
 @pytest.mark.parametrize("subject, field", [
     ({"vin": "jtnb11hk103456789"}, "vin"),
     ({"plate": "123 АВС 02"}, "plate"),  # Cyrillic look-alike letters and a space
