@@ -39,6 +39,7 @@ AGREES = 0.90  # a part at least this similar is reported as matched
 SWAP_PENALTY = 0.97  # how much better the swapped pairing must be to be taken
 EPOCH = date(1970, 1, 1)
 NAMES_ONLY_CAP = 0.91  # below HIT_SCORE
+_jaro_winkler = JaroWinkler.normalized_similarity
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,9 @@ def parts_similarity(left: tuple[str, ...], right: tuple[str, ...]) -> float:
     """Return the best Jaro-Winkler similarity between any part of one name and any of the other."""
     if not left or not right:
         return 0.0
-    return max(JaroWinkler.normalized_similarity(a, b) for a in left for b in right)
+    if len(left) == 1 and len(right) == 1:  # most names: no generator for them
+        return _jaro_winkler(left[0], right[0])
+    return max(_jaro_winkler(a, b) for a in left for b in right)
 
 
 @lru_cache(maxsize=65_536)  # every birth date of a century fits
