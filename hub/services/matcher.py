@@ -194,8 +194,8 @@ class Matcher:
         return topic_spec.name(self.settings), key.encode(), self.codec.encode(schema, value)
 
     async def _send(self, topic_spec, key: str, schema: str, value: dict[str, Any]):
-        return await self._producer.send(topic_spec.name(self.settings), self.codec.encode(schema, value),
-                                         key=key.encode())
+        topic, encoded_key, encoded = self._output(topic_spec, key, schema, value)
+        return await self._producer.send(topic, encoded, key=encoded_key)
 
 
 def is_person(subject: dict[str, Any]) -> bool:

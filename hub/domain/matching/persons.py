@@ -147,7 +147,7 @@ def score_person(query: PersonFacts, record: PersonFacts) -> PersonScore:
         if query.iin == record.iin:
             return PersonScore(1.0, ("iin",) + _agreeing_names(query, record))
         return PersonScore(0.0, ())  # two valid, different IINs are two people
-    if not set(query.documents).isdisjoint(record.documents):
+    if any(number in record.documents for number in query.documents):
         return PersonScore(1.0, ("document_number",) + _agreeing_names(query, record))
     parts = _name_parts(query, record)
     swapped = parts.pop("swapped", None) is not None
