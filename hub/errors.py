@@ -13,7 +13,8 @@
     ├── BrokerError                   the Kafka broker cannot be reached or refused a request
     │   ├── ProvisioningError         a topic could not be created or has the wrong shape
     │   └── DeliveryError             messages the broker did not acknowledge after every attempt
-    └── LocalBrokerError              the local broker could not be fetched, started or stopped
+    ├── LocalBrokerError              the local broker could not be fetched, started or stopped
+    └── SnapshotError                 a match index snapshot that cannot be used (the index is built anew)
 
 Every error carries `retriable`: whether trying the same thing again may succeed.
 """
@@ -118,3 +119,9 @@ class DeliveryError(BrokerError):
     """Messages the broker did not acknowledge after every attempt; resending them is safe (same ids)."""
 
     code = "delivery"
+
+
+class SnapshotError(HubError):
+    """A match index snapshot that cannot be used: damaged, of another topic, or too old to be safe."""
+
+    code = "snapshot"

@@ -33,5 +33,8 @@ class Sensor:
     def on_index_size(self, records: int) -> None:
         """The match index holds this many live records."""
 
+    def on_index_ready(self, seconds: float) -> None:
+        """The match index caught up with the register this long after the matcher began building or restoring it."""
+
 
 NULL_SENSOR = Sensor()

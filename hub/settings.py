@@ -60,6 +60,10 @@ class HubSettings(BaseSettings):
     sweep_interval_s: float = Field(
         60.0, gt=0, description="How often the aggregator looks for due term notices, expiries and purges."
     )
+    matcher_snapshot_interval_s: float = Field(
+        300.0, ge=0, description="How often the matcher writes its index to data_dir when the register has changed "
+                                 "(0: never), so that a restart reads the register only from there."
+    )
     log_level: str = Field("INFO", description="Log level of the services.")
     connector_workers: int = Field(
         2, ge=0, description="Worker processes that check and encode events for the importer and the outbox relay "

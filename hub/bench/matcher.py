@@ -165,6 +165,16 @@ async def warm_up(producer, codec, settings: HubSettings, source: Iterator[tuple
         await asyncio.sleep(0.05)
 
 
+def wait_for_file(path: Path, timeout_s: float) -> float:
+    """Wait until a file exists (the matcher's first index snapshot); return the monotonic time it was seen."""
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} did not appear in {timeout_s} s")
+        time.sleep(0.2)
+    return time.monotonic()
+
+
 def percentile(values: list[float], share: float) -> float:
     """Return the value below which `share` of the values fall."""
     ordered = sorted(values)
@@ -176,6 +186,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
     """Run the latency benchmark against one broker and return its figures."""
     from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings
     from hub.kafka.producer import publish_placed
+    from hub.services.matcher import snapshot_path_of
     from hub.services.refdata import codec_for
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -192,12 +203,21 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
                                       poll_s=0.5)
             result["index_build_per_s"] = round((persons + things) / (ready_s - worker.started_s))
             result["rss_mb"] = round(worker.rss_mb())
+            snapshot = snapshot_path_of(settings)
+            result["snapshot_write_s"] = round(wait_for_file(snapshot, 3600) - ready_s, 1)
+            result["snapshot_mb"] = round(snapshot.stat().st_size / 1e6)
             plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
             progress(f"checking at {rate}/s for {seconds} s")
             latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
                 settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds))
             result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
             result["matcher_p99_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.99)
+            worker.stop()
+            progress("restarting the matcher from its snapshot")
+            worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
+            ready_s = worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
+            result["index_restore_per_s"] = round((persons + things) / (ready_s - worker.started_s))
+            result["restored_rss_mb"] = round(worker.rss_mb())
         finally:
             worker.stop()
             drop_topics(settings)

@@ -34,6 +34,9 @@ class PrometheusSensor(Sensor):
         self.check_latency = Histogram("hub_check_latency_seconds", "Time from a check's request to its answer.",
                                        buckets=CHECK_BUCKETS_S, registry=r)
         self.index_records = Gauge("hub_match_index_records", "Live records in the match index.", registry=r)
+        self.index_ready = Gauge("hub_match_index_ready_seconds", "Time the match index took at start to catch up "
+                                 "with the register (built from it, or restored from a snapshot and brought up to "
+                                 "date).", registry=r)
         self._lag_by_partition: dict[tuple[str, int], int] = {}
         self._event_children: dict[tuple[str, str, str], Counter] = {}
         self._register_children: dict[tuple[str, str], Gauge] = {}
@@ -91,6 +94,10 @@ class PrometheusSensor(Sensor):
     def on_index_size(self, records: int) -> None:
         """Set the match index's size."""
         self.index_records.set(records)
+
+    def on_index_ready(self, seconds: float) -> None:
+        """Set how long the match index took to catch up at start."""
+        self.index_ready.set(seconds)
 
 
 def serve_metrics(sensor: PrometheusSensor, host: str, port: int) -> int:

@@ -7,9 +7,10 @@ import gc
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any, Callable
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
@@ -18,12 +19,14 @@ from hub.domain.matching.index import MatchIndex
 from hub.domain.matching.persons import PersonFacts
 from hub.domain.matching.recent import RecentChecks
 from hub.domain.validation import hinted
-from hub.errors import CodecError
+from hub.errors import CodecError, SnapshotError
 from hub.kafka.producer import make_producer, send_by_key
 from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
+from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, read_snapshot, remove_abandoned,
+                                         writer_finished)
 from hub.services.register_table import register_state
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings
@@ -36,6 +39,8 @@ MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
 # A fetch waits up to 5 ms for a few requests to gather, so that fetches stay few at high rates, for at
 # most 5 ms of latency (at 1,000 checks/s no difference in the broker's CPU was measurable).
 FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES = 5, 4096
+# A snapshot older than the register's tombstones are kept for may miss a purge: it is not used then.
+SNAPSHOT_MAX_AGE_MS = int(REGISTER.extra_config["delete.retention.ms"])
 
 Output = tuple[str, bytes, bytes]  # topic, key, value
 
@@ -61,10 +66,17 @@ class Matcher:
         """Serve checks for the settings' topics."""
         self.settings, self.codec, self.sensor, self.clock_ms = settings, codec, sensor, clock_ms
         self.catalog = catalog or Catalog()
-        self.index = MatchIndex(decode=lambda raw: codec.decode(raw, expect="RegisterRecord").value)
+        self.index = MatchIndex(decode=self._decode_record)
         self.recent = RecentChecks(KEEP_CHECKS_DAYS)
         self.caught_up = asyncio.Event()
         self._producer = None
+        self.snapshot_path = snapshot_path_of(settings)
+        self._snapshot_offsets: dict[int, int] | None = None  # those of the last snapshot written or restored
+        self._snapshot_at_s = float("-inf")
+        self._writer: int | None = None  # pid of the child writing a snapshot
+
+    def _decode_record(self, raw: bytes) -> dict[str, Any]:
+        return self.codec.decode(raw, expect="RegisterRecord").value
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Serve until stopped: load recent checks, build the index, then answer requests."""
@@ -98,13 +110,16 @@ class Matcher:
         self.recent.prune(self.clock_ms())
 
     async def follow_register(self) -> None:
-        """Index the register from its start, set caught_up at the end offsets seen first, then follow it."""
+        """Restore the index from its snapshot or build it from the register's start, set caught_up at the
+        end offsets seen first, then follow the register, writing a snapshot now and then."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
                                     enable_auto_commit=False, group_id=None, max_partition_fetch_bytes=4 << 20)
         await consumer.start()
         try:
-            targets = await consumer.end_offsets(await assign_from_start(consumer, self.settings,
-                                                                         [REGISTER.name(self.settings)]))
+            started_s = time.monotonic()
+            partitions = await assign_from_start(consumer, self.settings, [REGISTER.name(self.settings)])
+            targets = await consumer.end_offsets(partitions)
+            self.restore_snapshot(consumer, targets)
             while True:
                 for records in (await consumer.getmany(timeout_ms=200, max_records=20_000)).values():
                     for record in records:
@@ -112,10 +127,54 @@ class Matcher:
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
                     settle_heap()
                     self.caught_up.set()
-                    log.info("match index built: %d live records", len(self.index))
+                    self.sensor.on_index_ready(time.monotonic() - started_s)
+                    log.info("match index caught up: %d live records", len(self.index))
+                if self.caught_up.is_set():
+                    await self.snapshot_if_due(consumer, partitions)
                 self.sensor.on_index_size(len(self.index))
         finally:
             await consumer.stop()
+
+    def restore_snapshot(self, consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+        """Load the index from its snapshot when a usable one exists, and read the register from its offsets
+        on; otherwise keep building from the start (a snapshot that cannot be used is logged and ignored)."""
+        remove_abandoned(self.snapshot_path)
+        try:
+            snapshot = read_snapshot(self.snapshot_path, REGISTER.name(self.settings), self.clock_ms(),
+                                     SNAPSHOT_MAX_AGE_MS)
+            if snapshot is None:
+                return False
+            check_offsets(snapshot, {tp.partition: end for tp, end in ends.items()})
+        except SnapshotError as exc:
+            log.warning("match index snapshot not used; the index is built from the register: %s", exc)
+            return False
+        self.index = MatchIndex.restore(snapshot.plain, decode=self._decode_record)
+        for tp in ends:
+            consumer.seek(tp, snapshot.offsets[tp.partition])
+        self._snapshot_offsets = snapshot.offsets
+        log.info("match index restored from %s: %d live records, reading the register from %s",
+                 self.snapshot_path, len(self.index), snapshot.offsets)
+        return True
+
+    async def snapshot_if_due(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
+        """Fork a snapshot writer when none is running, the interval has passed and the register has moved
+        on since the last snapshot (at once after the first catch-up)."""
+        if self._writer is not None:
+            written = writer_finished(self._writer)
+            if written is None:
+                return
+            log.log(logging.INFO if written else logging.WARNING, "match index snapshot %s %s",
+                    "written to" if written else "could not be written to", self.snapshot_path)
+            self._writer = None
+        interval_s = self.settings.matcher_snapshot_interval_s
+        if interval_s <= 0 or time.monotonic() - self._snapshot_at_s < interval_s:
+            return
+        offsets = {tp.partition: await consumer.position(tp) for tp in partitions}
+        if offsets == self._snapshot_offsets:
+            return
+        topic, taken_at_ms, index = REGISTER.name(self.settings), self.clock_ms(), self.index
+        self._writer = fork_writer(self.snapshot_path, lambda: Snapshot(topic, offsets, taken_at_ms, index.export()))
+        self._snapshot_offsets, self._snapshot_at_s = offsets, time.monotonic()
 
     async def index_record(self, record_id: str, value: bytes | None) -> None:
         """Apply one register message to the index; a new enrolment may answer recent checks late."""
@@ -196,6 +255,11 @@ class Matcher:
     async def _send(self, topic_spec, key: str, schema: str, value: dict[str, Any]):
         topic, encoded_key, encoded = self._output(topic_spec, key, schema, value)
         return await self._producer.send(topic, encoded, key=encoded_key)
+
+
+def snapshot_path_of(settings: HubSettings) -> Path:
+    """Return where the matcher keeps its index snapshot: under data_dir, named after the register topic."""
+    return settings.data_dir / "matcher" / f"{REGISTER.name(settings)}.index"
 
 
 def is_person(subject: dict[str, Any]) -> bool:

@@ -3,6 +3,7 @@ birth year; it follows enrolments, corrections, removals and purges (pure)."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
@@ -78,8 +79,8 @@ class MatchIndex:
         self._payloads: dict[str, Any] = {}
         self._persons: dict[str, PersonFacts] = {}
         # Values: a lone record id, or a set when several share the key. Keys are kept compact, since a
-        # register of millions holds millions of them: an exact key as one string, a block by its hash
-        # (two blocks that share a hash only widen the candidates, which are all scored).
+        # register of millions holds millions of them: an exact key as one string, a block by its block_id
+        # (two blocks that share an id only widen the candidates, which are all scored).
         self._by_key: dict[str, str | set[str]] = {}
         self._by_block: dict[int, str | set[str]] = {}
 
@@ -104,7 +105,7 @@ class MatchIndex:
         if state["object_kind"] == "PERSON" and state.get("document"):
             facts = self._persons[record_id] = PersonFacts.of(state["document"])
             for block in person_blocks(facts):
-                _add(self._by_block, hash(block), record_id)
+                _add(self._by_block, block_id(block), record_id)
 
     def remove(self, record_id: str) -> None:
         """Forget a record (removed, purged, or about to be indexed anew)."""
@@ -116,7 +117,21 @@ class MatchIndex:
         facts = self._persons.pop(record_id, None)
         if facts is not None:
             for block in person_blocks(facts):
-                _discard(self._by_block, hash(block), record_id)
+                _discard(self._by_block, block_id(block), record_id)
+
+    def export(self) -> tuple:
+        """Return the index as plain dicts, tuples, strings and numbers (what `marshal` stores), sharing its
+        objects, for `restore`."""
+        return self._payloads, {rid: tuple(facts) for rid, facts in self._persons.items()}, self._by_key, self._by_block
+
+    @classmethod
+    def restore(cls, plain: tuple, decode: Callable[[Any], dict[str, Any]] | None = None) -> "MatchIndex":
+        """Return the index that `export` gave `plain` of (its payloads are turned into states by `decode`)."""
+        index = cls(decode)
+        index._payloads, persons, index._by_key, index._by_block = plain
+        make = PersonFacts._make
+        index._persons = {record_id: make(facts) for record_id, facts in persons.items()}
+        return index
 
     def search(self, subject: dict[str, Any], person: bool, query: PersonFacts | None = None) -> list[Match]:
         """Return the live records that answer a subject, best first; person subjects are also
@@ -151,12 +166,18 @@ class MatchIndex:
     def _candidates(self, blocks: Iterable[Block]) -> set[str]:
         found: set[str] = set()
         for block in blocks:
-            found.update(_members(self._by_block, hash(block)))
+            found.update(_members(self._by_block, block_id(block)))
         return found
 
 
 FIELD_OF_KEY = {"IIN": "iin", "DOC": "document_number", "VIN": "vin", "PLATE": "plate", "IMEI": "imei",
                 "SERIAL": "serial", "FACT": "registration_number"}
+
+
+def block_id(block: Block) -> int:
+    """Return the id the index keeps a block by: a CRC-32 of its parts, the same in every process (Python's
+    own hash of a string is not), so that the blocks of a restored snapshot still find their records."""
+    return zlib.crc32("\x1f".join(map(str, block)).encode())
 
 
 def exact_key(key: Key) -> str:

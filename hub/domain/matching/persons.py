@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -42,9 +42,9 @@ NAMES_ONLY_CAP = 0.91  # below HIT_SCORE
 _jaro_winkler = JaroWinkler.normalized_similarity
 
 
-@dataclass(frozen=True, slots=True)
-class PersonFacts:
-    """What is known of a person, as comparable keys (any part may be missing)."""
+class PersonFacts(NamedTuple):
+    """What is known of a person, as comparable keys (any part may be missing); a plain tuple underneath, so
+    that an index snapshot stores it as one and restores it cheaply."""
 
     iin: str | None = None
     surname: tuple[str, ...] = ()
