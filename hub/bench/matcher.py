@@ -72,9 +72,10 @@ def subjects(rng: random.Random, people: list[kkru.Person], plates: list[str]) -
 
 
 async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[str, dict]], rate: float,
-                         seconds: float) -> tuple[list[float], int, float]:
-    """Send checks at `rate` per second for `seconds`; return latencies (ms) of the answers, how many were
-    sent, and the seconds from the first send to the last answer."""
+                         seconds: float, answer_schema: str = "CheckResult") -> tuple[list[float], int, float]:
+    """Send checks at `rate` per second for `seconds`; return latencies (ms) of the answers (messages of
+    answer_schema that carry the check id), how many were sent, and the seconds from the first send to the
+    last answer."""
     from aiokafka import AIOKafkaConsumer
 
     from hub.cli.checks import request_of
@@ -89,7 +90,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
     # the client spends less of the shared 2-core machine; the 2 ms count in every latency measured.
     producer = make_producer(settings, linger_ms=2)
     await producer.start()
-    read_check_id = codec.prefix_reader("CheckResult", "requester_unit")
+    read_check_id = codec.prefix_reader(answer_schema, "requester_unit")
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
     last_answer = 0.0
@@ -207,11 +208,13 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             result["snapshot_write_s"] = round(wait_for_file(snapshot, 3600) - ready_s, 1)
             result["snapshot_mb"] = round(snapshot.stat().st_size / 1e6)
             plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
+            result.update(raw_echo(bootstrap, codec, work_dir, people, rate, seconds, seed, progress))
             progress(f"checking at {rate}/s for {seconds} s")
             latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
                 settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds))
             result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
             result["matcher_p99_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.99)
+            result["rss_mb_after_checks"] = round(worker.rss_mb())  # the checks are kept for delayed hits
             worker.stop()
             progress("restarting the matcher from its snapshot")
             worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
@@ -223,4 +226,24 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             drop_topics(settings)
     result.update({"p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
                    "checks_per_s": round(len(latencies) / elapsed_s, 1), "answered": len(latencies), "sent": sent})
+    result["p99_vs_raw_echo"] = round(result["p99_ms"] / result["raw_echo_p99_ms"], 2)
     return result
+
+
+def raw_echo(bootstrap: str, codec, work_dir: Path, people: list[kkru.Person], rate: float, seconds: float,
+             seed: int, progress) -> dict[str, float]:
+    """Run the same client against the raw aiokafka echo (hub.bench.echo) on topics of its own; return its
+    p50 and p99 (ms), the baseline of the matcher's."""
+    from hub.bench.common import WorkerProcess, drop_topics, fresh_settings
+
+    progress(f"baseline: raw aiokafka echo at {rate}/s for {seconds} s")
+    settings = fresh_settings(bootstrap, "echo", 6, work_dir)
+    echo = WorkerProcess(settings, work_dir / "echo.log", module="hub.bench.echo")
+    try:
+        latencies, _, _ = asyncio.run(checks_at_rate(settings, codec, subjects(random.Random(seed + 2), people, []),
+                                                     rate, seconds, answer_schema="CheckRequest"))
+    finally:
+        echo.stop()
+        drop_topics(settings)
+    return {"raw_echo_p50_ms": round(percentile(latencies, 0.5), 2),
+            "raw_echo_p99_ms": round(percentile(latencies, 0.99), 2)}

@@ -8,6 +8,7 @@ forked child: the child has the index as it stood at the fork (copy-on-write), s
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import marshal
@@ -15,7 +16,7 @@ import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from hub.errors import SnapshotError
 
@@ -109,12 +110,20 @@ def _running(pid: int) -> bool:
 
 
 def _unmarshal(body: bytes) -> tuple:
-    enabled = gc.isenabled()
-    gc.disable()  # millions of new containers would otherwise set off collections that find nothing
     try:
         return marshal.loads(body)
     except (EOFError, ValueError, TypeError) as exc:
         raise SnapshotError(f"the snapshot's body cannot be read: {exc}") from exc
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the garbage collector while a snapshot is read and restored: its millions of new containers
+    would otherwise set off collections that find nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if enabled:
             gc.enable()

@@ -25,8 +25,8 @@ from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
-from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, read_snapshot, remove_abandoned,
-                                         writer_finished)
+from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, paused_gc, read_snapshot,
+                                         remove_abandoned, writer_finished)
 from hub.services.register_table import register_state
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings
@@ -47,8 +47,9 @@ Output = tuple[str, bytes, bytes]  # topic, key, value
 
 def settle_heap() -> None:
     """Move the index's millions of objects out of the garbage collector's sight: a full collection over
-    them pauses every check for hundreds of milliseconds, and they live as long as the process."""
-    gc.collect()
+    them pauses every check for hundreds of milliseconds, and they live as long as the process. (No
+    collection first: building or restoring the index leaves no garbage in cycles, and one would take
+    seconds.)"""
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
 
@@ -139,16 +140,17 @@ class Matcher:
         """Load the index from its snapshot when a usable one exists, and read the register from its offsets
         on; otherwise keep building from the start (a snapshot that cannot be used is logged and ignored)."""
         remove_abandoned(self.snapshot_path)
-        try:
-            snapshot = read_snapshot(self.snapshot_path, REGISTER.name(self.settings), self.clock_ms(),
-                                     SNAPSHOT_MAX_AGE_MS)
-            if snapshot is None:
+        with paused_gc():
+            try:
+                snapshot = read_snapshot(self.snapshot_path, REGISTER.name(self.settings), self.clock_ms(),
+                                         SNAPSHOT_MAX_AGE_MS)
+                if snapshot is None:
+                    return False
+                check_offsets(snapshot, {tp.partition: end for tp, end in ends.items()})
+            except SnapshotError as exc:
+                log.warning("match index snapshot not used; the index is built from the register: %s", exc)
                 return False
-            check_offsets(snapshot, {tp.partition: end for tp, end in ends.items()})
-        except SnapshotError as exc:
-            log.warning("match index snapshot not used; the index is built from the register: %s", exc)
-            return False
-        self.index = MatchIndex.restore(snapshot.plain, decode=self._decode_record)
+            self.index = MatchIndex.restore(snapshot.plain, decode=self._decode_record)
         for tp in ends:
             consumer.seek(tp, snapshot.offsets[tp.partition])
         self._snapshot_offsets = snapshot.offsets

@@ -128,9 +128,10 @@ class MatchIndex:
     def restore(cls, plain: tuple, decode: Callable[[Any], dict[str, Any]] | None = None) -> "MatchIndex":
         """Return the index that `export` gave `plain` of (its payloads are turned into states by `decode`)."""
         index = cls(decode)
-        index._payloads, persons, index._by_key, index._by_block = plain
-        make = PersonFacts._make
-        index._persons = {record_id: make(facts) for record_id, facts in persons.items()}
+        index._payloads, index._persons, index._by_key, index._by_block = plain
+        make, persons = PersonFacts._make, index._persons
+        for record_id, facts in persons.items():  # in place: each plain tuple's memory goes to the next made
+            persons[record_id] = make(facts)
         return index
 
     def search(self, subject: dict[str, Any], person: bool, query: PersonFacts | None = None) -> list[Match]:
