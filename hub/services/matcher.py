@@ -34,6 +34,7 @@ from hub.settings import HubSettings
 log = logging.getLogger(__name__)
 
 KEEP_CHECKS_DAYS = 31  # longer than any type's delayed-hit window
+PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
 # A fetch waits up to 5 ms for a few requests to gather, so that fetches stay few at high rates, for at
@@ -101,14 +102,17 @@ class Matcher:
 
     async def load_recent_checks(self) -> None:
         """Read the audit topic into the recent checks, so a restart keeps noticing delayed hits."""
+        cutoff_ms, kept = self.clock_ms() - self.recent.keep_ms, []
         for record in await read_to_end(self.settings, CHECK_AUDIT.name(self.settings)):
             try:
                 audit = self.codec.decode(record.value or b"", expect="CheckAuditEntry").value
             except CodecError:
                 continue
+            if audit["requested_at"] >= cutoff_ms:
+                kept.append(audit)
+        for audit in sorted(kept, key=lambda entry: entry["requested_at"]):  # oldest first, as prune expects
             subject = json.loads(audit["subject_json"])
             self.recent.add({**audit, "subject": subject}, person=is_person(subject))
-        self.recent.prune(self.clock_ms())
 
     async def follow_register(self) -> None:
         """Restore the index from its snapshot or build it from the register's start, set caught_up at the
@@ -132,6 +136,7 @@ class Matcher:
                     log.info("match index caught up: %d live records", len(self.index))
                 if self.caught_up.is_set():
                     await self.snapshot_if_due(consumer, partitions)
+                self.recent.prune(self.clock_ms(), limit=PRUNE_CHECKS)
                 self.sensor.on_index_size(len(self.index))
         finally:
             await consumer.stop()

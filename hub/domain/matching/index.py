@@ -101,11 +101,11 @@ class MatchIndex:
             return
         self._payloads[record_id] = state if payload is None else payload
         for key in document_keys(state.get("document")):
-            _add(self._by_key, exact_key(key), record_id)
+            add_member(self._by_key, exact_key(key), record_id)
         if state["object_kind"] == "PERSON" and state.get("document"):
             facts = self._persons[record_id] = PersonFacts.of(state["document"])
             for block in person_blocks(facts):
-                _add(self._by_block, block_id(block), record_id)
+                add_member(self._by_block, block_id(block), record_id)
 
     def remove(self, record_id: str) -> None:
         """Forget a record (removed, purged, or about to be indexed anew)."""
@@ -113,11 +113,11 @@ class MatchIndex:
         if payload is None:
             return
         for key in document_keys(self._decode(payload).get("document")):
-            _discard(self._by_key, exact_key(key), record_id)
+            discard_member(self._by_key, exact_key(key), record_id)
         facts = self._persons.pop(record_id, None)
         if facts is not None:
             for block in person_blocks(facts):
-                _discard(self._by_block, block_id(block), record_id)
+                discard_member(self._by_block, block_id(block), record_id)
 
     def export(self) -> tuple:
         """Return the index as plain dicts, tuples, strings and numbers (what `marshal` stores), sharing its
@@ -160,14 +160,14 @@ class MatchIndex:
     def _exact(self, keys: Iterable[Key]) -> dict[str, tuple[str, ...]]:
         found: dict[str, tuple[str, ...]] = {}
         for kind, value in keys:
-            for record_id in _members(self._by_key, exact_key((kind, value))):
+            for record_id in members_of(self._by_key, exact_key((kind, value))):
                 found[record_id] = found.get(record_id, ()) + (FIELD_OF_KEY[kind],)
         return found
 
     def _candidates(self, blocks: Iterable[Block]) -> set[str]:
         found: set[str] = set()
         for block in blocks:
-            found.update(_members(self._by_block, block_id(block)))
+            found.update(members_of(self._by_block, block_id(block)))
         return found
 
 
@@ -186,7 +186,8 @@ def exact_key(key: Key) -> str:
     return f"{key[0]}:{key[1]}"
 
 
-def _add(index: dict, key, record_id: str) -> None:
+def add_member(index: dict, key, record_id: str) -> None:
+    """Add an id under a key of a compact multimap (a lone id as itself, several as a set)."""
     members = index.get(key)
     if members is None:
         index[key] = record_id
@@ -197,14 +198,16 @@ def _add(index: dict, key, record_id: str) -> None:
         members.add(record_id)
 
 
-def _members(index: dict, key) -> Iterable[str]:
+def members_of(index: dict, key) -> Iterable[str]:
+    """Return the ids under a key of a compact multimap."""
     members = index.get(key)
     if members is None:
         return ()
     return (members,) if isinstance(members, str) else members
 
 
-def _discard(index: dict, key, record_id: str) -> None:
+def discard_member(index: dict, key, record_id: str) -> None:
+    """Remove an id from under a key of a compact multimap, dropping the key when none is left."""
     members = index.get(key)
     if members is None:
         return

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from itertools import islice, takewhile
 from typing import Any
 
-from hub.domain.matching.index import Match, person_blocks
+from hub.domain.matching.index import (Match, add_member, block_id, discard_member, exact_key, members_of,
+                                       person_blocks)
 from hub.domain.matching.keys import document_keys, subject_keys
 from hub.domain.matching.persons import PersonFacts, score_person
 
@@ -18,8 +19,9 @@ class RecentChecks:
     def __init__(self, keep_days: int):
         """Keep checks for keep_days (the longest delayed-hit window of any record type)."""
         self.keep_ms = keep_days * DAY_MS
-        self._requests: dict[str, dict[str, Any]] = {}
-        self._by_key: dict[tuple, set[str]] = defaultdict(set)
+        self._requests: dict[str, dict[str, Any]] = {}  # in the order they came
+        # Exact keys as one string and blocks by their id, each with a lone check id or a set (as the index).
+        self._by_key: dict[str | int, str | set[str]] = {}
 
     def __len__(self) -> int:
         """Return how many checks are kept."""
@@ -30,25 +32,31 @@ class RecentChecks:
         `facts` are the subject's, when the caller has them already)."""
         check_id = request["check_id"]
         self._requests[check_id] = {**request, "_person": person}
-        for key in subject_keys(request["subject"]):
-            self._by_key[key].add(check_id)
-        if person:
-            facts = facts or PersonFacts.of(request["subject"])
-            for block in person_blocks(facts, both_orders=True, query=True):
-                self._by_key[block].add(check_id)
+        for key in self._keys_of(request["subject"], person, facts):
+            add_member(self._by_key, key, check_id)
 
-    def prune(self, now_ms: int) -> int:
-        """Forget checks older than the window; return how many were forgotten."""
-        old = [cid for cid, request in self._requests.items() if request["requested_at"] < now_ms - self.keep_ms]
+    def prune(self, now_ms: int, limit: int | None = None) -> int:
+        """Forget checks older than the window; return how many were forgotten. With a limit, forget at most
+        that many of the oldest, looking no further than the first one still in the window."""
+        cutoff = now_ms - self.keep_ms
+        if limit is None:
+            old = [cid for cid, request in self._requests.items() if request["requested_at"] < cutoff]
+        else:
+            aged = takewhile(lambda item: item[1]["requested_at"] < cutoff, self._requests.items())
+            old = [cid for cid, _ in islice(aged, limit)]
         for check_id in old:
-            del self._requests[check_id]
-        if old:
-            gone = set(old)
-            for key in list(self._by_key):
-                self._by_key[key] -= gone
-                if not self._by_key[key]:
-                    del self._by_key[key]
+            request = self._requests.pop(check_id)
+            for key in self._keys_of(request["subject"], request["_person"]):
+                discard_member(self._by_key, key, check_id)
         return len(old)
+
+    @staticmethod
+    def _keys_of(subject: dict[str, Any], person: bool, facts: PersonFacts | None = None) -> list[str | int]:
+        keys: list[str | int] = [exact_key(key) for key in subject_keys(subject)]
+        if person:
+            facts = facts or PersonFacts.of(subject)
+            keys += [block_id(block) for block in person_blocks(facts, both_orders=True, query=True)]
+        return keys
 
     def matched_by(self, state: dict[str, Any], window_days: int) -> list[tuple[dict[str, Any], Match]]:
         """Return the checks made at most window_days before the record's enrolment that it answers."""
@@ -57,8 +65,8 @@ class RecentChecks:
         document = state["document"]
         keys = document_keys(document)
         facts = PersonFacts.of(document) if state["object_kind"] == "PERSON" else None
-        probes = list(keys) + (list(person_blocks(facts)) if facts else [])
-        candidates = set().union(*(self._by_key.get(p, set()) for p in probes)) if probes else set()
+        probes = [exact_key(key) for key in keys] + ([block_id(b) for b in person_blocks(facts)] if facts else [])
+        candidates = {check_id for probe in probes for check_id in members_of(self._by_key, probe)}
         found = []
         for check_id in sorted(candidates):
             request = self._requests[check_id]

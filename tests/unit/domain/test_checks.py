@@ -57,3 +57,16 @@ def test_a_record_enrolled_within_the_window_after_a_check_is_a_delayed_hit():
     other = {**soon, "document": {**PERSON, "surname": "Ким", "given_name": "Сергей", "iin": None}}
     assert recent.matched_by(other, 5) == []
     assert recent.prune(CHECK_REQUEST["requested_at"] + 31 * DAY_MS) == 1 and len(recent) == 0
+    assert recent._by_key == {}  # nothing of a forgotten check is left behind
+
+
+def test_checks_are_forgotten_oldest_first_a_few_at_a_time():
+    recent = RecentChecks(keep_days=30)
+    start = CHECK_REQUEST["requested_at"]
+    for n in range(3):
+        recent.add({**CHECK_REQUEST, "check_id": f"chk-{n}", "requested_at": start + n * DAY_MS}, person=True)
+    assert recent.prune(start + 30 * DAY_MS + 1, limit=5) == 1  # only the first is past the window
+    assert recent.prune(start + 32 * DAY_MS + 1, limit=1) == 1 and len(recent) == 1
+    soon = {**RECORD, "enrolled_at": start + 3 * DAY_MS}
+    assert [request["check_id"] for request, _ in recent.matched_by(soon, window_days=5)] == ["chk-2"]
+    assert recent.prune(start + 40 * DAY_MS, limit=5) == 1 and len(recent) == 0 and recent._by_key == {}
