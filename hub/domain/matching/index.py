@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
 from hub.domain.matching.keys import Key, document_keys, subject_keys
-from hub.domain.matching.persons import EPOCH, PersonFacts, score_person
+from hub.domain.matching.persons import EPOCH, PersonFacts, match_person
 
 Block = tuple
 
@@ -152,8 +152,8 @@ class MatchIndex:
             if facts is None:
                 matches.append(Match(record_id, "HIT", 1.0, exact[record_id]))
                 continue
-            score = score_person(query, facts)
-            if score.outcome != "NO_HIT":
+            score = match_person(query, facts)
+            if score is not None:
                 matches.append(Match(record_id, score.outcome, score.value, score.matched))
         return sorted(matches, key=lambda m: (-m.score, m.record_id))
 

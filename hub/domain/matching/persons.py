@@ -40,6 +40,7 @@ SWAP_PENALTY = 0.97  # how much better the swapped pairing must be to be taken
 EPOCH = date(1970, 1, 1)
 NAMES_ONLY_CAP = 0.91  # below HIT_SCORE
 _jaro_winkler = JaroWinkler.normalized_similarity
+NO_HIT_BELOW_BITS = POSSIBLE_BITS - 0.01  # less evidence than this cannot round up to POSSIBLE_SCORE
 
 
 class PersonFacts(NamedTuple):
@@ -82,6 +83,9 @@ class PersonScore:
         if self.value >= HIT_SCORE:
             return "HIT"
         return "POSSIBLE_HIT" if self.value >= POSSIBLE_SCORE else "NO_HIT"
+
+
+NO_MATCH = PersonScore(0.0, ())
 
 
 def parts_similarity(left: tuple[str, ...], right: tuple[str, ...]) -> float:
@@ -143,30 +147,51 @@ def score_person(query: PersonFacts, record: PersonFacts) -> PersonScore:
     agreement adds much, disagreement takes away less, a missing part nothing. The total maps to a
     score whose thresholds are HIT_SCORE and POSSIBLE_SCORE.
     """
+    return _identified(query, record) or _weighed(query, record)
+
+
+def match_person(query: PersonFacts, record: PersonFacts) -> PersonScore | None:
+    """Return score_person's score when it is at least a possible hit, else None: the same scores, found
+    sooner for the many candidates that are not (a search scores tens for each person asked about)."""
+    score = _identified(query, record) or _weighed(query, record, floor_bits=NO_HIT_BELOW_BITS)
+    return None if score is None or score.outcome == "NO_HIT" else score
+
+
+def _identified(query: PersonFacts, record: PersonFacts) -> PersonScore | None:
     if query.iin and record.iin:
         if query.iin == record.iin:
             return PersonScore(1.0, ("iin",) + _agreeing_names(query, record))
-        return PersonScore(0.0, ())  # two valid, different IINs are two people
-    if any(number in record.documents for number in query.documents):
+        return NO_MATCH  # two valid, different IINs are two people
+    if query.documents and record.documents and any(number in record.documents for number in query.documents):
         return PersonScore(1.0, ("document_number",) + _agreeing_names(query, record))
-    parts = _name_parts(query, record)
-    swapped = parts.pop("swapped", None) is not None
+    return None
+
+
+def _weighed(query: PersonFacts, record: PersonFacts, floor_bits: float | None = None) -> PersonScore | None:
+    """Weigh the parts' evidence; None when it falls short of floor_bits (the score is then not needed)."""
+    (surname, given_name), swapped = _best_pairing(query, record)
+    patronymic = parts_similarity(query.patronymic, record.patronymic) if query.patronymic and record.patronymic \
+        else None
     birth = birth_similarity(query, record)
-    if birth is not None:
-        parts["birth"] = birth
-    near_document = document_similarity(query.documents, record.documents)
-    if near_document:
-        parts["document_number"] = near_document
-    if not parts:
-        return PersonScore(0.0, ())
-    bits = sum(evidence(name, similarity) for name, similarity in parts.items())
+    near_document = document_similarity(query.documents, record.documents) if query.documents and record.documents \
+        else 0.0
+    parts = (("surname", surname if query.surname else None), ("given_name", given_name if query.given_name else None),
+             ("patronymic", patronymic), ("birth", birth), ("document_number", near_document or None))
+    bits, weighed = 0.0, False
+    for name, similarity in parts:
+        if similarity is not None:
+            bits, weighed = bits + evidence(name, similarity), True
+    if not weighed:
+        return NO_MATCH
     bits -= SWAP_BITS if swapped else 0
     bits -= SEX_CONFLICT_BITS if query.sex and record.sex and query.sex != record.sex else 0
+    if floor_bits is not None and bits < floor_bits:
+        return None
     value = score_of(bits)
     if birth is None and not near_document:
         value = min(value, NAMES_ONLY_CAP)  # names alone are for a person to confirm, never a hit
-    matched = tuple(name if name != "birth" else "birth_date" for name, similarity in parts.items()
-                    if similarity >= AGREES)
+    matched = tuple(name if name != "birth" else "birth_date" for name, similarity in parts
+                    if similarity is not None and similarity >= AGREES)
     return PersonScore(round(value, 4), matched)
 
 
@@ -183,19 +208,25 @@ def score_of(bits: float) -> float:
     return 1.0 / (1.0 + math.exp(-(bits - _CENTRE_BITS) / _SCALE_BITS))
 
 
-def _name_parts(query: PersonFacts, record: PersonFacts) -> dict[str, float]:
+def _best_pairing(query: PersonFacts, record: PersonFacts) -> tuple[tuple[float, float], bool]:
+    """Return the similarities of surname and given name, straight or swapped, whichever agrees better (the
+    swapped pairing must be clearly better), and whether it is the swapped one."""
     straight = (parts_similarity(query.surname, record.surname), parts_similarity(query.given_name, record.given_name))
     swapped = (parts_similarity(query.surname, record.given_name), parts_similarity(query.given_name, record.surname))
+    if straight[0] + straight[1] >= (swapped[0] + swapped[1]) * SWAP_PENALTY:
+        return straight, False
+    return swapped, swapped != straight
+
+
+def _name_parts(query: PersonFacts, record: PersonFacts) -> dict[str, float]:
+    (surname, given_name), _ = _best_pairing(query, record)
     parts: dict[str, float] = {}
-    best = straight if sum(straight) >= sum(swapped) * SWAP_PENALTY else swapped
     if query.surname:
-        parts["surname"] = best[0]
+        parts["surname"] = surname
     if query.given_name:
-        parts["given_name"] = best[1]
+        parts["given_name"] = given_name
     if query.patronymic and record.patronymic:
         parts["patronymic"] = parts_similarity(query.patronymic, record.patronymic)
-    if best is swapped and best != straight:
-        parts["swapped"] = 1.0
     return parts
 
 

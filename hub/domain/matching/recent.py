@@ -8,7 +8,7 @@ from typing import Any
 from hub.domain.matching.index import (Match, add_member, block_id, discard_member, exact_key, members_of,
                                        person_blocks)
 from hub.domain.matching.keys import document_keys, subject_keys
-from hub.domain.matching.persons import PersonFacts, score_person
+from hub.domain.matching.persons import PersonFacts, match_person
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -84,5 +84,5 @@ class RecentChecks:
             return Match(record_id, "HIT", 1.0, tuple(sorted(kind.lower() for kind, _ in shared)))
         if facts is None or not request["_person"]:
             return None
-        score = score_person(PersonFacts.of(request["subject"]), facts)
-        return None if score.outcome == "NO_HIT" else Match(record_id, score.outcome, score.value, score.matched)
+        score = match_person(PersonFacts.of(request["subject"]), facts)
+        return None if score is None else Match(record_id, score.outcome, score.value, score.matched)

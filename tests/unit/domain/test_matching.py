@@ -17,7 +17,7 @@ from hub.domain.matching import index as index_module
 from hub.domain.matching.index import MatchIndex, block_id
 from hub.domain.matching.keys import warnings_of
 from hub.domain.matching.names import name_keys
-from hub.domain.matching.persons import PersonFacts, score_person
+from hub.domain.matching.persons import PersonFacts, match_person, score_person
 from tests.samples import PERSON, REGISTER_RECORD, THING
 
 
@@ -93,6 +93,22 @@ def test_the_index_follows_enrolment_correction_removal_and_purge():
     index.put(person_state("KZ-75-WANTED_PERSON-2"))
     index.remove("KZ-75-WANTED_PERSON-2")  # purge
     assert index.search({"iin": PERSON["iin"]}, person=True) == []
+
+
+NAMES = st.sampled_from(["Сейтқалиева", "Seitkaliyeva", "Seitkalyeva", "Ахметова", "Ахметов", "Әлия", "Aliya",
+                         "Данияр", "Nurlanov", "Маратқызы", "Maratovna", None])
+PEOPLE = st.builds(lambda surname, given, patronymic, born, year_only, sex, number, iin: PersonFacts.of({
+    "surname": surname, "given_name": given, "patronymic": patronymic, "birth_date": None if year_only else born,
+    "birth_year": 1985 if year_only else None, "sex": sex, "document_number": number, "iin": iin}),
+    NAMES, NAMES, NAMES, st.sampled_from([days(1985, 3, 12), days(1985, 12, 3), days(1985, 3, 13), days(1987, 7, 1)]),
+    st.booleans(), st.sampled_from(["MALE", "FEMALE", None]), st.sampled_from(["N0451239", "N0451238", None]),
+    st.sampled_from([PERSON["iin"], None]))
+
+
+@given(PEOPLE, PEOPLE)
+def test_the_quick_match_agrees_with_the_full_score(query, record):
+    full = score_person(query, record)  # the search uses match_person: the same scores, or None for NO_HIT
+    assert match_person(query, record) == (None if full.outcome == "NO_HIT" else full)
 
 
 @pytest.mark.parametrize("colliding", [False, True])
