@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
@@ -53,6 +54,14 @@ def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = F
     if born is not None:
         blocks.add(("D", born))
     return blocks
+
+
+@lru_cache(maxsize=1024)  # a check's search and its keeping for delayed hits ask for the same
+def query_block_ids(query: PersonFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Return the ids of the blocks a person asked about is looked for in (both orders of the names): those
+    with names, and those of the birth date alone."""
+    blocks = person_blocks(query, both_orders=True, query=True)
+    return (tuple(block_id(b) for b in blocks if b[0] != "D"), tuple(block_id(b) for b in blocks if b[0] == "D"))
 
 
 def date_variants(epoch_days: int) -> set[int]:
@@ -142,10 +151,9 @@ class MatchIndex:
             return sorted((Match(rid, "HIT", 1.0, matched) for rid, matched in exact.items()),
                           key=lambda m: m.record_id)
         query = query or PersonFacts.of(subject)
-        blocks = person_blocks(query, both_orders=True, query=True)
-        by_date = {block for block in blocks if block[0] == "D"}
-        candidates = self._candidates(blocks - by_date) or self._candidates(by_date)  # the date alone is the
-        candidates |= set(exact)  # widest block: asked only when the names find no one
+        by_names, by_date = query_block_ids(query)
+        candidates = self._candidates(by_names) or self._candidates(by_date)  # the date alone is the widest
+        candidates |= set(exact)  # block: asked only when the names find no one
         matches = []
         for record_id in candidates:
             facts = self._persons.get(record_id)
@@ -164,10 +172,10 @@ class MatchIndex:
                 found[record_id] = found.get(record_id, ()) + (FIELD_OF_KEY[kind],)
         return found
 
-    def _candidates(self, blocks: Iterable[Block]) -> set[str]:
+    def _candidates(self, block_ids: Iterable[int]) -> set[str]:
         found: set[str] = set()
-        for block in blocks:
-            found.update(members_of(self._by_block, block_id(block)))
+        for block in block_ids:
+            found.update(members_of(self._by_block, block))
         return found
 
 

@@ -6,7 +6,7 @@ from itertools import islice, takewhile
 from typing import Any
 
 from hub.domain.matching.index import (Match, add_member, block_id, discard_member, exact_key, members_of,
-                                       person_blocks)
+                                       person_blocks, query_block_ids)
 from hub.domain.matching.keys import document_keys, subject_keys
 from hub.domain.matching.persons import PersonFacts, match_person
 
@@ -55,7 +55,8 @@ class RecentChecks:
         keys: list[str | int] = [exact_key(key) for key in subject_keys(subject)]
         if person:
             facts = facts or PersonFacts.of(subject)
-            keys += [block_id(block) for block in person_blocks(facts, both_orders=True, query=True)]
+            by_names, by_date = query_block_ids(facts)
+            keys += by_names + by_date
         return keys
 
     def matched_by(self, state: dict[str, Any], window_days: int) -> list[tuple[dict[str, Any], Match]]:
