@@ -110,9 +110,11 @@ class Matcher:
                 continue
             if audit["requested_at"] >= cutoff_ms:
                 kept.append(audit)
-        for audit in sorted(kept, key=lambda entry: entry["requested_at"]):  # oldest first, as prune expects
+        for n, audit in enumerate(sorted(kept, key=lambda entry: entry["requested_at"])):  # oldest first
             subject = json.loads(audit["subject_json"])
             self.recent.add({**audit, "subject": subject}, person=is_person(subject))
+            if n % 1_000 == 999:
+                await asyncio.sleep(0)  # let the index be built meanwhile: a month of checks takes seconds
 
     async def follow_register(self) -> None:
         """Restore the index from its snapshot or build it from the register's start, set caught_up at the
