@@ -220,7 +220,8 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
             ready_s = worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
             result["index_restore_per_s"] = round((persons + things) / (ready_s - worker.started_s))
-            asyncio.run(checks_at_rate(settings, codec, subjects(random.Random(seed + 3), people, plates), rate, 0.01))
+            first_checks = subjects(random.Random(seed + 3), people, plates)
+            asyncio.run(checks_at_rate(settings, codec, first_checks, rate, 0.01))  # ten checks
             result["restart_to_answers_s"] = round(time.monotonic() - worker.started_s, 1)  # recent checks too
             result["restored_rss_mb"] = round(worker.rss_mb())
         finally:
