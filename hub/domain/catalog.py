@@ -32,6 +32,10 @@ class Catalog:
         self.revision += 1
         return True
 
+    def longest_delayed_hit_window_days(self) -> int:
+        """Return the longest delayed-hit window of any record type (0 when none has one)."""
+        return max((p.get("delayed_hit_window_days") or 0 for p in self.passports.values()), default=0)
+
     def passport(self, code: str) -> dict[str, Any] | None:
         """Return the passport of a record type, or None."""
         return self.passports.get(code)

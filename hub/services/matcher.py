@@ -33,7 +33,7 @@ from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
 
-KEEP_CHECKS_DAYS = 31  # longer than any type's delayed-hit window
+KEEP_CHECKS_MARGIN_DAYS = 1  # checks are kept this much longer than the longest delayed-hit window
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
@@ -69,13 +69,18 @@ class Matcher:
         self.settings, self.codec, self.sensor, self.clock_ms = settings, codec, sensor, clock_ms
         self.catalog = catalog or Catalog()
         self.index = MatchIndex(decode=self._decode_record)
-        self.recent = RecentChecks(KEEP_CHECKS_DAYS)
+        self.recent = RecentChecks(self._keep_checks_days())
         self.caught_up = asyncio.Event()
         self._producer = None
         self.snapshot_path = snapshot_path_of(settings)
         self._snapshot_offsets: dict[int, int] | None = None  # those of the last snapshot written or restored
         self._snapshot_at_s = float("-inf")
         self._writer: int | None = None  # pid of the child writing a snapshot
+
+    def _keep_checks_days(self) -> int:
+        """Return how long checks are kept for delayed hits: the longest window of the passports as they are
+        now, with a margin for enrolments that reach the hub late."""
+        return self.catalog.longest_delayed_hit_window_days() + KEEP_CHECKS_MARGIN_DAYS
 
     def _decode_record(self, raw: bytes) -> dict[str, Any]:
         return self.codec.decode(raw, expect="RegisterRecord").value
@@ -102,6 +107,7 @@ class Matcher:
 
     async def load_recent_checks(self) -> None:
         """Read the audit topic into the recent checks, so a restart keeps noticing delayed hits."""
+        self.recent.keep_for_days(self._keep_checks_days())
         cutoff_ms, kept = self.clock_ms() - self.recent.keep_ms, []
         for record in await read_to_end(self.settings, CHECK_AUDIT.name(self.settings)):
             try:
@@ -138,6 +144,7 @@ class Matcher:
                     log.info("match index caught up: %d live records", len(self.index))
                 if self.caught_up.is_set():
                     await self.snapshot_if_due(consumer, partitions)
+                self.recent.keep_for_days(self._keep_checks_days())  # passports may change while it runs
                 self.recent.prune(self.clock_ms(), limit=PRUNE_CHECKS)
                 self.sensor.on_index_size(len(self.index))
         finally:

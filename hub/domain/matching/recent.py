@@ -23,6 +23,10 @@ class RecentChecks:
         # Exact keys as one string and blocks by their id, each with a lone check id or a set (as the index).
         self._by_key: dict[str | int, str | set[str]] = {}
 
+    def keep_for_days(self, keep_days: int) -> None:
+        """Keep checks for keep_days from now on (those older are forgotten by the next prunes)."""
+        self.keep_ms = keep_days * DAY_MS
+
     def __len__(self) -> int:
         """Return how many checks are kept."""
         return len(self._requests)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.domain.catalog import Catalog
 from hub.domain.checks import answer_check
 from hub.domain.matching.index import MatchIndex
 from hub.domain.matching.recent import DAY_MS, RecentChecks
@@ -70,3 +71,16 @@ def test_checks_are_forgotten_oldest_first_a_few_at_a_time():
     soon = {**RECORD, "enrolled_at": start + 3 * DAY_MS}
     assert [request["check_id"] for request, _ in recent.matched_by(soon, window_days=5)] == ["chk-2"]
     assert recent.prune(start + 40 * DAY_MS, limit=5) == 1 and len(recent) == 0 and recent._by_key == {}
+
+
+def test_checks_are_kept_only_as_long_as_the_longest_delayed_hit_window():
+    catalog = Catalog()
+    assert catalog.longest_delayed_hit_window_days() == 0
+    for code, days_kept in (("WANTED_PERSON", 5), ("STOLEN_VEHICLE", None), ("CRIME", 0)):
+        catalog.put_passport({"code": code, "version": 1, "delayed_hit_window_days": days_kept})
+    assert catalog.longest_delayed_hit_window_days() == 5
+    recent = RecentChecks(keep_days=30)
+    recent.add(CHECK_REQUEST, person=True)
+    assert recent.prune(CHECK_REQUEST["requested_at"] + 6 * DAY_MS + 1, limit=10) == 0
+    recent.keep_for_days(catalog.longest_delayed_hit_window_days() + 1)  # a passport changed while it ran
+    assert recent.prune(CHECK_REQUEST["requested_at"] + 6 * DAY_MS + 1, limit=10) == 1
