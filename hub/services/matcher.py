@@ -34,6 +34,8 @@ from hub.settings import HubSettings
 log = logging.getLogger(__name__)
 
 KEEP_CHECKS_MARGIN_DAYS = 1  # checks are kept this much longer than the longest delayed-hit window
+# What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
+ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids"})
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
@@ -118,7 +120,8 @@ class Matcher:
                 kept.append(audit)
         for n, audit in enumerate(sorted(kept, key=lambda entry: entry["requested_at"])):  # oldest first
             subject = json.loads(audit["subject_json"])
-            self.recent.add({**audit, "subject": subject}, person=is_person(subject))
+            request = {key: value for key, value in audit.items() if key not in ANSWER_FIELDS}
+            self.recent.add({**request, "subject": subject}, person=is_person(subject))
             if n % 1_000 == 999:
                 await asyncio.sleep(0)  # let the index be built meanwhile: a month of checks takes seconds
 

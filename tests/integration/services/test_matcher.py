@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from hub.kafka.admin import provision
@@ -25,6 +26,10 @@ REQUESTER = ["--unit", "KZ-71-CP", "--officer", "710042", "--purpose", "Пров
 
 def register_state(record_id: str, **overrides) -> dict:
     return {**REGISTER_RECORD, "record_id": record_id, "enrolled_at": int(time.time() * 1000), **overrides}
+
+
+def days(year: int, month: int, day: int) -> int:
+    return (date(year, month, day) - date(1970, 1, 1)).days
 
 
 def hub_check(settings: HubSettings, *args: str, clearance: str = "OFFICIAL_USE") -> dict:
@@ -81,6 +86,9 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
                 break
             time.sleep(0.5)
 
+        unanswered = hub_check(hub_settings, "--surname", "Омаров", "--given-name", "Ерлан", "--birth-date", "1991-02-03")
+        assert unanswered["outcome"] == "NO_HIT"  # answered late, by the restarted matcher from the audit topic
+
         # The index's snapshot was written when it first caught up, before the late enrolment; a removal
         # follows too. The restarted matcher restores the snapshot and reads both from its offsets.
         snapshot = hub_settings.data_dir / "matcher" / f"{register}.index"
@@ -100,6 +108,14 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
         assert [h["record_id"] for h in hub_check(hub_settings, "--surname", "Nurlanov", "--given-name", "Daniyar",
                                                   "--birth-date", "1990-05-17")["hits"]] == [late["record_id"]]
         assert "match index restored from" in (tmp_path / "matcher.log").read_text()
+        omarov = register_state("KZ-75-WANTED_PERSON-00000006", document={
+            **PERSON, "surname": "Omarov", "given_name": "Yerlan", "iin": None, "birth_date": days(1991, 2, 3)})
+        asyncio.run(publish(hub_settings, register, [(omarov["record_id"], codec.encode("RegisterRecord", omarov))]))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+                n["kind"] == "DELAYED_HIT" and n["check_id"] == unanswered["check_id"]
+                for n in decoded(hub_settings, codec, NOTIFICATIONS.name(hub_settings), "Notification")):
+            time.sleep(0.5)
     finally:
         worker.stop()
 
@@ -113,10 +129,11 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
     assert {n["record_id"] for n in checked} >= {"KZ-75-WANTED_PERSON-00000001", "KZ-75-STOLEN_VEHICLE-00000004"}
     assert all(n["recipient_unit"] == "KZ-75-CP" and "710042" in n["text_ru"] for n in checked)
     assert [n["record_id"] for n in by_kind["RESTRICTED_RECORD_ASKED"]] == ["KZ-75-WANTED_PERSON-00000002"]
-    [delayed] = by_kind["DELAYED_HIT"]
-    assert delayed["recipient_unit"] == "KZ-71-CP" and delayed["check_id"] == early["check_id"]
+    delayed = by_kind["DELAYED_HIT"]  # the second from a check the restarted matcher read from the audit topic
+    assert sorted(n["check_id"] for n in delayed) == sorted([early["check_id"], unanswered["check_id"]])
+    assert {n["recipient_unit"] for n in delayed} == {"KZ-71-CP"}
     audit = decoded(hub_settings, codec, CHECK_AUDIT.name(hub_settings), "CheckAuditEntry")
-    assert len({a["check_id"] for a in audit}) == 9 and {"HIT", "NO_HIT"} <= {a["outcome"] for a in audit}
+    assert len({a["check_id"] for a in audit}) == 10 and {"HIT", "NO_HIT"} <= {a["outcome"] for a in audit}
 
 
 def test_check_batch_answers_every_row_and_reports_bad_ones(hub_settings, codec, tmp_path: Path):
