@@ -9,10 +9,12 @@ from typing import Any, Callable
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError
 
-from hub.codec.registry import SchemaRegistry, without_logical_types
-from hub.codec.prefix import prefix_reader
+from hub.codec.compiled import compile_reader, compile_writer
+from hub.codec.registry import SchemaRegistry, SchemaVersion, without_logical_types
 from hub.codec.single_object import HEADER_SIZE, MARKER, frame, split
 from hub.errors import CodecError, EncodeError, MalformedPayloadError
+
+FASTAVRO_WRITE_ERRORS = (ValidationError, ValueError, TypeError, KeyError, AttributeError, OverflowError)
 
 
 def zigzag_varint(number: int) -> bytes:
@@ -40,17 +42,31 @@ class AvroCodec:
     def __init__(self, registry: SchemaRegistry):
         """Use the schemas of a registry."""
         self.registry = registry
-        self._heads: dict[str, Any] = {}
+        self._heads: dict[str, tuple[Any, Callable[[Any], bytes]]] = {}
+        self._writers: dict[str, Callable[[Any, bytes], bytes]] = {}
+        self._readers: dict[str, Callable[[bytes, int], tuple[Any, int]]] = {}
 
     def encode(self, schema_name: str, value: dict[str, Any]) -> bytes:
         """Return value written with the current schema of schema_name, as a single object."""
         version = self.registry.schema(schema_name)
+        write = self._writers.get(version.fullname) or self._compile_writer(version)
+        try:
+            return write(value, MARKER + version.fingerprint)
+        except Exception:  # the compiled writer leaves this value to fastavro, which decides or refuses
+            return frame(version.fingerprint, self._fastavro_write(version, version.fast, value))
+
+    @staticmethod
+    def _fastavro_write(version: SchemaVersion, parsed: Any, value: dict[str, Any]) -> bytes:
         buffer = io.BytesIO()
         try:
-            schemaless_writer(buffer, version.fast, value, strict_allow_default=True)
-        except (ValidationError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            schemaless_writer(buffer, parsed, value, strict_allow_default=True)
+        except FASTAVRO_WRITE_ERRORS as exc:
             raise EncodeError(f"value does not fit {version.fullname}: {exc}") from exc
-        return frame(version.fingerprint, buffer.getvalue())
+        return buffer.getvalue()
+
+    def _compile_writer(self, version: SchemaVersion) -> Callable[[Any, bytes], bytes]:
+        write = self._writers[version.fullname] = compile_writer(without_logical_types(version.json_schema))
+        return write
 
     def encode_with_last(self, schema_name: str, value: dict[str, Any], last: bytes) -> bytes:
         """Return value as a single object whose last field, a ["null", record] union, is the given
@@ -69,18 +85,18 @@ class AvroCodec:
         count = zigzag_varint(len(items)) if items else b""
         return frame(version.fingerprint, head + count + block + b"\x00")
 
-    def _write_head(self, version, value: dict[str, Any], last_kind: str) -> bytes:
-        head = self._head_schema(version, last_kind)
-        last_name = version.json_schema["fields"][-1]["name"]
-        buffer = io.BytesIO()
+    def _write_head(self, version: SchemaVersion, value: dict[str, Any], last_kind: str) -> bytes:
+        """Return the body of value's fields before the last (value may hold the last one or not)."""
+        head, write = self._head_schema(version, last_kind)
         try:
-            schemaless_writer(buffer, head, {k: v for k, v in value.items() if k != last_name},
-                              strict_allow_default=True)
-        except (ValidationError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-            raise EncodeError(f"value does not fit {version.fullname}: {exc}") from exc
-        return buffer.getvalue()
+            return write(value)
+        except Exception:  # left to fastavro, as in encode
+            last_name = version.json_schema["fields"][-1]["name"]
+            return self._fastavro_write(version, head, {k: v for k, v in value.items() if k != last_name})
 
-    def _head_schema(self, version, last_kind: str) -> Any:
+    def _head_schema(self, version: SchemaVersion, last_kind: str) -> tuple[Any, Callable[[Any], bytes]]:
+        """Return the parsed schema of a record without its last field, and a compiled writer of those
+        fields from a value that holds the last one too."""
         head = self._heads.get(version.fullname)
         if head is None:
             fields = version.json_schema["fields"]
@@ -89,23 +105,29 @@ class AvroCodec:
                    (last_kind == "array" and isinstance(last, dict) and last.get("type") == "array")
             if not fits:
                 raise EncodeError(f"the last field of {version.fullname} is not a {last_kind} of records")
-            schema = {**version.json_schema, "name": version.json_schema["name"] + "Head", "fields": fields[:-1]}
-            head = self._heads[version.fullname] = parse_schema(without_logical_types(schema))
+            schema = without_logical_types({**version.json_schema, "name": version.json_schema["name"] + "Head",
+                                            "fields": fields[:-1]})
+            head = self._heads[version.fullname] = (parse_schema(schema),
+                                                    compile_writer(schema, ignored_field=fields[-1]["name"]))
         return head
 
     def prefix_reader(self, schema_name: str, until: str) -> Callable[[bytes], dict[str, Any] | None]:
         """Return a function reading the fields before `until` of a single object written with the current
         schema of schema_name; it returns None for any other writer (decode those in full)."""
         version = self.registry.schema(schema_name)
-        read_body = prefix_reader(version.json_schema, until, {})
+        names = [field["name"] for field in version.json_schema["fields"]]
+        if until not in names:
+            raise ValueError(f"{version.fullname} has no field {until}")
+        schema = {**version.json_schema, "fields": version.json_schema["fields"][:names.index(until)]}
+        read_body = compile_reader(without_logical_types(schema))
         fingerprint = version.fingerprint
 
         def read(message: bytes) -> dict[str, Any] | None:
             if message[2:HEADER_SIZE] != fingerprint or message[:2] != MARKER:
                 return None
             try:
-                return read_body(message[HEADER_SIZE:])
-            except (IndexError, UnicodeDecodeError) as exc:
+                return read_body(message, HEADER_SIZE)[0]
+            except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
                 raise MalformedPayloadError(f"body does not read as {version.fullname}: {exc!r}") from exc
         return read
 
@@ -120,13 +142,26 @@ class AvroCodec:
         reader = self.registry.current.get(writer.fullname, writer)
         if expect is not None and reader.fullname != self.registry.schema(expect).fullname:
             raise CodecError(f"message is a {writer.fullname}, expected {expect}")
+        if reader is writer:
+            return Decoded(reader.fullname, self._read_compiled(writer, message))
         stream = io.BytesIO(body)
         try:
-            value = schemaless_reader(stream, writer.fast, None if reader is writer else reader.fast)
+            value = schemaless_reader(stream, writer.fast, reader.fast)
         except Exception as exc:  # fastavro raises many kinds on corrupt bodies
             raise MalformedPayloadError(f"body does not decode as {writer.fullname}: {exc!r}") from exc
         if stream.tell() != len(body):
-            raise MalformedPayloadError(
-                f"{len(body) - stream.tell()} trailing bytes after a {writer.fullname}"
-            )
+            raise MalformedPayloadError(f"{len(body) - stream.tell()} trailing bytes after a {writer.fullname}")
         return Decoded(reader.fullname, value)
+
+    def _read_compiled(self, version: SchemaVersion, message: bytes) -> dict[str, Any]:
+        read = self._readers.get(version.fullname)
+        if read is None:
+            read = self._readers[version.fullname] = compile_reader(without_logical_types(version.json_schema))
+        data = message if message.__class__ is bytes else bytes(message)
+        try:
+            value, end = read(data, HEADER_SIZE)
+        except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
+            raise MalformedPayloadError(f"body does not decode as {version.fullname}: {exc!r}") from exc
+        if end != len(data):
+            raise MalformedPayloadError(f"{len(data) - end} trailing bytes after a {version.fullname}")
+        return value
