@@ -7,7 +7,7 @@ from typing import Any, Iterable, NamedTuple
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.domain.reasons import Refusal
-from hub.domain.validation import check_event, hinted
+from hub.domain.validation import EventRules, hinted
 from hub.errors import EncodeError, InvalidEventError
 from hub.kafka.partitioning import partition_for, partitions_for
 
@@ -41,6 +41,7 @@ class Preparer:
     def __init__(self, region: str, codec: AvroCodec, catalog: Catalog, partitions: int):
         """Prepare events of `region` for a topic of `partitions` partitions."""
         self.region, self.codec, self.catalog, self.partitions = region, codec, catalog, max(partitions, 1)
+        self.rules = EventRules(catalog)
 
     def prepare(self, value: dict[str, Any], now_ms: int, position: int | None = None) -> Prepared | InvalidEventError:
         """Return the prepared event, or the error the hub's rules (or the schema) give it."""
@@ -64,7 +65,7 @@ class Preparer:
     def _check_and_encode(self, value: dict[str, Any], now_ms: int,
                           position: int | None) -> Prepared | InvalidEventError:
         try:
-            refusal = check_event(value, self.region, self.catalog, now_ms)
+            refusal = self.rules.check(value, self.region, now_ms)
             if refusal is not None:
                 return invalid(refusal, position)
             encoded = self.codec.encode("RecordEvent", hinted(value))

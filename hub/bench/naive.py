@@ -17,7 +17,7 @@ import uvloop
 from hub.domain.catalog import Catalog
 from hub.domain.register import apply_event
 from hub.domain.regions import REGION_CODES
-from hub.domain.validation import check_event
+from hub.domain.validation import EventRules
 from hub.kafka.topics import CHANGES, regional_events_topic
 from hub.metrics.prometheus import PrometheusSensor, serve_metrics
 from hub.services.app import HubWorker, build_app
@@ -42,6 +42,8 @@ def main() -> None:
     table = app.Table("naive-register", default=None, partitions=settings.partitions, key_type=bytes,
                       value_type=bytes)
 
+    rules = EventRules(catalog)
+
     @app.agent(events)
     async def aggregate(stream):
         await follower.ready()
@@ -50,7 +52,7 @@ def main() -> None:
             event = codec.decode(message.value).value
             now_ms = int(time.time() * 1000)
             key = event["record_id"].encode()
-            if check_event(event, region, catalog, now_ms) is None:
+            if rules.check(event, region, now_ms) is None:
                 raw = table.get(key)
                 decision = apply_event(json.loads(raw) if raw else None, event,
                                        catalog.passport(event["record_type"]), now_ms)

@@ -1,7 +1,8 @@
-"""Stateless checks of one event against its passport and the reference books (items 9.2-9.12)."""
+"""Checks of one event against its passport and the reference books (items 9.2-9.12), pure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from hub.domain import identifiers as ids
@@ -46,15 +47,64 @@ def hinted(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_event(event: dict[str, Any], topic_region: str, catalog: Catalog, now_ms: int) -> Refusal | None:
-    """Return why an event must be refused before looking at the register, or None."""
-    for check in (_check_type, _check_regions, _check_unit, _check_ground, _check_document):
-        refusal = check(event, topic_region, catalog, now_ms)
-        if refusal is not None:
+    """Return why an event must be refused before looking at the register, or None (for one event; a
+    stream of them is checked faster by one EventRules)."""
+    return EventRules(catalog).check(event, topic_region, now_ms)
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    """What a passport asks of a document: its card, its required fields, and the format of some fields."""
+
+    schema: str
+    required: tuple[str, ...]
+    formats: tuple[tuple[str, str, Callable[[Any, int], bool] | None], ...]  # (field, rule, its check)
+
+    @classmethod
+    def of(cls, passport: dict[str, Any]) -> "DocumentPlan":
+        """Return the plan of a passport."""
+        formats = tuple((name, rule, FORMAT_CHECKS.get(rule)) for name, rule in passport["field_formats"].items())
+        return cls(passport["document_schema"], tuple(passport["required_fields"]), formats)
+
+
+class EventRules:
+    """check_event over one catalog: what depends only on the catalog (the type, the unit's authority, the
+    ground, the document's plan) is worked out once per type, action, unit, ground and region, and again
+    whenever the catalog changes (passports and books are updated live)."""
+
+    MAX_REMEMBERED = 100_000  # combinations kept; a stream of made-up units cannot grow it without bound
+
+    def __init__(self, catalog: Catalog) -> None:
+        """Check against catalog as it is at each call."""
+        self.catalog = catalog
+        self._revision: int | None = None
+        self._static: dict[tuple, tuple[Refusal | None, Refusal | None, DocumentPlan | None]] = {}
+
+    def check(self, event: dict[str, Any], topic_region: str, now_ms: int) -> Refusal | None:
+        """Return why an event must be refused before looking at the register, or None; the checks run in
+        the order type, regions, unit, ground, document."""
+        if self._revision != self.catalog.revision or len(self._static) > self.MAX_REMEMBERED:
+            self._static.clear()
+            self._revision = self.catalog.revision
+        key = (event["record_type"], event["action"], event["unit"], event["ground"], event["region"])
+        static = self._static.get(key)
+        if static is None:
+            static = self._static[key] = self._static_checks(event)
+        type_refusal, authority_refusal, plan = static
+        refusal = type_refusal or _check_regions(event, topic_region) or authority_refusal
+        if refusal is not None or event["action"] == "REMOVE":
             return refusal
-    return None
+        return check_document(event["document"], plan, now_ms)
+
+    def _static_checks(self, event: dict[str, Any]) -> tuple[Refusal | None, Refusal | None, DocumentPlan | None]:
+        refusal = _check_type(event, self.catalog)
+        if refusal is not None:
+            return refusal, None, None
+        authority = _check_unit(event, self.catalog) or _check_ground(event, self.catalog)
+        return None, authority, DocumentPlan.of(self.catalog.passport(event["record_type"]))
 
 
-def _check_type(event, topic_region, catalog, now_ms) -> Refusal | None:
+def _check_type(event, catalog) -> Refusal | None:
     passport = catalog.passport(event["record_type"])
     if passport is None:
         return Refusal("UNKNOWN_TYPE", event["record_type"], "record_type")
@@ -65,7 +115,7 @@ def _check_type(event, topic_region, catalog, now_ms) -> Refusal | None:
     return None
 
 
-def _check_regions(event, topic_region, catalog, now_ms) -> Refusal | None:
+def _check_regions(event, topic_region) -> Refusal | None:
     record_region = region_of_record(event["record_id"])
     if record_region is None:
         return Refusal("INVALID_FIELD", f"record id {event['record_id']} does not begin with a region code",
@@ -76,7 +126,7 @@ def _check_regions(event, topic_region, catalog, now_ms) -> Refusal | None:
     return None
 
 
-def _check_unit(event, topic_region, catalog, now_ms) -> Refusal | None:
+def _check_unit(event, catalog) -> Refusal | None:
     unit_region = catalog.unit_region(event["unit"])
     if unit_region is None:
         return Refusal("UNKNOWN_UNIT", event["unit"], "unit")
@@ -91,7 +141,7 @@ def _check_unit(event, topic_region, catalog, now_ms) -> Refusal | None:
     return None
 
 
-def _check_ground(event, topic_region, catalog, now_ms) -> Refusal | None:
+def _check_ground(event, catalog) -> Refusal | None:
     rule = catalog.passport(event["record_type"])[event["action"].lower()]
     if event["ground"] not in rule["grounds"] or catalog.entry("GROUND", event["ground"]) is None:
         return Refusal("INVALID_GROUND", f"{event['ground']} for {event['action'].lower()} of "
@@ -99,30 +149,20 @@ def _check_ground(event, topic_region, catalog, now_ms) -> Refusal | None:
     return None
 
 
-def _check_document(event, topic_region, catalog, now_ms) -> Refusal | None:
-    if event["action"] == "REMOVE":
-        return None
-    passport = catalog.passport(event["record_type"])
-    document = event["document"]
+def check_document(document: dict[str, Any] | None, plan: DocumentPlan, now_ms: int) -> Refusal | None:
+    """Check a document's card, required fields and field formats against a passport's plan (item 9.12)."""
     if document is None:
         return Refusal("MISSING_FIELD", "document", "document")
-    if card_schema(document) != passport["document_schema"]:
-        return Refusal("WRONG_DOCUMENT_KIND", f"{card_schema(document)} given, "
-                                              f"{passport['document_schema']} required", "document")
-    return check_fields(document, passport, now_ms)
-
-
-def check_fields(document: dict[str, Any], passport: dict[str, Any], now_ms: int) -> Refusal | None:
-    """Check the required fields and field formats of a passport (item 9.12)."""
-    for name in passport["required_fields"]:
+    schema = card_schema(document)
+    if schema != plan.schema:
+        return Refusal("WRONG_DOCUMENT_KIND", f"{schema} given, {plan.schema} required", "document")
+    for name in plan.required:
         if document.get(name) in (None, "", []):
             return Refusal("MISSING_FIELD", name, name)
-    for name, rule in passport["field_formats"].items():
+    for name, rule, check in plan.formats:
         value = document.get(name)
         if value is None:
             continue
-        check = FORMAT_CHECKS.get(rule)
-        ok = check(value, now_ms) if check else value == rule
-        if not ok:
+        if not (check(value, now_ms) if check else value == rule):
             return Refusal("INVALID_FIELD", f"{name}={value!r} is not a valid {rule}", name)
     return None
