@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
+from hub.metrics.collectors import LabelledCounter, LabelledGauge, PlainHistogram
 from hub.sensors import Sensor
 
 CHECK_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
@@ -17,40 +18,34 @@ class PrometheusSensor(Sensor):
         """Create the metrics in a registry (a new one unless given)."""
         self.registry = registry or CollectorRegistry()
         r = self.registry
-        self.events = Counter("hub_events_total", "Regional events handled, by region, action and outcome.",
-                              ["region", "action", "outcome"], registry=r)
-        self.rejections = Counter("hub_rejections_total", "Inputs refused, by reason code.",
-                                  ["reason"], registry=r)
-        self.latency = Histogram("hub_event_apply_latency_seconds",
-                                 "Time from an event's occurrence to its application.",
-                                 buckets=LATENCY_BUCKETS_S, registry=r)
-        self.register = Gauge("hub_register_records", "Records in the central register, by type and status.",
-                              ["record_type", "status"], registry=r)
+        # Counted on every event: plain numbers, rendered when scraped (collectors.py).
+        self.events = LabelledCounter("hub_events_total", "Regional events handled, by region, action and outcome.",
+                                      ["region", "action", "outcome"], r)
+        self.rejections = LabelledCounter("hub_rejections_total", "Inputs refused, by reason code.", ["reason"], r)
+        self.latency = PlainHistogram("hub_event_apply_latency_seconds",
+                                      "Time from an event's occurrence to its application.", LATENCY_BUCKETS_S, r)
+        self.register = LabelledGauge("hub_register_records", "Records in the central register, by type and status.",
+                                      ["record_type", "status"], r)
         self.lag = Gauge("hub_consumer_lag_messages", "Messages not yet consumed, by topic.",
                          ["topic"], registry=r)
-        self.batches = Histogram("hub_batch_events", "Events per processed batch.",
-                                 buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000), registry=r)
-        self.checks = Counter("hub_checks_total", "Checks answered, by outcome.", ["outcome"], registry=r)
-        self.check_latency = Histogram("hub_check_latency_seconds", "Time from a check's request to its answer.",
-                                       buckets=CHECK_BUCKETS_S, registry=r)
+        self.batches = PlainHistogram("hub_batch_events", "Events per processed batch.",
+                                      (1, 10, 50, 100, 250, 500, 1000, 2500, 5000), r)
+        self.checks = LabelledCounter("hub_checks_total", "Checks answered, by outcome.", ["outcome"], r)
+        self.check_latency = PlainHistogram("hub_check_latency_seconds", "Time from a check's request to its answer.",
+                                            CHECK_BUCKETS_S, r)
         self.index_records = Gauge("hub_match_index_records", "Live records in the match index.", registry=r)
         self.index_ready = Gauge("hub_match_index_ready_seconds", "Time the match index took at start to catch up "
                                  "with the register (built from it, or restored from a snapshot and brought up to "
                                  "date).", registry=r)
         self._lag_by_partition: dict[tuple[str, int], int] = {}
-        self._event_children: dict[tuple[str, str, str], Counter] = {}
-        self._register_children: dict[tuple[str, str], Gauge] = {}
 
     def on_event(self, region: str, action: str, outcome: str) -> None:
         """Count one handled event."""
-        child = self._event_children.get((region, action, outcome))
-        if child is None:
-            child = self._event_children[(region, action, outcome)] = self.events.labels(region, action, outcome)
-        child.inc()
+        self.events.add((region, action, outcome))
 
     def on_rejection(self, reason: str) -> None:
         """Count one refusal."""
-        self.rejections.labels(reason).inc()
+        self.rejections.add((reason,))
 
     def on_applied_latency(self, seconds: float) -> None:
         """Observe one event's latency."""
@@ -59,23 +54,13 @@ class PrometheusSensor(Sensor):
     def on_register_change(self, record_type: str, old_status: str | None, new_status: str | None) -> None:
         """Move one record between status gauges."""
         if old_status:
-            self._register_child(record_type, old_status).dec()
+            self.register.add((record_type, old_status.lower()), -1)
         if new_status:
-            self._register_child(record_type, new_status).inc()
-
-    def _register_child(self, record_type: str, status: str) -> Gauge:
-        child = self._register_children.get((record_type, status))
-        if child is None:
-            child = self._register_children[(record_type, status)] = self.register.labels(record_type,
-                                                                                          status.lower())
-        return child
+            self.register.add((record_type, new_status.lower()), 1)
 
     def on_register_size(self, counts: dict[tuple[str, str], int]) -> None:
         """Set every register gauge to a fresh count, zeroing those no longer present."""
-        self.register.clear()
-        self._register_children.clear()
-        for (record_type, status), count in counts.items():
-            self.register.labels(record_type, status.lower()).set(count)
+        self.register.replace({(record_type, status.lower()): count for (record_type, status), count in counts.items()})
 
     def on_lag(self, topic: str, partition: int, lag: int) -> None:
         """Record one partition's lag and publish the topic's sum."""
@@ -88,7 +73,7 @@ class PrometheusSensor(Sensor):
 
     def on_check(self, outcome: str, seconds: float) -> None:
         """Count one answered check and observe its latency."""
-        self.checks.labels(outcome).inc()
+        self.checks.add((outcome,))
         self.check_latency.observe(max(0.0, seconds))
 
     def on_index_size(self, records: int) -> None:
