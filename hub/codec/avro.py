@@ -9,7 +9,7 @@ from typing import Any, Callable
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError
 
-from hub.codec.compiled import compile_reader, compile_writer
+from hub.codec.compiled import Encoded, compile_reader, compile_writer, composite_fields, field_type
 from hub.codec.registry import SchemaRegistry, SchemaVersion, without_logical_types
 from hub.codec.single_object import HEADER_SIZE, MARKER, frame, split
 from hub.errors import CodecError, EncodeError, MalformedPayloadError
@@ -44,7 +44,8 @@ class AvroCodec:
         self.registry = registry
         self._heads: dict[str, tuple[Any, Callable[[Any], bytes]]] = {}
         self._writers: dict[str, Callable[[Any, bytes], bytes]] = {}
-        self._readers: dict[str, Callable[[bytes, int], tuple[Any, int]]] = {}
+        self._readers: dict[tuple, Callable[..., tuple[Any, int]]] = {}
+        self._type_readers: dict[str, Callable[[bytes, int], tuple[Any, int]]] = {}  # of Encoded values, by type id
 
     def encode(self, schema_name: str, value: dict[str, Any]) -> bytes:
         """Return value written with the current schema of schema_name, as a single object."""
@@ -55,18 +56,28 @@ class AvroCodec:
         except Exception:  # the compiled writer leaves this value to fastavro, which decides or refuses
             return frame(version.fingerprint, self._fastavro_write(version, version.fast, value))
 
-    @staticmethod
-    def _fastavro_write(version: SchemaVersion, parsed: Any, value: dict[str, Any]) -> bytes:
+    def _fastavro_write(self, version: SchemaVersion, parsed: Any, value: dict[str, Any]) -> bytes:
         buffer = io.BytesIO()
         try:
-            schemaless_writer(buffer, parsed, value, strict_allow_default=True)
+            schemaless_writer(buffer, parsed, self._decoded(value), strict_allow_default=True)
         except FASTAVRO_WRITE_ERRORS as exc:
             raise EncodeError(f"value does not fit {version.fullname}: {exc}") from exc
         return buffer.getvalue()
 
     def _compile_writer(self, version: SchemaVersion) -> Callable[[Any, bytes], bytes]:
-        write = self._writers[version.fullname] = compile_writer(without_logical_types(version.json_schema))
+        plain = without_logical_types(version.json_schema)
+        write = self._writers[version.fullname] = compile_writer(plain, encoded=composite_fields(plain))
         return write
+
+    def _decoded(self, value: Any) -> Any:
+        """Return value with every Encoded part in it decoded (for fastavro, which cannot copy them)."""
+        if value.__class__ is Encoded:
+            return self._type_readers[value.type_id](value, 0)[0]
+        if isinstance(value, dict):
+            return {key: self._decoded(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._decoded(item) for item in value)
+        return value
 
     def encode_with_last(self, schema_name: str, value: dict[str, Any], last: bytes) -> bytes:
         """Return value as a single object whose last field, a ["null", record] union, is the given
@@ -153,15 +164,57 @@ class AvroCodec:
             raise MalformedPayloadError(f"{len(body) - stream.tell()} trailing bytes after a {writer.fullname}")
         return Decoded(reader.fullname, value)
 
-    def _read_compiled(self, version: SchemaVersion, message: bytes) -> dict[str, Any]:
-        read = self._readers.get(version.fullname)
+    def decode_spans(self, message: bytes, expect: str, field: str) -> tuple[dict[str, Any], list | None]:
+        """Decode as decode() does, and return where in message (start, end) the value of field (record full
+        name and field name) lies, in the order read; None for a message of an older writer."""
+        version = self._current_writer(message, expect)
+        if version is None:
+            return self.decode(message, expect).value, None
+        spans: list[tuple[int, int]] = []
+        return self._read_compiled(version, message, spans_of=field, spans=spans), spans
+
+    def decode_encoded(self, message: bytes, expect: str, field: str) -> dict[str, Any]:
+        """Decode as decode() does, but leave field (record full name and field name) as the Encoded bytes it
+        was written as (a message of an older writer is decoded in full)."""
+        version = self._current_writer(message, expect)
+        if version is None:
+            return self.decode(message, expect).value
+        return self._read_compiled(version, message, encoded=field)
+
+    def schema_of(self, message: bytes) -> str:
+        """Return the full name of the current schema a message is read with (CodecError if none is)."""
+        writer = self.registry.writer(split(message)[0])
+        return self.registry.current.get(writer.fullname, writer).fullname
+
+    def field_type_id(self, schema_name: str, field: str) -> str:
+        """Return the type id Encoded values of a field (record full name and field name) carry."""
+        plain = without_logical_types(self.registry.schema(schema_name).json_schema)
+        identity, standalone = field_type(plain, field)
+        if identity not in self._type_readers:
+            self._type_readers[identity] = compile_reader(standalone)
+        return identity
+
+    def _current_writer(self, message: bytes, expect: str) -> SchemaVersion | None:
+        version = self.registry.schema(expect)
+        return version if message[2:HEADER_SIZE] == version.fingerprint and message[:2] == MARKER else None
+
+    def _read_compiled(self, version: SchemaVersion, message: bytes, spans_of: str | None = None,
+                       encoded: str | None = None, spans: list | None = None) -> dict[str, Any]:
+        read = self._readers.get((version.fullname, spans_of, encoded))
         if read is None:
-            read = self._readers[version.fullname] = compile_reader(without_logical_types(version.json_schema))
+            read = self._compile_reader(version, spans_of, encoded)
         data = message if message.__class__ is bytes else bytes(message)
         try:
-            value, end = read(data, HEADER_SIZE)
+            value, end = read(data, HEADER_SIZE, spans) if spans_of else read(data, HEADER_SIZE)
         except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
             raise MalformedPayloadError(f"body does not decode as {version.fullname}: {exc!r}") from exc
         if end != len(data):
             raise MalformedPayloadError(f"{len(data) - end} trailing bytes after a {version.fullname}")
         return value
+
+    def _compile_reader(self, version: SchemaVersion, spans_of: str | None, encoded: str | None) -> Callable:
+        plain = without_logical_types(version.json_schema)
+        if encoded is not None:
+            self.field_type_id(version.fullname, encoded)
+        read = self._readers[(version.fullname, spans_of, encoded)] = compile_reader(plain, spans_of, encoded)
+        return read

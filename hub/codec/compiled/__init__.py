@@ -16,6 +16,6 @@ that for generated values of every schema of the contract.
 
 from hub.codec.compiled._reader import compile_reader
 from hub.codec.compiled._writer import compile_writer
-from hub.codec.compiled._types import Unsupported
+from hub.codec.compiled._types import Encoded, Unsupported, composite_fields, field_type
 
-__all__ = ["compile_reader", "compile_writer", "Unsupported"]
+__all__ = ["compile_reader", "compile_writer", "composite_fields", "field_type", "Encoded", "Unsupported"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable
 
-from hub.codec.compiled._types import NamedTypes, Source, Unsupported, full_name
+from hub.codec.compiled._types import Encoded, NamedTypes, Source, Unsupported, full_name, type_id
 
 # Arrays and maps whose items take no bytes at all (nulls) could claim any count; at most this many.
 MAX_EMPTY_ITEMS = 1 << 20
@@ -26,27 +26,34 @@ def read_long(data: bytes, pos: int) -> tuple[int, int]:
     return (value >> 1) ^ -(value & 1), pos
 
 
-GLOBALS = {"U": Unsupported, "RL": read_long, "UF": struct.Struct("<f").unpack_from,
+GLOBALS = {"U": Unsupported, "RL": read_long, "ENC": Encoded, "UF": struct.Struct("<f").unpack_from,
            "UD": struct.Struct("<d").unpack_from}
 
 
-def compile_reader(schema: Any) -> Callable[[bytes, int], tuple[Any, int]]:
+def compile_reader(schema: Any, spans_of: str | None = None,
+                   encoded: str | None = None) -> Callable[..., tuple[Any, int]]:
     """Return `read(data, pos)`: the value whose body starts at pos of data (bytes), and the position after
-    it. It raises (Unsupported, IndexError, UnicodeDecodeError, ...) for bytes that are not such a body."""
-    return _ReaderBuilder(schema).build()
+    it. It raises (Unsupported, IndexError, UnicodeDecodeError, ...) for bytes that are not such a body.
+
+    Fields are named by their record's full name and their own ("kz.mvd.records.RecordEvent.document").
+    With spans_of, `read(data, pos, spans)` also appends to spans the (start, end) of every value of that
+    field it reads. An `encoded` field is not read but kept as it was written, an Encoded value.
+    """
+    return _ReaderBuilder(schema, spans_of, encoded).build()
 
 
 class _ReaderBuilder:
     """Generates one function per named record and one for the whole schema."""
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, spans_of: str | None, encoded: str | None) -> None:
         self.schema, self.named, self.src = schema, NamedTypes(schema), Source()
+        self.spans_of, self.encoded = spans_of, encoded
         self.functions: dict[str, str] = {}
         self.inlining: list[str] = []
 
-    def build(self) -> Callable[[bytes, int], tuple[Any, int]]:
+    def build(self) -> Callable[..., tuple[Any, int]]:
         body = Source(self.src.consts)
-        body.add(0, "def read(b, i):")
+        body.add(0, "def read(b, i, S=None):" if self.spans_of else "def read(b, i):")
         body.add(1, "n = len(b)")
         self._value(body, self.schema, "", "value", 1)
         body.add(1, "return value, i")
@@ -64,8 +71,19 @@ class _ReaderBuilder:
         field_space = name.rsplit(".", 1)[0] if "." in name else ""
         fields = []
         for field in node["fields"]:
-            local = out.local("f")
-            self._value(out, field["type"], field_space, local, depth)
+            local, path = out.local("f"), f"{name}.{field['name']}"
+            if path == self.encoded:
+                start = out.local("a")
+                out.add(depth, f"{start} = i")
+                self._skip(out, field["type"], field_space, depth)
+                out.add(depth, f"{local} = ENC(b[{start}:i], {out.const(type_id(field['type'], self.named, field_space))})")
+            elif path == self.spans_of:
+                start = out.local("a")
+                out.add(depth, f"{start} = i")
+                self._value(out, field["type"], field_space, local, depth)
+                out.add(depth, f"S.append(({start}, i))")
+            else:
+                self._value(out, field["type"], field_space, local, depth)
             fields.append(f"{field['name']!r}: {local}")
         out.add(depth, f"{x} = {{" + ", ".join(fields) + "}")
         self.inlining.pop()
@@ -73,6 +91,8 @@ class _ReaderBuilder:
     def _record_function(self, node: dict, space: str) -> str:
         name = full_name(node, space)
         if name not in self.functions:
+            if self.spans_of or self.encoded:
+                raise Unsupported(f"{name} contains itself: no spans or encoded fields in it")
             function = self.functions[name] = "r_" + name.replace(".", "_")
             out = Source(self.src.consts)
             out.add(0, f"def {function}(b, i, n):")
@@ -172,3 +192,52 @@ class _ReaderBuilder:
             out.add(depth, f"{'if' if position == 0 else 'elif'} {index} == {position}:")
             self._value(out, branch, space, x, depth + 1)
         out.add(depth, "else: raise U")
+
+    def _skip(self, out: Source, type_node: Any, space: str, depth: int, seen: frozenset = frozenset()) -> None:
+        """Emit the code moving i past a value of a type without reading it."""
+        node, space = self.named.resolve(type_node, space)
+        here = out.local("t")
+        if isinstance(node, str):
+            if node in ("int", "long"):
+                self._long(out, here, depth)
+            elif node in ("boolean", "float", "double"):
+                out.add(depth, f"i += {({'boolean': 1, 'float': 4, 'double': 8})[node]}")
+            elif node in ("bytes", "string"):
+                self._long(out, here, depth)
+                out.add(depth, f"if {here} < 0: raise U")
+                out.add(depth, f"i += {here}")
+        elif isinstance(node, list):
+            self._long(out, here, depth)
+            for position, branch in enumerate(node):
+                out.add(depth, f"{'if' if position == 0 else 'elif'} {here} == {position}:")
+                out.add(depth + 1, "pass")
+                self._skip(out, branch, space, depth + 1, seen)
+            out.add(depth, "else: raise U")
+        elif node["type"] == "enum":
+            self._long(out, here, depth)
+        elif node["type"] == "fixed":
+            out.add(depth, f"i += {int(node['size'])}")
+        elif node["type"] in ("array", "map"):
+            ignored = out.local("s")
+            out.add(depth, "while True:")
+            self._long(out, here, depth + 1)
+            out.add(depth + 1, f"if {here} == 0: break")
+            out.add(depth + 1, f"if {here} < 0:")
+            self._long(out, ignored, depth + 2)
+            out.add(depth + 2, f"if {ignored} < 0: raise U")
+            out.add(depth + 2, f"i += {ignored}")
+            out.add(depth + 2, "continue")
+            out.add(depth + 1, f"if {here} > n - i + {MAX_EMPTY_ITEMS}: raise U")
+            out.add(depth + 1, f"for _ in range({here}):")
+            out.add(depth + 2, "pass")
+            if node["type"] == "map":
+                self._skip(out, "string", space, depth + 2, seen)
+            self._skip(out, node["items" if node["type"] == "array" else "values"], space, depth + 2, seen)
+        else:
+            name = full_name(node, space)
+            if name in seen:
+                raise Unsupported(f"{name} contains itself: it cannot be skipped")
+            field_space = name.rsplit(".", 1)[0] if "." in name else ""
+            for field in node["fields"]:
+                self._skip(out, field["type"], field_space, depth, seen | {name})
+        out.add(depth, "if i > n: raise U")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
@@ -12,6 +13,44 @@ LONG_MIN, LONG_MAX = -(1 << 63), (1 << 63) - 1
 
 class Unsupported(Exception):
     """A value a compiled writer leaves to fastavro, or bytes a compiled reader refuses."""
+
+
+class Encoded(bytes):
+    """The Avro bytes of one value as read, kept with the id of its type: a compiled writer of a field of
+    the same type copies them instead of writing the value again."""
+
+    def __new__(cls, data: bytes, type_id: str) -> "Encoded":
+        """Wrap data, written with the type that type_id names."""
+        encoded = super().__new__(cls, data)
+        encoded.type_id = type_id
+        return encoded
+
+
+def type_id(node: Any, named: "NamedTypes", space: str = "", seen: frozenset = frozenset()) -> str:
+    """Return an id of a type node that is the same for two nodes exactly when they write the same bytes:
+    the type with every named type spelt out, its documentation and defaults left out."""
+    return json.dumps(_expanded(node, named, space, seen), sort_keys=True, separators=(",", ":"))
+
+
+def _expanded(node: Any, named: "NamedTypes", space: str, seen: frozenset) -> Any:
+    node, space = named.resolve(node, space)
+    if isinstance(node, str):
+        return node
+    if isinstance(node, list):
+        return [_expanded(branch, named, space, seen) for branch in node]
+    kind = node["type"]
+    if kind in ("array", "map"):
+        return {"type": kind, "of": _expanded(node["items" if kind == "array" else "values"], named, space, seen)}
+    name = full_name(node, space)
+    if name in seen:
+        return name
+    if kind == "enum":
+        return {"type": kind, "name": name, "symbols": node["symbols"]}
+    if kind == "fixed":
+        return {"type": kind, "name": name, "size": node["size"]}
+    field_space = name.rsplit(".", 1)[0] if "." in name else ""
+    return {"type": kind, "name": name, "fields": [[f["name"], _expanded(f["type"], named, field_space, seen | {name})]
+                                                   for f in node["fields"]]}
 
 
 def full_name(node: dict, namespace: str) -> str:
@@ -106,3 +145,48 @@ class Source:
         scope = {**globals_, **self.consts}
         exec(compile("\n".join(self.lines) + "\n", "<compiled avro>", "exec"), scope)  # noqa: S102
         return scope
+
+
+def field_type(schema: Any, path: str) -> tuple[str, Any]:
+    """Return the type id of a field ("kz.mvd.records.RegisterRecord.document") and its type as a schema of
+    its own, every named type it uses defined in it."""
+    named = NamedTypes(schema)
+    record_name, field_name = path.rsplit(".", 1)
+    record, space = named.nodes[record_name], named.spaces[record_name]
+    node = next(f["type"] for f in record["fields"] if f["name"] == field_name)
+    return type_id(node, named, space), _standalone(node, named, space, set())
+
+
+def _standalone(node: Any, named: NamedTypes, space: str, defined: set[str]) -> Any:
+    node, space = named.resolve(node, space)
+    if isinstance(node, str):
+        return node
+    if isinstance(node, list):
+        return [_standalone(branch, named, space, defined) for branch in node]
+    kind = node["type"]
+    if kind in ("array", "map"):
+        inner = "items" if kind == "array" else "values"
+        return {"type": kind, inner: _standalone(node[inner], named, space, defined)}
+    name = full_name(node, space)
+    if name in defined:
+        return name
+    defined.add(name)
+    if kind in ("enum", "fixed"):
+        return {**node, "name": name}
+    field_space = name.rsplit(".", 1)[0] if "." in name else ""
+    fields = [{"name": f["name"], "type": _standalone(f["type"], named, field_space, defined)} for f in node["fields"]]
+    return {"type": kind, "name": name, "fields": fields}
+
+
+def composite_fields(schema: Any) -> frozenset[str]:
+    """Return the fields of every record of a schema whose type is a record or a union with a record in it,
+    by record full name and field name."""
+    named, found = NamedTypes(schema), set()
+    for name, node in named.nodes.items():
+        for field in node.get("fields", ()):
+            resolved, space = named.resolve(field["type"], named.spaces[name])
+            branches = resolved if isinstance(resolved, list) else [resolved]
+            if any(isinstance(named.resolve(b, space)[0], dict) and named.resolve(b, space)[0].get("type")
+                   in ("record", "error") for b in branches):
+                found.add(f"{name}.{field['name']}")
+    return frozenset(found)

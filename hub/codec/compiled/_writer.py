@@ -5,10 +5,14 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable
 
-from hub.codec.compiled._types import (INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, NamedTypes, Source, Unsupported,
-                                       branch_name, full_name)
+from hub.codec.compiled._types import (INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, Encoded, NamedTypes, Source,
+                                       Unsupported, branch_name, full_name, type_id)
 
 _SMALL = [bytes([(n << 1) ^ (n >> 63)]) for n in range(-64, 64)]
+# Larger longs are mostly instants, and one event writes the same instant several times (enrolled, updated,
+# occurred, applied): the last few thousand written are kept.
+_RECENT: dict[int, bytes] = {}
+RECENT_LONGS = 4096
 
 
 def write_long(number: int) -> bytes:
@@ -17,6 +21,9 @@ def write_long(number: int) -> bytes:
         raise Unsupported(f"{number!r} is not an int")
     if -64 <= number < 64:
         return _SMALL[number + 64]
+    found = _RECENT.get(number)
+    if found is not None:
+        return found
     if number > LONG_MAX or number < LONG_MIN:
         raise Unsupported(f"{number} does not fit a long")
     value = (number << 1) ^ (number >> 63)
@@ -25,26 +32,34 @@ def write_long(number: int) -> bytes:
         out.append((value & 0x7F) | 0x80)
         value >>= 7
     out.append(value)
-    return bytes(out)
+    if len(_RECENT) >= RECENT_LONGS:
+        _RECENT.clear()
+    found = _RECENT[number] = bytes(out)
+    return found
 
 
-GLOBALS = {"U": Unsupported, "L": write_long, "SIZES": tuple(_SMALL[64:]), "PF": struct.Struct("<f").pack, "PD": struct.Struct("<d").pack,
+GLOBALS = {"U": Unsupported, "ENC": Encoded, "L": write_long, "SIZES": tuple(_SMALL[64:]), "PF": struct.Struct("<f").pack, "PD": struct.Struct("<d").pack,
            "INT_MIN": INT_MIN, "INT_MAX": INT_MAX}
 
 
-def compile_writer(schema: Any, ignored_field: str | None = None) -> Callable[[Any, bytes], bytes]:
+def compile_writer(schema: Any, ignored_field: str | None = None,
+                   encoded: frozenset[str] = frozenset()) -> Callable[[Any, bytes], bytes]:
     """Return `write(value, header=b"")`, the header followed by value's Avro binary body; it raises
-    (Unsupported, KeyError, ...) for any value it leaves to fastavro. A record schema's writer may be told
-    to ignore one more field of the value, which the schema lacks (one written by other means)."""
-    return _WriterBuilder(schema, ignored_field).build()
+    (Unsupported, KeyError, ...) for any value it leaves to fastavro.
+
+    A record schema's writer may be told to ignore one more field of the value, which the schema lacks
+    (one written by other means). Fields named in `encoded` ("kz.mvd.records.RegisterRecord.document")
+    may also be given as an Encoded value of their type, which is copied as it is.
+    """
+    return _WriterBuilder(schema, ignored_field, encoded).build()
 
 
 class _WriterBuilder:
     """Generates one function per named record and one for the whole schema."""
 
-    def __init__(self, schema: Any, ignored_field: str | None) -> None:
+    def __init__(self, schema: Any, ignored_field: str | None, encoded: frozenset[str]) -> None:
         self.schema, self.named, self.src = schema, NamedTypes(schema), Source()
-        self.ignored_field = ignored_field
+        self.ignored_field, self.encoded = ignored_field, encoded
         self.functions: dict[str, str] = {}
         self.inlining: list[str] = []
 
@@ -76,7 +91,15 @@ class _WriterBuilder:
         for field in node["fields"]:
             local = out.local("f")
             out.add(depth, f"{local} = {x}[{field['name']!r}]")
-            self._value(out, field["type"], field_space, local, depth)
+            if f"{name}.{field['name']}" in self.encoded:
+                identity = out.const(type_id(field["type"], self.named, field_space))
+                out.add(depth, f"if {local}.__class__ is ENC:")
+                out.add(depth + 1, f"if {local}.type_id != {identity}: raise U")
+                out.add(depth + 1, f"w({local})")
+                out.add(depth, "else:")
+                self._value(out, field["type"], field_space, local, depth + 1)
+            else:
+                self._value(out, field["type"], field_space, local, depth)
         self.inlining.pop()
 
     def _record_function(self, node: dict, space: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from hub.codec.compiled import compile_reader, compile_writer
+from hub.codec.compiled import Encoded, compile_reader, compile_writer
 from hub.codec.compiled._types import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, NamedTypes, branch_name
 from hub.codec.registry import without_logical_types
 from hub.errors import EncodeError, MalformedPayloadError
@@ -165,3 +165,36 @@ def test_a_compiled_reader_refuses_trailing_bytes_and_negative_lengths(codec):
         codec.decode(message + b"\x00")
     with pytest.raises(MalformedPayloadError):
         codec.decode(message[:10] + b"\x01" + message[11:])  # a record id of length -1
+
+
+def test_a_document_kept_encoded_is_written_back_as_the_same_bytes(codec):
+    field = "kz.mvd.records.RegisterRecord.document"
+    for document in (PERSON, THING, None):
+        message = codec.encode("RegisterRecord", {**REGISTER_RECORD, "document": document})
+        state = codec.decode_encoded(message, "RegisterRecord", field)
+        assert isinstance(state["document"], Encoded)
+        assert codec.encode("RegisterRecord", state) == message
+        assert codec.encode("RegisterRecord", {**state, "version": 2}) == \
+            codec.encode("RegisterRecord", {**REGISTER_RECORD, "document": document, "version": 2})
+
+
+def test_the_spans_of_event_documents_are_their_bytes_in_the_batch(codec):
+    batch = SAMPLES["RecordEventBatch"][0]
+    message = codec.encode("RecordEventBatch", batch)
+    value, spans = codec.decode_spans(message, "kz.mvd.records.RecordEventBatch", "kz.mvd.records.RecordEvent.document")
+    assert value == codec.decode(message).value and len(spans) == len(batch["events"])
+    identity = codec.field_type_id("RecordEvent", "kz.mvd.records.RecordEvent.document")
+    for event, (start, end) in zip(batch["events"], spans):
+        copied = {**REGISTER_RECORD, "document": Encoded(message[start:end], identity)}
+        assert codec.encode("RegisterRecord", copied) == codec.encode("RegisterRecord", {**REGISTER_RECORD,
+                                                                                         "document": event["document"]})
+
+
+def test_an_encoded_part_goes_to_fastavro_decoded_when_fastavro_must_write(codec):
+    message = codec.encode("RegisterRecord", REGISTER_RECORD)
+    state = codec.decode_encoded(message, "RegisterRecord", "kz.mvd.records.RegisterRecord.document")
+    partial = {k: v for k, v in state.items() if k != "term_notice_sent_at"}  # a default fastavro fills in
+    assert codec.encode("RegisterRecord", partial) == message
+    foreign = {**state, "document": Encoded(bytes(state["document"]), "another type")}
+    with pytest.raises(EncodeError):
+        codec.encode("RegisterRecord", foreign)  # never copied into a field of another type
