@@ -18,6 +18,7 @@ from hub.kafka.admin import admin_client
 from hub.kafka.partitioning import partition_for
 from hub.kafka.topics import CHANGES, DUE, NOTIFICATIONS, REGISTER, REJECTED, regional_events_topic
 from hub.sensors import Sensor
+from hub.services.acks import InOrderAcks
 from hub.services.catalog_follower import CatalogFollower
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 LAG_INTERVAL_S = 5.0
 SCAN_YIELD_EVERY = 5_000
 EXIT_OFFSET_GAP = 75  # EX_TEMPFAIL: restart the worker
+# Messages whose writes may still be on their way to the broker while the next ones are processed.
+MAX_MESSAGES_IN_FLIGHT = 16
 
 
 def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, sensor: Sensor,
@@ -87,14 +90,17 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     @app.agent(inputs, concurrency=1)
     async def aggregate(stream):
         await follower.ready()
-        async for event in stream.events():
+        manual = stream.noack()
+        acks = InOrderAcks(manual, MAX_MESSAGES_IN_FLIGHT)
+        async for event in manual.events():
             message = event.message
             try:
                 await guard.check(message.topic, message.partition, message.offset)
             except OffsetGap as gap:
                 log.critical("stopping before a hole is committed: %s", gap)
                 os._exit(EXIT_OFFSET_GAP)  # no later offset may be acknowledged
-            await processor.handle(message.topic, message.partition, message.offset, message.value)
+            written = await processor.handle(message.topic, message.partition, message.offset, message.value)
+            await acks.after(event, written)
 
     return processor
 

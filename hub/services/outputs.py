@@ -32,12 +32,10 @@ class Outputs:
         produce batch's future (its result's offset is the batch's first) with the items it carries."""
         return await self._emit_many(self.register_topic, partition, items)
 
-    async def changes(self, partition: int, items: list[tuple[bytes, bytes]], wait: bool = False) -> None:
-        """Append many applied changes of one partition to the change log, as few produce batches;
-        with wait, return only once the broker has acknowledged them."""
-        sent = await self._emit_many(self.changes_topic, partition, items)
-        if wait:
-            await asyncio.gather(*(future for future, _ in sent))
+    async def changes(self, partition: int, items: list[tuple[bytes, bytes]]) -> list[asyncio.Future]:
+        """Append many applied changes of one partition to the change log, as few produce batches; return
+        the batches' futures (done once the broker has acknowledged them)."""
+        return [future for future, _ in await self._emit_many(self.changes_topic, partition, items)]
 
     async def _emit_many(self, topic: str, partition: int, items: list) -> Sent:
         if self._send_many is None:

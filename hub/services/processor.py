@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, Callable
 
 from hub.codec import AvroCodec
+from hub.codec.compiled import Encoded
 from hub.domain.catalog import Catalog
 from hub.domain.deadlines import DeadlineIndex
 from hub.domain.notices import term_ended, term_ending
 from hub.domain.reasons import Refusal
 from hub.domain.register import apply_event, deadlines, due_action, expire, noticed, purge
-from hub.domain.validation import check_event, hinted
+from hub.domain.validation import EventRules, hinted
 from hub.errors import CodecError
 from hub.kafka.partitioning import partitions_for
 from hub.sensors import Sensor
 from hub.services.outputs import Outputs
 from hub.services.register_table import BufferedTable
+from hub.services.register_writes import PartitionWriter
 from hub.services.rejections import Source, refusal_of, rejection_notice, rejection_value
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 EVENT = "kz.mvd.records.RecordEvent"
 BATCH = "kz.mvd.records.RecordEventBatch"
 DUE = "kz.mvd.records.DueAction"
+DOCUMENT, STORED_DOCUMENT = f"{EVENT}.document", "kz.mvd.records.RegisterRecord.document"
 
 
 def wall_clock_ms() -> int:
@@ -41,98 +45,113 @@ class RegisterProcessor:
         """Work on `table` (record id -> RegisterRecord single object); `due_topic` carries timer commands."""
         self.table, self.codec, self.catalog, self.sensor = table, codec, catalog, sensor
         self.outputs, self.partitions, self.due_topic, self.clock_ms = outputs, partitions, due_topic, clock_ms
+        self.rules = EventRules(catalog)
+        self.document_type = codec.field_type_id("RecordEvent", DOCUMENT)
         self.deadlines = DeadlineIndex()
         self.positions: dict[tuple[str, int], int] = {}
         self._changes: list[tuple[bytes, bytes]] = []
+        self._writers: dict[int, PartitionWriter] = {}
 
-    async def handle(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
-        """Handle one Kafka message: never raises for bad input, which is rejected instead."""
+    async def handle(self, topic: str, partition: int, offset: int, value: bytes | None) -> asyncio.Future:
+        """Handle one Kafka message: never raises for bad input, which is rejected instead. Return a future
+        that is done once the message's change log and register writes are acknowledged and stored; its
+        offset may be committed only then."""
         self.positions[(topic, partition)] = offset + 1
         try:
             await self._handle(topic, partition, offset, value)
         finally:
-            await self._flush(partition)
+            written = await self._flush(partition)
+        return written
 
-    async def _flush(self, partition: int) -> None:
-        # The change log must be durable before the register: once a state is in the register
-        # (the table's changelog), a replay of its event is a duplicate and would not log it again.
-        if self._changes:
-            changes, self._changes = self._changes, []
-            await self.outputs.changes(partition, changes, wait=True)
+    async def _flush(self, partition: int) -> asyncio.Future:
+        changes, self._changes = self._changes, []
         register = self.table.take_pending()
-        if register:
-            for future, records in await self.outputs.register(partition, register):
-                future.add_done_callback(self._store_when_acknowledged(partition, records))
-
-    def _store_when_acknowledged(self, partition: int, records: list) -> Callable[[Any], None]:
-        def store(future) -> None:
-            if not future.cancelled() and future.exception() is None:
-                metadata = future.result()
-                self.table.acknowledged(partition, records, metadata.offset if metadata is not None else -1)
-        return store
+        if not changes and not register:
+            nothing = asyncio.get_running_loop().create_future()
+            nothing.set_result(None)
+            return nothing
+        writer = self._writers.get(partition)
+        if writer is None:
+            writer = self._writers[partition] = PartitionWriter(self.outputs, partition, self.table.acknowledged)
+        return writer.submit(changes, register)
 
     async def _handle(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
-        source = Source(topic, partition, offset)
+        source, message = Source(topic, partition, offset), value or b""
         try:
-            decoded = self.codec.decode(value or b"")
+            schema = self.codec.schema_of(message)
+            if schema in (EVENT, BATCH):
+                decoded, spans = self.codec.decode_spans(message, schema, DOCUMENT)
+            else:
+                decoded, spans = self.codec.decode(message).value, None
         except CodecError as exc:
-            await self.reject(refusal_of(exc), source, value or b"", None)
+            await self.reject(refusal_of(exc), source, message, None)
             return
-        if topic == self.due_topic and decoded.schema == DUE:
-            await self.handle_due(decoded.value, partition)
-        elif decoded.schema == EVENT:
-            await self.handle_event(decoded.value, source, value)
-        elif decoded.schema == BATCH:
-            await self.handle_batch(decoded.value, source)
+        if topic == self.due_topic and schema == DUE:
+            await self.handle_due(decoded, partition)
+        elif schema == EVENT:
+            await self.handle_event(decoded, source, message, self._document(message, spans, 0))
+        elif schema == BATCH:
+            await self.handle_batch(decoded, source, message, spans)
         else:
-            await self.reject(Refusal("UNDECODABLE", f"a {decoded.schema} is not an event"), source, value, None)
+            await self.reject(Refusal("UNDECODABLE", f"a {schema} is not an event"), source, message, None)
 
-    async def handle_batch(self, batch: dict[str, Any], source: Source) -> None:
+    def _document(self, message: bytes, spans: list | None, index: int) -> Encoded | None:
+        """Return the document of the index-th event of a message as the bytes it came in, when known."""
+        if spans is None:
+            return None
+        start, end = spans[index]
+        return Encoded(message[start:end], self.document_type)
+
+    async def handle_batch(self, batch: dict[str, Any], source: Source, message: bytes = b"",
+                           spans: list | None = None) -> None:
         """Handle every event of a batch as if it came alone, in order."""
         self.sensor.on_batch(len(batch["events"]))
         homes = partitions_for([event["record_id"].encode() for event in batch["events"]], self.partitions)
         for index, (event, home) in enumerate(zip(batch["events"], homes)):
-            where = Source(source.topic, source.partition, source.offset, index)
             if home != source.partition:
                 refusal = Refusal("MISPARTITIONED", f"record {event['record_id']} belongs to partition {home}, "
                                                     f"the batch is on partition {source.partition}", "record_id")
-                await self.reject(refusal, where, self.codec.encode("RecordEvent", event), event)
+                await self.reject(refusal, source.at(index), self.codec.encode("RecordEvent", event), event)
                 continue
-            await self.handle_event(event, where, None)
+            await self.handle_event(event, source, None, self._document(message, spans, index), index)
 
-    async def handle_event(self, event: dict[str, Any], source: Source, original: bytes | None) -> None:
-        """Check one event, apply it to its record's state and publish the outcome."""
+    async def handle_event(self, event: dict[str, Any], source: Source, original: bytes | None,
+                           document: Encoded | None = None, index: int | None = None) -> None:
+        """Check one event, apply it to its record's state and publish the outcome (document: the event's
+        document as it was written, copied into the register as it is)."""
         try:
-            await self._apply(event, source, original)
+            await self._apply(event, source, original, document, index)
         except Exception as exc:  # a defect must not stop the stream: the input goes to rejected
-            log.exception("cannot handle %s", source)
-            await self.reject(Refusal("OTHER", f"internal error {exc!r}"), source,
+            log.exception("cannot handle %s", source.at(index))
+            await self.reject(Refusal("OTHER", f"internal error {exc!r}"), source.at(index),
                               original or self._reencode(event), event)
 
-    async def _apply(self, event: dict[str, Any], source: Source, original: bytes | None) -> None:
-        now_ms = self.clock_ms()
-        refusal = check_event(event, source.region, self.catalog, now_ms)
+    async def _apply(self, event: dict[str, Any], source: Source, original: bytes | None,
+                     document: Encoded | None, index: int | None) -> None:
+        now_ms, region = self.clock_ms(), source.region
+        refusal = self.rules.check(event, region, now_ms)
         if refusal is not None:
-            await self.reject(refusal, source, original or self._reencode(event), event)
+            await self.reject(refusal, source.at(index), original or self._reencode(event), event)
             return
         key = event["record_id"].encode()
-        state = self.state_of(key)
+        state = self._stored(key)
         passport = self.catalog.passport(event["record_type"])
-        decision = apply_event(state, event, passport, now_ms)
+        decision = apply_event(state, event if document is None else {**event, "document": document}, passport,
+                               now_ms)
         if decision.outcome == "refused":
-            await self.reject(decision.refusal, source, original or self._reencode(event), event)
+            await self.reject(decision.refusal, source.at(index), original or self._reencode(event), event)
         elif decision.outcome == "duplicate":
-            self.sensor.on_event(source.region, event["action"], "duplicate")
+            self.sensor.on_event(region, event["action"], "duplicate")
         else:
             record = self._write(key, state, decision.state)
-            await self._log(key, decision.change, record, source.partition)
-            self.sensor.on_event(source.region, event["action"], "applied")
+            self._log(key, decision.change, record)
+            self.sensor.on_event(region, event["action"], "applied")
             self.sensor.on_applied_latency((now_ms - event["occurred_at"]) / 1000)
 
     async def handle_due(self, command: dict[str, Any], partition: int) -> None:
         """Carry out a timer command if it still holds for the record's current state."""
         key = command["record_id"].encode()
-        state = self.state_of(key)
+        state = self._stored(key)
         if state is None or state["version"] != command["version"]:
             return
         passport = self.catalog.passport(state["record_type"])
@@ -141,12 +160,12 @@ class RegisterProcessor:
         if kind == "PURGE":
             del self.table[key]
             self.deadlines.forget(command["record_id"])
-            await self._log(key, purge(state, now_ms), None, partition)
+            self._log(key, purge(state, now_ms), None)
             self.sensor.on_register_change(state["record_type"], state["status"], None)
         elif kind == "EXPIRE" and passport is not None:
             decision = expire(state, passport, now_ms)
             record = self._write(key, state, decision.state)
-            await self._log(key, decision.change, record, partition)
+            self._log(key, decision.change, record)
             await self.outputs.notify(state["owner_unit"], self.codec.encode(
                 "Notification", term_ended(state, passport, now_ms)))
         elif kind == "TERM_NOTICE" and passport is not None:
@@ -158,6 +177,12 @@ class RegisterProcessor:
         """Return a record's current state from the table, or None."""
         raw = self.table.get(key)
         return None if raw is None else self.codec.decode(raw, expect="RegisterRecord").value
+
+    def _stored(self, key: bytes) -> dict[str, Any] | None:
+        """Return a record's current state with its document left as the bytes it is stored as (a new state
+        keeps them as they are), or None."""
+        raw = self.table.get(key)
+        return None if raw is None else self.codec.decode_encoded(raw, "RegisterRecord", STORED_DOCUMENT)
 
     def track(self, state: dict[str, Any]) -> None:
         """Index the deadlines of a record's state (after a write or during recovery)."""
@@ -171,7 +196,7 @@ class RegisterProcessor:
         self.sensor.on_register_change(new["record_type"], old and old["status"], new["status"])
         return record
 
-    async def _log(self, key: bytes, change: dict[str, Any], record: bytes | None, partition: int | None) -> None:
+    def _log(self, key: bytes, change: dict[str, Any], record: bytes | None) -> None:
         # Changes are sent when the message is done, as one produce batch for its partition.
         if record is None:
             value = self.codec.encode("RegisterChange", change)

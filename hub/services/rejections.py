@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from hub.domain.reasons import Refusal
@@ -19,10 +20,14 @@ class Source:
     offset: int
     index: int | None = None
 
-    @property
+    @cached_property
     def region(self) -> str:
         """Return the region of a regional events topic ('hub.events.kz-75' -> 'KZ-75')."""
         return region_of_topic(self.topic)
+
+    def at(self, index: int | None) -> "Source":
+        """Return where the index-th event of this message was read (this message itself for None)."""
+        return self if index is None else Source(self.topic, self.partition, self.offset, index)
 
 
 def region_of_topic(topic: str) -> str:

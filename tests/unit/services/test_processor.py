@@ -58,7 +58,11 @@ class Harness:
 
     def feed(self, topic: str, value: bytes, partition: int = 0) -> None:
         self.offset += 1
-        asyncio.run(self.processor.handle(topic, partition, self.offset, value))
+        asyncio.run(self._handle(topic, partition, self.offset, value))
+
+    async def _handle(self, topic: str, partition: int, offset: int, value: bytes) -> None:
+        written = await self.processor.handle(topic, partition, offset, value)
+        await written
 
     def event(self, event: dict[str, Any]) -> None:
         self.feed(TOPIC, self.codec.encode("RecordEvent", event), partition_for(event["record_id"].encode(),

@@ -1,0 +1,73 @@
+"""Messages are acknowledged to Faust once their writes are done, in offset order per partition."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from hub.services.acks import InOrderAcks
+
+
+@dataclass(frozen=True)
+class Message:
+    tp: tuple
+    offset: int
+
+
+@dataclass(frozen=True)
+class Event:
+    message: Message
+
+
+class Stream:
+    """Records the events acknowledged, as Faust's noack stream would commit them."""
+
+    def __init__(self) -> None:
+        self.acked: list[tuple] = []
+
+    async def ack(self, event: Event) -> bool:
+        self.acked.append((event.message.tp, event.message.offset))
+        return True
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def test_a_message_is_acknowledged_only_after_every_earlier_one_of_its_partition():
+    async def scenario():
+        stream, loop = Stream(), asyncio.get_running_loop()
+        acks = InOrderAcks(stream, max_in_flight=10)
+        writes = {(tp, offset): loop.create_future() for tp in ("p0", "p1") for offset in range(3)}
+        for (tp, offset), written in writes.items():
+            await acks.after(Event(Message(tp, offset)), written)
+        writes[("p0", 1)].set_result(None)
+        writes[("p1", 0)].set_result(None)
+        await settle()
+        assert stream.acked == [("p1", 0)]  # p0's offset 1 waits for offset 0
+        writes[("p0", 0)].set_result(None)
+        await settle()
+        assert stream.acked == [("p1", 0), ("p0", 0), ("p0", 1)] and len(acks) == 3
+        writes[("p0", 2)].cancel()  # a write cut short by a stop: never acknowledged
+        await settle()
+        assert ("p0", 2) not in stream.acked
+
+    asyncio.run(scenario())
+
+
+def test_no_more_than_the_limit_of_messages_wait_for_their_writes():
+    async def scenario():
+        stream, loop = Stream(), asyncio.get_running_loop()
+        acks = InOrderAcks(stream, max_in_flight=2)
+        writes = [loop.create_future() for _ in range(3)]
+        await acks.after(Event(Message("p", 0)), writes[0])
+        await acks.after(Event(Message("p", 1)), writes[1])
+        third = asyncio.ensure_future(acks.after(Event(Message("p", 2)), writes[2]))
+        await settle()
+        assert not third.done()  # a third in flight waits
+        writes[0].set_result(None)
+        await settle()
+        assert third.done() and stream.acked == [("p", 0)]
+
+    asyncio.run(scenario())
