@@ -164,14 +164,14 @@ class AvroCodec:
             raise MalformedPayloadError(f"{len(body) - stream.tell()} trailing bytes after a {writer.fullname}")
         return Decoded(reader.fullname, value)
 
-    def decode_spans(self, message: bytes, expect: str, field: str) -> tuple[dict[str, Any], list | None]:
-        """Decode as decode() does, and return where in message (start, end) the value of field (record full
-        name and field name) lies, in the order read; None for a message of an older writer."""
+    def decode_copies(self, message: bytes, expect: str, field: str) -> tuple[dict[str, Any], list | None]:
+        """Decode as decode() does, and return every value of field (record full name and field name), in the
+        order read, also as the Encoded bytes it was written as; None for a message of an older writer."""
         version = self._current_writer(message, expect)
         if version is None:
             return self.decode(message, expect).value, None
-        spans: list[tuple[int, int]] = []
-        return self._read_compiled(version, message, spans_of=field, spans=spans), spans
+        copies: list[Encoded] = []
+        return self._read_compiled(version, message, copies_of=field, copies=copies), copies
 
     def decode_encoded(self, message: bytes, expect: str, field: str) -> dict[str, Any]:
         """Decode as decode() does, but leave field (record full name and field name) as the Encoded bytes it
@@ -198,23 +198,24 @@ class AvroCodec:
         version = self.registry.schema(expect)
         return version if message[2:HEADER_SIZE] == version.fingerprint and message[:2] == MARKER else None
 
-    def _read_compiled(self, version: SchemaVersion, message: bytes, spans_of: str | None = None,
-                       encoded: str | None = None, spans: list | None = None) -> dict[str, Any]:
-        read = self._readers.get((version.fullname, spans_of, encoded))
+    def _read_compiled(self, version: SchemaVersion, message: bytes, copies_of: str | None = None,
+                       encoded: str | None = None, copies: list | None = None) -> dict[str, Any]:
+        read = self._readers.get((version.fullname, copies_of, encoded))
         if read is None:
-            read = self._compile_reader(version, spans_of, encoded)
+            read = self._compile_reader(version, copies_of, encoded)
         data = message if message.__class__ is bytes else bytes(message)
         try:
-            value, end = read(data, HEADER_SIZE, spans) if spans_of else read(data, HEADER_SIZE)
+            value, end = read(data, HEADER_SIZE, copies) if copies_of else read(data, HEADER_SIZE)
         except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
             raise MalformedPayloadError(f"body does not decode as {version.fullname}: {exc!r}") from exc
         if end != len(data):
             raise MalformedPayloadError(f"{len(data) - end} trailing bytes after a {version.fullname}")
         return value
 
-    def _compile_reader(self, version: SchemaVersion, spans_of: str | None, encoded: str | None) -> Callable:
+    def _compile_reader(self, version: SchemaVersion, copies_of: str | None, encoded: str | None) -> Callable:
         plain = without_logical_types(version.json_schema)
-        if encoded is not None:
-            self.field_type_id(version.fullname, encoded)
-        read = self._readers[(version.fullname, spans_of, encoded)] = compile_reader(plain, spans_of, encoded)
+        for field in (copies_of, encoded):
+            if field is not None:
+                self.field_type_id(version.fullname, field)
+        read = self._readers[(version.fullname, copies_of, encoded)] = compile_reader(plain, copies_of, encoded)
         return read

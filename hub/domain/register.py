@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hub.domain.reasons import Refusal
 
@@ -12,8 +11,7 @@ DAY_MS = 86_400_000
 HUB_UNIT = "HUB"
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What an event does: applied (with the new state and change), duplicate, or refused."""
 
     outcome: str  # applied | duplicate | refused

@@ -23,7 +23,7 @@ from hub.services.catalog_follower import CatalogFollower
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
 from hub.services.processor import RegisterProcessor, wall_clock_ms
-from hub.services.register_table import BufferedTable, faust_store_persister
+from hub.services.register_table import BufferedTable, faust_store_persister, faust_store_reader
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     outputs = Outputs(faust_sender(app), REGISTER.name(settings), CHANGES.name(settings), REJECTED.name(settings),
                       NOTIFICATIONS.name(settings), due_name, on_failure=lambda exc: app._crash(exc),
                       send_many=faust_batch_sender(app))
-    buffered = BufferedTable(table.data, faust_store_persister(table.data, REGISTER.name(settings)))
+    buffered = BufferedTable(table.data, faust_store_persister(table.data, REGISTER.name(settings)),
+                             faust_store_reader(table.data))
     processor = RegisterProcessor(buffered, codec, catalog, sensor, outputs,
                                   settings.partitions, due_name, clock_ms)
     ready = asyncio.Event()

@@ -46,7 +46,6 @@ class RegisterProcessor:
         self.table, self.codec, self.catalog, self.sensor = table, codec, catalog, sensor
         self.outputs, self.partitions, self.due_topic, self.clock_ms = outputs, partitions, due_topic, clock_ms
         self.rules = EventRules(catalog)
-        self.document_type = codec.field_type_id("RecordEvent", DOCUMENT)
         self.deadlines = DeadlineIndex()
         self.positions: dict[tuple[str, int], int] = {}
         self._changes: list[tuple[bytes, bytes]] = []
@@ -80,31 +79,24 @@ class RegisterProcessor:
         try:
             schema = self.codec.schema_of(message)
             if schema in (EVENT, BATCH):
-                decoded, spans = self.codec.decode_spans(message, schema, DOCUMENT)
+                decoded, documents = self.codec.decode_copies(message, schema, DOCUMENT)
             else:
-                decoded, spans = self.codec.decode(message).value, None
+                decoded, documents = self.codec.decode(message).value, None
         except CodecError as exc:
             await self.reject(refusal_of(exc), source, message, None)
             return
         if topic == self.due_topic and schema == DUE:
             await self.handle_due(decoded, partition)
         elif schema == EVENT:
-            await self.handle_event(decoded, source, message, self._document(message, spans, 0))
+            await self.handle_event(decoded, source, message, documents[0] if documents else None)
         elif schema == BATCH:
-            await self.handle_batch(decoded, source, message, spans)
+            await self.handle_batch(decoded, source, documents)
         else:
             await self.reject(Refusal("UNDECODABLE", f"a {schema} is not an event"), source, message, None)
 
-    def _document(self, message: bytes, spans: list | None, index: int) -> Encoded | None:
-        """Return the document of the index-th event of a message as the bytes it came in, when known."""
-        if spans is None:
-            return None
-        start, end = spans[index]
-        return Encoded(message[start:end], self.document_type)
-
-    async def handle_batch(self, batch: dict[str, Any], source: Source, message: bytes = b"",
-                           spans: list | None = None) -> None:
-        """Handle every event of a batch as if it came alone, in order."""
+    async def handle_batch(self, batch: dict[str, Any], source: Source, documents: list | None = None) -> None:
+        """Handle every event of a batch as if it came alone, in order (documents: theirs as they were
+        written, when known)."""
         self.sensor.on_batch(len(batch["events"]))
         homes = partitions_for([event["record_id"].encode() for event in batch["events"]], self.partitions)
         for index, (event, home) in enumerate(zip(batch["events"], homes)):
@@ -113,7 +105,7 @@ class RegisterProcessor:
                                                     f"the batch is on partition {source.partition}", "record_id")
                 await self.reject(refusal, source.at(index), self.codec.encode("RecordEvent", event), event)
                 continue
-            await self.handle_event(event, source, None, self._document(message, spans, index), index)
+            await self.handle_event(event, source, None, documents[index] if documents else None, index)
 
     async def handle_event(self, event: dict[str, Any], source: Source, original: bytes | None,
                            document: Encoded | None = None, index: int | None = None) -> None:
@@ -134,7 +126,7 @@ class RegisterProcessor:
             await self.reject(refusal, source.at(index), original or self._reencode(event), event)
             return
         key = event["record_id"].encode()
-        state = self._stored(key)
+        state = self._stored(key, source.partition)
         passport = self.catalog.passport(event["record_type"])
         decision = apply_event(state, event if document is None else {**event, "document": document}, passport,
                                now_ms)
@@ -151,7 +143,7 @@ class RegisterProcessor:
     async def handle_due(self, command: dict[str, Any], partition: int) -> None:
         """Carry out a timer command if it still holds for the record's current state."""
         key = command["record_id"].encode()
-        state = self._stored(key)
+        state = self._stored(key, partition)
         if state is None or state["version"] != command["version"]:
             return
         passport = self.catalog.passport(state["record_type"])
@@ -178,10 +170,10 @@ class RegisterProcessor:
         raw = self.table.get(key)
         return None if raw is None else self.codec.decode(raw, expect="RegisterRecord").value
 
-    def _stored(self, key: bytes) -> dict[str, Any] | None:
+    def _stored(self, key: bytes, partition: int) -> dict[str, Any] | None:
         """Return a record's current state with its document left as the bytes it is stored as (a new state
         keeps them as they are), or None."""
-        raw = self.table.get(key)
+        raw = self.table.get(key, partition=partition)
         return None if raw is None else self.codec.decode_encoded(raw, "RegisterRecord", STORED_DOCUMENT)
 
     def track(self, state: dict[str, Any]) -> None:

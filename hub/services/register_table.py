@@ -13,7 +13,6 @@ Faust still owns the table, its changelog topic (the register topic) and its rec
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Callable, Iterator, MutableMapping
 
 from faust.types import TP
@@ -25,16 +24,20 @@ log = logging.getLogger(__name__)
 Record = tuple[bytes, "bytes | None"]
 Placed = tuple[bytes, "bytes | None", int]
 PersistFn = Callable[[int, list[Placed]], None]
+ReadFn = Callable[[int, bytes], "bytes | None"]
 
 
 class BufferedTable(MutableMapping):
     """A mapping over a table's store: writes are read back at once, stored once acknowledged."""
 
-    def __init__(self, store: MutableMapping[bytes, bytes], persist: PersistFn | None = None):
-        """Read `store` (a Faust table's `.data`, or a dict in tests); `persist(partition, placed)` writes
-        acknowledged changelog records (key, value or None, offset) into it (by default, plainly)."""
+    def __init__(self, store: MutableMapping[bytes, bytes], persist: PersistFn | None = None,
+                 read: ReadFn | None = None):
+        """Read `store` (a Faust table's `.data`, or a dict in tests), or `read(partition, key)` where given;
+        `persist(partition, placed)` writes acknowledged changelog records (key, value or None, offset) into
+        it (by default, plainly)."""
         self.store = store
         self._persist = persist or self._write_plainly
+        self._read = read or (lambda partition, key: store.get(key))
         self._pending: list[Record] = []
         self._unacknowledged: dict[bytes, bytes | None] = {}
 
@@ -45,12 +48,13 @@ class BufferedTable(MutableMapping):
             raise KeyError(key)
         return value
 
-    def get(self, key: bytes, default=None):
-        """Return the value of a key (the latest write, acknowledged or not), or default."""
+    def get(self, key: bytes, default=None, partition: int | None = None):
+        """Return the value of a key (the latest write, acknowledged or not), or default; partition, when
+        known, is the one the key belongs to."""
         if key in self._unacknowledged:
             value = self._unacknowledged[key]
             return default if value is None else value
-        value = self.store.get(key)
+        value = self.store.get(key) if partition is None else self._read(partition, key)
         return default if value is None else value
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
@@ -102,14 +106,15 @@ class BufferedTable(MutableMapping):
                 self.store[key] = value
 
 
-@dataclass(frozen=True)
 class ChangelogEntry:
-    """A changelog record shaped as the event Faust's stores apply during recovery."""
+    """A changelog record shaped as the event Faust's stores apply during recovery (a plain class: one is
+    made for every register write)."""
 
-    tp: TP
-    offset: int
-    key: bytes
-    value: bytes | None
+    __slots__ = ("tp", "offset", "key", "value")
+
+    def __init__(self, tp: TP, offset: int, key: bytes, value: bytes | None) -> None:
+        """Hold one record of a changelog partition at its offset."""
+        self.tp, self.offset, self.key, self.value = tp, offset, key, value
 
     @property
     def partition(self) -> int:
@@ -143,3 +148,13 @@ def faust_store_persister(store, changelog_topic: str) -> PersistFn:
         store.apply_changelog_batch([ChangelogEntry(tp, offset, key, value) for key, value, offset in placed],
                                     to_key=same, to_value=same)
     return persist
+
+
+def faust_store_reader(store) -> ReadFn:
+    """Return a read function over a Faust store: a RocksDB store is read from the partition's database
+    straight away (Faust's own lookup serializes the key, finds the current event and keeps a key index:
+    several times the read itself, for every event), any other store as a mapping."""
+    databases = getattr(store, "_db_for_partition", None)
+    if databases is None:
+        return lambda partition, key: store.get(key)
+    return lambda partition, key: databases(partition).get(key)

@@ -30,30 +30,30 @@ GLOBALS = {"U": Unsupported, "RL": read_long, "ENC": Encoded, "UF": struct.Struc
            "UD": struct.Struct("<d").unpack_from}
 
 
-def compile_reader(schema: Any, spans_of: str | None = None,
+def compile_reader(schema: Any, copies_of: str | None = None,
                    encoded: str | None = None) -> Callable[..., tuple[Any, int]]:
     """Return `read(data, pos)`: the value whose body starts at pos of data (bytes), and the position after
     it. It raises (Unsupported, IndexError, UnicodeDecodeError, ...) for bytes that are not such a body.
 
     Fields are named by their record's full name and their own ("kz.mvd.records.RecordEvent.document").
-    With spans_of, `read(data, pos, spans)` also appends to spans the (start, end) of every value of that
-    field it reads. An `encoded` field is not read but kept as it was written, an Encoded value.
+    With copies_of, `read(data, pos, copies)` also appends to copies every value of that field it reads as
+    the Encoded bytes it was written as. An `encoded` field is not read but kept as an Encoded value.
     """
-    return _ReaderBuilder(schema, spans_of, encoded).build()
+    return _ReaderBuilder(schema, copies_of, encoded).build()
 
 
 class _ReaderBuilder:
     """Generates one function per named record and one for the whole schema."""
 
-    def __init__(self, schema: Any, spans_of: str | None, encoded: str | None) -> None:
+    def __init__(self, schema: Any, copies_of: str | None, encoded: str | None) -> None:
         self.schema, self.named, self.src = schema, NamedTypes(schema), Source()
-        self.spans_of, self.encoded = spans_of, encoded
+        self.copies_of, self.encoded = copies_of, encoded
         self.functions: dict[str, str] = {}
         self.inlining: list[str] = []
 
     def build(self) -> Callable[..., tuple[Any, int]]:
         body = Source(self.src.consts)
-        body.add(0, "def read(b, i, S=None):" if self.spans_of else "def read(b, i):")
+        body.add(0, "def read(b, i, S=None):" if self.copies_of else "def read(b, i):")
         body.add(1, "n = len(b)")
         self._value(body, self.schema, "", "value", 1)
         body.add(1, "return value, i")
@@ -72,16 +72,15 @@ class _ReaderBuilder:
         fields = []
         for field in node["fields"]:
             local, path = out.local("f"), f"{name}.{field['name']}"
-            if path == self.encoded:
-                start = out.local("a")
+            if path in (self.encoded, self.copies_of):
+                start, identity = out.local("a"), out.const(type_id(field["type"], self.named, field_space))
                 out.add(depth, f"{start} = i")
-                self._skip(out, field["type"], field_space, depth)
-                out.add(depth, f"{local} = ENC(b[{start}:i], {out.const(type_id(field['type'], self.named, field_space))})")
-            elif path == self.spans_of:
-                start = out.local("a")
-                out.add(depth, f"{start} = i")
-                self._value(out, field["type"], field_space, local, depth)
-                out.add(depth, f"S.append(({start}, i))")
+                if path == self.encoded:
+                    self._skip(out, field["type"], field_space, depth)
+                    out.add(depth, f"{local} = ENC(b[{start}:i], {identity})")
+                else:
+                    self._value(out, field["type"], field_space, local, depth)
+                    out.add(depth, f"S.append(ENC(b[{start}:i], {identity}))")
             else:
                 self._value(out, field["type"], field_space, local, depth)
             fields.append(f"{field['name']!r}: {local}")
@@ -91,8 +90,8 @@ class _ReaderBuilder:
     def _record_function(self, node: dict, space: str) -> str:
         name = full_name(node, space)
         if name not in self.functions:
-            if self.spans_of or self.encoded:
-                raise Unsupported(f"{name} contains itself: no spans or encoded fields in it")
+            if self.copies_of or self.encoded:
+                raise Unsupported(f"{name} contains itself: no copies or encoded fields in it")
             function = self.functions[name] = "r_" + name.replace(".", "_")
             out = Source(self.src.consts)
             out.add(0, f"def {function}(b, i, n):")
