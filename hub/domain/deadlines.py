@@ -37,10 +37,12 @@ class DeadlineIndex:
 
     def track(self, record_id: str, version: int, due: list[tuple[int, str]]) -> None:
         """Replace a record's deadlines by those of its state at `version` (none: forget it)."""
-        if version < self._version.get(record_id, 0):
+        known = self._version.get(record_id)
+        if known is not None and version < known:
             return
         if not due:
-            self.forget(record_id)
+            if known is not None:
+                self.forget(record_id)
             return
         self._next_generation += 1
         self._version[record_id] = version
