@@ -73,7 +73,7 @@ CHECK_BASE = {
 }
 CHECK_REQUEST = {**CHECK_BASE, "requested_at": NOW_MS, "subject": {
     "iin": None, "surname": "Seitkaliev", "given_name": "Alikhan", "patronymic": None,
-    "birth_date": 5549, "birth_year": None, "sex": "MALE", "document_number": None}}
+    "birth_date": 5549, "birth_year": None, "sex": "MALE", "document_number": None, "registered_address": None}}
 CHECK_RESULT = {
     "check_id": CHECK_BASE["check_id"], "requester_unit": "KZ-71-CP", "outcome": "HIT",
     "hits": [{"record_id": EVENT["record_id"], "record_type": "WANTED_PERSON", "level": "HIT", "score": 0.97,

@@ -51,7 +51,7 @@ def febrl_card(row: dict[str, str]) -> dict[str, Any]:
             "patronymic": None, **birth, "sex": "UNKNOWN", "citizenship": None, "birth_place": None,
             "identity_documents": [{"kind": "SOC_SEC_ID", "number": row["soc_sec_id"], "issued_on": None,
                                     "issuer": None}] if row["soc_sec_id"] else [],
-            "registered_address": f"{row['street_number']} {row['address_1']}, {row['suburb']}", "special_marks": None,
+            "registered_address": febrl_address(row), "special_marks": None,
             "photo_ref": None}
 
 
@@ -59,7 +59,12 @@ def febrl_subject(row: dict[str, str]) -> dict[str, Any]:
     """Return the PersonSubject of a FEBRL duplicate."""
     return {"iin": None, "surname": row["surname"] or None, "given_name": row["given_name"] or None,
             "patronymic": None, **febrl_birth(row["date_of_birth"]), "sex": None,
-            "document_number": row["soc_sec_id"] or None}
+            "document_number": row["soc_sec_id"] or None, "registered_address": febrl_address(row)}
+
+
+def febrl_address(row: dict[str, str]) -> str | None:
+    """Return a FEBRL record's address as one line (street number, street, suburb), or None."""
+    return " ".join(f"{row['street_number']} {row['address_1']}, {row['suburb']}".split()).strip(" ,") or None
 
 
 def state_of(record_id: str, card: dict[str, Any], now_ms: int) -> dict[str, Any]:

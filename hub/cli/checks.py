@@ -16,9 +16,10 @@ import click
 from hub.settings import HubSettings
 
 pass_settings = click.make_pass_decorator(HubSettings)
-SUBJECT_FIELDS = ("iin", "surname", "given_name", "patronymic", "birth_date", "birth_year", "sex", "document_number",
-                  "document_kind", "number", "vin", "plate", "serial", "make", "imei", "registration_number")
-PERSON_FIELDS = ("iin", "surname", "given_name", "patronymic", "birth_date", "birth_year", "sex", "document_number")
+PERSON_FIELDS = ("iin", "surname", "given_name", "patronymic", "birth_date", "birth_year", "sex", "document_number",
+                 "registered_address")
+SUBJECT_FIELDS = PERSON_FIELDS + ("document_kind", "number", "vin", "plate", "serial", "make", "imei",
+                                  "registration_number")
 SUBJECTS = {  # schema: (its fields, those it cannot do without)
     "kz.mvd.records.DocumentSubject": (("document_kind", "number"), ("number",)),
     "kz.mvd.records.VehicleSubject": (("vin", "plate"), ()),
@@ -65,7 +66,10 @@ def subject_of(values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def request_of(schema: str, subject: dict[str, Any], options: dict[str, Any], channel: str = "ONLINE",
                number: str | None = None, on: int | None = None) -> dict[str, Any]:
-    """Return a CheckRequest value (the subject hinted with its schema for the Avro writer)."""
+    """Return a CheckRequest value (the subject hinted with its schema for the Avro writer; a person's fields
+    not given are empty)."""
+    if schema == "kz.mvd.records.PersonSubject":
+        subject = {**dict.fromkeys(PERSON_FIELDS), **subject}
     return {"check_id": f"chk-{uuid.uuid4()}", "requester_unit": options["unit"], "officer": options["officer"],
             "clearance": options["clearance"], "purpose": options["purpose"], "legal_ground": options["legal_ground"],
             "channel": channel, "written_request_number": number, "written_request_date": on,

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
 from hub.domain.matching.keys import Key, document_keys, subject_keys
-from hub.domain.matching.persons import EPOCH, PersonFacts, match_person
+from hub.domain.matching.addresses import address_key
+from hub.domain.matching.persons import EPOCH, PersonFacts, match_person, weigh_address
 
 Block = tuple
 
@@ -101,6 +102,10 @@ class MatchIndex:
         """Return the current state of an indexed record."""
         return self._decode(self._payloads[record_id])
 
+    def address_of(self, record_id: str) -> str | None:
+        """Return the key of an indexed person's registered address (read from its payload), or None."""
+        return address_key((self.state_of(record_id).get("document") or {}).get("registered_address"))
+
     def put(self, state: dict[str, Any], payload: Any = None) -> None:
         """Index a record's current state (a RegisterRecord value), kept as payload (default: the state
         itself); one that is not live is dropped."""
@@ -151,6 +156,7 @@ class MatchIndex:
             return sorted((Match(rid, "HIT", 1.0, matched) for rid, matched in exact.items()),
                           key=lambda m: m.record_id)
         query = query or PersonFacts.of(subject)
+        query_address = address_key(subject.get("registered_address"))
         by_names, by_date = query_block_ids(query)
         candidates = self._candidates(by_names) or self._candidates(by_date)  # the date alone is the widest
         candidates |= set(exact)  # block: asked only when the names find no one
@@ -160,7 +166,8 @@ class MatchIndex:
             if facts is None:
                 matches.append(Match(record_id, "HIT", 1.0, exact[record_id]))
                 continue
-            score = match_person(query, facts)
+            score = weigh_address(query, facts, match_person(query, facts), query_address,
+                                  lambda rid=record_id: self.address_of(rid))
             if score is not None:
                 matches.append(Match(record_id, score.outcome, score.value, score.matched))
         return sorted(matches, key=lambda m: (-m.score, m.record_id))

@@ -12,11 +12,12 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from hub.domain.identifiers import iin_is_valid, normalise_document_number
+from hub.domain.matching.addresses import ADDRESS_AGREES, ADDRESS_NEAR, address_similarity
 from hub.domain.matching.names import name_keys
 
 # (least similarity, bits) per part, best band first; the last band is disagreement.
@@ -26,6 +27,8 @@ EVIDENCE = {
     "patronymic": ((0.9, 3.0), (0.0, -1.0)),
     "birth": ((1.0, 9.0), (0.95, 6.0), (0.85, 5.0), (0.6, 1.0), (0.0, -5.0)),
     "document_number": ((0.9, 9.0), (0.0, 0.0)),
+    # Only agreement counts: people move, and a register's address may be an old one.
+    "registered_address": ((ADDRESS_AGREES, 5.0), (ADDRESS_NEAR, 3.0), (0.0, 0.0)),
 }
 SWAP_BITS = 1.0
 SEX_CONFLICT_BITS = 4.0
@@ -150,11 +153,22 @@ def score_person(query: PersonFacts, record: PersonFacts) -> PersonScore:
     return _identified(query, record) or _weighed(query, record)
 
 
-def match_person(query: PersonFacts, record: PersonFacts) -> PersonScore | None:
+def match_person(query: PersonFacts, record: PersonFacts, address: float | None = None) -> PersonScore | None:
     """Return score_person's score when it is at least a possible hit, else None: the same scores, found
-    sooner for the many candidates that are not (a search scores tens for each person asked about)."""
-    score = _identified(query, record) or _weighed(query, record, floor_bits=NO_HIT_BELOW_BITS)
+    sooner for the many candidates that are not (a search scores tens for each person asked about).
+    `address` is how alike the registered addresses are, when both are known."""
+    score = _identified(query, record) or _weighed(query, record, floor_bits=NO_HIT_BELOW_BITS, address=address)
     return None if score is None or score.outcome == "NO_HIT" else score
+
+
+def weigh_address(query: PersonFacts, record: PersonFacts, score: PersonScore | None, query_address: str | None,
+                  recorded_address: Callable[[], str | None]) -> PersonScore | None:
+    """Return a match's score with the registered addresses weighed too: only for a possible hit on names and
+    dates whose query gives an address (the record's is looked up, by recorded_address, only then)."""
+    if score is None or score.outcome != "POSSIBLE_HIT" or not query_address:
+        return score
+    similarity = address_similarity(query_address, recorded_address())
+    return score if not similarity else match_person(query, record, address=similarity)
 
 
 def _identified(query: PersonFacts, record: PersonFacts) -> PersonScore | None:
@@ -167,7 +181,8 @@ def _identified(query: PersonFacts, record: PersonFacts) -> PersonScore | None:
     return None
 
 
-def _weighed(query: PersonFacts, record: PersonFacts, floor_bits: float | None = None) -> PersonScore | None:
+def _weighed(query: PersonFacts, record: PersonFacts, floor_bits: float | None = None,
+             address: float | None = None) -> PersonScore | None:
     """Weigh the parts' evidence; None when it falls short of floor_bits (the score is then not needed)."""
     (surname, given_name), swapped = _best_pairing(query, record)
     patronymic = parts_similarity(query.patronymic, record.patronymic) if query.patronymic and record.patronymic \
@@ -176,7 +191,8 @@ def _weighed(query: PersonFacts, record: PersonFacts, floor_bits: float | None =
     near_document = document_similarity(query.documents, record.documents) if query.documents and record.documents \
         else 0.0
     parts = (("surname", surname if query.surname else None), ("given_name", given_name if query.given_name else None),
-             ("patronymic", patronymic), ("birth", birth), ("document_number", near_document or None))
+             ("patronymic", patronymic), ("birth", birth), ("document_number", near_document or None),
+             ("registered_address", address))
     bits, weighed = 0.0, False
     for name, similarity in parts:
         if similarity is not None:

@@ -8,7 +8,8 @@ from typing import Any
 from hub.domain.matching.index import (Match, add_member, block_id, discard_member, exact_key, members_of,
                                        person_blocks, query_block_ids)
 from hub.domain.matching.keys import document_keys, subject_keys
-from hub.domain.matching.persons import PersonFacts, match_person
+from hub.domain.matching.addresses import address_key
+from hub.domain.matching.persons import PersonFacts, match_person, weigh_address
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -77,17 +78,20 @@ class RecentChecks:
             request = self._requests[check_id]
             if not 0 <= state["enrolled_at"] - request["requested_at"] <= window_days * DAY_MS:
                 continue
-            match = self._match(request, keys, facts, state["record_id"])
+            match = self._match(request, keys, facts, state["record_id"], document.get("registered_address"))
             if match is not None:
                 found.append((request, match))
         return found
 
     @staticmethod
-    def _match(request: dict[str, Any], keys: list, facts: PersonFacts | None, record_id: str) -> Match | None:
+    def _match(request: dict[str, Any], keys: list, facts: PersonFacts | None, record_id: str,
+               address: str | None) -> Match | None:
         shared = set(subject_keys(request["subject"])) & set(keys)
         if shared:
             return Match(record_id, "HIT", 1.0, tuple(sorted(kind.lower() for kind, _ in shared)))
         if facts is None or not request["_person"]:
             return None
-        score = match_person(PersonFacts.of(request["subject"]), facts)
+        query, subject = PersonFacts.of(request["subject"]), request["subject"]
+        score = weigh_address(query, facts, match_person(query, facts), address_key(subject.get("registered_address")),
+                              lambda: address_key(address))
         return None if score is None else Match(record_id, score.outcome, score.value, score.matched)

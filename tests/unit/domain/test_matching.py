@@ -221,3 +221,41 @@ def test_the_index_keeps_encoded_payloads_and_decodes_only_what_answers(codec):
     assert "KZ-75-WANTED_PERSON-1" not in {m.record_id for m in index.search(
         {"surname": "Жумабеков", "given_name": PERSON["given_name"], "birth_date": PERSON["birth_date"]}, person=True)}
     assert len(index) == 2
+
+
+@pytest.mark.parametrize("one, other", [
+    ("г. Алматы, ул. Абая, д. 10, кв. 5", "Almaty qalasy, Abai koshesi 10, 5"),
+    ("Шымкент қ., Тәуке хан даңғылы, 5", "г. Шымкент, пр. Тауке хана 5"),
+    ("12 totterdell street, st albans", "12 totterdell st, st albans"),
+])
+def test_spellings_of_one_address_agree(one, other):
+    from hub.domain.matching.addresses import ADDRESS_NEAR, address_key, address_similarity
+    assert address_similarity(address_key(one), address_key(other)) >= ADDRESS_NEAR
+
+
+def _index_of(document: dict) -> MatchIndex:
+    index = MatchIndex()
+    index.put({**REGISTER_RECORD, "document": document})
+    return index
+
+
+def test_an_agreeing_address_makes_a_hit_of_a_possible_hit_and_a_different_one_costs_nothing():
+    card = {**PERSON, "iin": None, "identity_documents": [], "registered_address": "г. Алматы, ул. Абая, д. 10"}
+    index = _index_of(card)
+    # the given name is another (a mistake, or a second name), surname and birth date agree
+    asked = {"iin": None, "surname": "Seitkaliyev", "given_name": "Marat", "patronymic": None,
+             "birth_date": PERSON["birth_date"], "birth_year": None, "sex": None, "document_number": None}
+    without = index.search({**asked, "registered_address": None}, person=True)
+    elsewhere = index.search({**asked, "registered_address": "Астана, пр. Республики 1"}, person=True)
+    same = index.search({**asked, "registered_address": "Almaty qalasy, Abai koshesi 10"}, person=True)
+    assert [m.outcome for m in without] == [m.outcome for m in elsewhere] == ["POSSIBLE_HIT"]
+    assert without[0].score == elsewhere[0].score
+    assert [m.outcome for m in same] == ["HIT"] and "registered_address" in same[0].matched
+
+
+def test_names_and_an_address_without_a_birth_date_stay_a_possible_hit():
+    card = {**PERSON, "iin": None, "identity_documents": [], "registered_address": "г. Алматы, ул. Абая, д. 10"}
+    asked = {"iin": None, "surname": "Seitkaliyev", "given_name": "Alikhan", "patronymic": None, "birth_date": None,
+             "birth_year": None, "sex": None, "document_number": None,
+             "registered_address": "г. Алматы, ул. Абая, д. 10"}
+    assert [m.outcome for m in _index_of(card).search(asked, person=True)] == ["POSSIBLE_HIT"]
