@@ -14,6 +14,8 @@ from hub.domain.matching.addresses import address_key
 from hub.domain.matching.persons import EPOCH, PersonFacts, match_person, weigh_address
 
 Block = tuple
+SEP = "\x1f"  # between the parts of a block, when its id is taken
+crc32 = zlib.crc32  # the one hash block ids are taken with
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,11 @@ class Match:
     matched: tuple[str, ...]
 
 
-def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = False) -> set[Block]:
-    """Return the blocks a person falls in: names with the birth year, each name with the birth date,
-    the birth date alone (names spelt past recognition still meet on it), and the names alone.
+def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = False) -> tuple[set[int], int | None]:
+    """Return the ids of the blocks a person falls in: names with the birth year, each name with the birth
+    date, and the names alone; and apart, that of the birth date alone (names spelt past recognition
+    still meet on it). A block's id is block_id of its parts, ("SGY", s, g, year), ("SG", s, g),
+    ("SD", s, day), ("GD", g, day) and ("D", day), with s and g the first three letters of a name.
 
     A query looks only in the tightest blocks its facts allow (the names alone only when it gives no
     birth date or year), and also in those of its names swapped (both_orders), so that a large
@@ -38,31 +42,37 @@ def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = F
     if both_orders:
         orders.append((facts.given_name, facts.surname))
     year, born = facts.birth_year, facts.birth_date
-    dates = date_variants(born) if query and born is not None else ({born} if born is not None else set())
-    blocks: set[Block] = set()
+    days = [b"%d" % day for day in (date_variants(born) if query and born is not None else
+                                    ({born} if born is not None else ()))]
+    ids: set[int] = set()
     for surnames, given_names in orders:
         for s in surnames:
             for g in given_names:
                 if year is not None:
-                    blocks.add(("SGY", s[:3], g[:3], year))
+                    ids.add(block_id(("SGY", s[:3], g[:3], year)))
                 if not query or year is None:
-                    blocks.add(("SG", s[:3], g[:3]))
-            for day in dates:
-                blocks.add(("SD", s[:3], day))
+                    ids.add(block_id(("SG", s[:3], g[:3])))
+            ids.update(_with_days(f"SD{SEP}{s[:3]}{SEP}", days))
         for g in given_names:
-            for day in dates:
-                blocks.add(("GD", g[:3], day))
-    if born is not None:
-        blocks.add(("D", born))
-    return blocks
+            ids.update(_with_days(f"GD{SEP}{g[:3]}{SEP}", days))
+    return ids, (block_id(("D", born)) if born is not None else None)
+
+
+def _with_days(head: str, days: list[bytes]) -> list[int]:
+    """Return the ids of the blocks of one name part with each of several days: the CRC of the shared head
+    is taken once and carried on over each day (the same ids as block_id of the whole)."""
+    if not days:
+        return []
+    start = crc32(head.encode())
+    return [crc32(day, start) for day in days]
 
 
 @lru_cache(maxsize=1024)  # a check's search and its keeping for delayed hits ask for the same
 def query_block_ids(query: PersonFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Return the ids of the blocks a person asked about is looked for in (both orders of the names): those
-    with names, and those of the birth date alone."""
-    blocks = person_blocks(query, both_orders=True, query=True)
-    return (tuple(block_id(b) for b in blocks if b[0] != "D"), tuple(block_id(b) for b in blocks if b[0] == "D"))
+    with names, and that of the birth date alone."""
+    names, born = person_blocks(query, both_orders=True, query=True)
+    return tuple(names), (born,) if born is not None else ()
 
 
 def date_variants(epoch_days: int) -> set[int]:
@@ -102,6 +112,10 @@ class MatchIndex:
         """Return the current state of an indexed record."""
         return self._decode(self._payloads[record_id])
 
+    def payload_of(self, record_id: str) -> Any:
+        """Return an indexed record as it was given (its encoded bytes, say)."""
+        return self._payloads[record_id]
+
     def address_of(self, record_id: str) -> str | None:
         """Return the key of an indexed person's registered address (read from its payload), or None."""
         return address_key((self.state_of(record_id).get("document") or {}).get("registered_address"))
@@ -118,8 +132,9 @@ class MatchIndex:
             add_member(self._by_key, exact_key(key), record_id)
         if state["object_kind"] == "PERSON" and state.get("document"):
             facts = self._persons[record_id] = PersonFacts.of(state["document"])
-            for block in person_blocks(facts):
-                add_member(self._by_block, block_id(block), record_id)
+            names, born = person_blocks(facts)
+            for block in names | ({born} if born is not None else set()):
+                add_member(self._by_block, block, record_id)
 
     def remove(self, record_id: str) -> None:
         """Forget a record (removed, purged, or about to be indexed anew)."""
@@ -130,8 +145,9 @@ class MatchIndex:
             discard_member(self._by_key, exact_key(key), record_id)
         facts = self._persons.pop(record_id, None)
         if facts is not None:
-            for block in person_blocks(facts):
-                discard_member(self._by_block, block_id(block), record_id)
+            names, born = person_blocks(facts)
+            for block in names | ({born} if born is not None else set()):
+                discard_member(self._by_block, block, record_id)
 
     def export(self) -> tuple:
         """Return the index as plain dicts, tuples, strings and numbers (what `marshal` stores), sharing its
@@ -193,7 +209,7 @@ FIELD_OF_KEY = {"IIN": "iin", "DOC": "document_number", "VIN": "vin", "PLATE": "
 def block_id(block: Block) -> int:
     """Return the id the index keeps a block by: a CRC-32 of its parts, the same in every process (Python's
     own hash of a string is not), so that the blocks of a restored snapshot still find their records."""
-    return zlib.crc32("\x1f".join(map(str, block)).encode())
+    return crc32(SEP.join(map(str, block)).encode())
 
 
 def exact_key(key: Key) -> str:

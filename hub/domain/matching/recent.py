@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import islice, takewhile
 from typing import Any
 
-from hub.domain.matching.index import (Match, add_member, block_id, discard_member, exact_key, members_of,
+from hub.domain.matching.index import (Match, add_member, discard_member, exact_key, members_of,
                                        person_blocks, query_block_ids)
 from hub.domain.matching.keys import document_keys, subject_keys
 from hub.domain.matching.addresses import address_key
@@ -71,7 +71,10 @@ class RecentChecks:
         document = state["document"]
         keys = document_keys(document)
         facts = PersonFacts.of(document) if state["object_kind"] == "PERSON" else None
-        probes = [exact_key(key) for key in keys] + ([block_id(b) for b in person_blocks(facts)] if facts else [])
+        probes: list = [exact_key(key) for key in keys]
+        if facts is not None:
+            names, born = person_blocks(facts)
+            probes += list(names) + ([born] if born is not None else [])
         candidates = {check_id for probe in probes for check_id in members_of(self._by_key, probe)}
         found = []
         for check_id in sorted(candidates):
