@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
+from hub.bench.common import raw_consume_per_s
 from hub.codec import AvroCodec
 from hub.domain.register import apply_event
 from hub.domain.simulate import interleave, simulators
@@ -54,24 +53,6 @@ def single_messages(settings: HubSettings, codec: AvroCodec, events: list[dict])
     """Return the events one per message, keyed by record id."""
     return [(regional_events_topic(e["region"]).name(settings), None, e["record_id"].encode(),
              codec.encode("RecordEvent", e)) for e in events]
-
-
-async def raw_consume_per_s(settings: HubSettings, topics: list[str], expect: int) -> float:
-    """Return messages per second an aiokafka consumer reads from the start of topics (no decoding)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        read, started = 0, time.monotonic()
-        while read < expect:
-            for records in (await consumer.getmany(timeout_ms=1000, max_records=10_000)).values():
-                read += len(records)
-        return read / (time.monotonic() - started)
-    finally:
-        await consumer.stop()
 
 
 def register_messages(settings: HubSettings, codec: AvroCodec, count: int, seed: int) -> Iterable[Message]:

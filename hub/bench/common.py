@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Callable, Iterator
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 import urllib.request
 
@@ -119,3 +120,21 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+async def raw_consume_per_s(settings: HubSettings, topics: list[str], expect: int) -> float:
+    """Return messages per second an aiokafka consumer reads from the start of topics (no decoding)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        read, started = 0, time.monotonic()
+        while read < expect:
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=10_000)).values():
+                read += len(records)
+        return read / (time.monotonic() - started)
+    finally:
+        await consumer.stop()

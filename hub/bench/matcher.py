@@ -185,8 +185,9 @@ def percentile(values: list[float], share: float) -> float:
 def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path,
         progress=print) -> dict[str, Any]:
     """Run the latency benchmark against one broker and return its figures."""
-    from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings
+    from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings, raw_consume_per_s
     from hub.kafka.producer import publish_placed
+    from hub.kafka.topics import REGISTER
     from hub.services.matcher import snapshot_path_of
     from hub.services.refdata import codec_for
 
@@ -198,6 +199,9 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
         people = kkru.persons(persons, seed)
         progress(f"enrolling {persons} persons and {things} vehicles")
         asyncio.run(publish_placed(settings, register_messages(settings, codec, people, things, seed)))
+        progress("baseline: raw aiokafka reading the register")
+        result["raw_register_read_per_s"] = round(asyncio.run(raw_consume_per_s(
+            settings, [REGISTER.name(settings)], persons + things)))
         worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
         try:
             ready_s = worker.wait_for(lambda m: m.get("hub_match_index_records", 0) >= persons + things, 3600,
@@ -230,6 +234,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
     result.update({"p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
                    "checks_per_s": round(len(latencies) / elapsed_s, 1), "answered": len(latencies), "sent": sent})
     result["p99_vs_raw_echo"] = round(result["p99_ms"] / result["raw_echo_p99_ms"], 2)
+    result["build_vs_raw_read"] = round(result["index_build_per_s"] / result["raw_register_read_per_s"], 3)
     return result
 
 
