@@ -20,6 +20,7 @@ from hub.kafka.topics import CHANGES, DUE, NOTIFICATIONS, REGISTER, REJECTED, re
 from hub.sensors import Sensor
 from hub.services.acks import InOrderAcks
 from hub.services.catalog_follower import CatalogFollower
+from hub.services.heap import settle_heap
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
 from hub.services.processor import RegisterProcessor, wall_clock_ms
@@ -65,6 +66,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
         await follower.ready()
         counts = await rescan(processor)
         sensor.on_register_size(counts)
+        settle_heap()
         ready.set()
         log.info("register rescanned: %d records, %d with deadlines", sum(counts.values()),
                  len(processor.deadlines))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import time
@@ -25,6 +24,7 @@ from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
+from hub.services.heap import settle_heap
 from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, paused_gc, read_snapshot,
                                          remove_abandoned, writer_finished)
 from hub.services.register_table import register_state
@@ -47,15 +47,6 @@ SNAPSHOT_MAX_AGE_MS = int(REGISTER.extra_config["delete.retention.ms"])
 
 Output = tuple[str, bytes, bytes]  # topic, key, value
 STORED_DOCUMENT = "kz.mvd.records.RegisterRecord.document"
-
-
-def settle_heap() -> None:
-    """Move the index's millions of objects out of the garbage collector's sight: a full collection over
-    them pauses every check for hundreds of milliseconds, and they live as long as the process. (No
-    collection first: building or restoring the index leaves no garbage in cycles, and one would take
-    seconds.)"""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def wall_clock_ms() -> int:
