@@ -69,18 +69,20 @@ def register_messages(settings: HubSettings, codec: AvroCodec, count: int, seed:
         yield topic, None, record_id.encode(), codec.encode("RegisterRecord", hinted(state))
 
 
-def worker_rate(worker, total: int, timeout_s: float) -> tuple[float, float]:
-    """Return events per second a running worker handles (from its first handled event to the last)
-    and the CPU time it spent per event, in microseconds."""
+def worker_rate(worker, total: int, timeout_s: float) -> tuple[float, float, float]:
+    """Return events per second a running worker handles (from its first handled event to the last),
+    the CPU time it spent per event, in microseconds, and the machine's steal share meanwhile."""
+    from hub.bench.common import StealMeter
+
     handled = lambda m: m.get("hub_events_total", 0.0)  # noqa: E731
     worker.wait_for(lambda m: handled(m) > 0, timeout_s, poll_s=POLL_S)
-    first_s, first, first_cpu_s = time.monotonic(), handled(worker.metrics()), worker.cpu_s()
+    first_s, first, first_cpu_s, steal = time.monotonic(), handled(worker.metrics()), worker.cpu_s(), StealMeter()
     last_s = worker.wait_for(lambda m: handled(m) >= total, timeout_s, poll_s=POLL_S)
     done = max(total - first, 1)
-    return done / max(last_s - first_s, 1e-9), (worker.cpu_s() - first_cpu_s) / done * 1e6
+    return done / max(last_s - first_s, 1e-9), (worker.cpu_s() - first_cpu_s) / done * 1e6, steal.share()
 
 
-def measured_run(settings: HubSettings, log: Path, total: int, **worker_options) -> tuple[float, float]:
+def measured_run(settings: HubSettings, log: Path, total: int, **worker_options) -> tuple[float, float, float]:
     """Start a worker over already published events, measure it until `total` are handled, then clean up."""
     from hub.bench.common import WorkerProcess, drop_topics
 
@@ -133,15 +135,17 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         asyncio.run(publish_placed(naive, singles))
         names = sorted({topic for topic, *_ in singles})
         result["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(naive, names, len(singles))))
-        rate, cpu_us = measured_run(naive, work_dir / "naive.log", naive_events, module="hub.bench.naive")
+        rate, cpu_us, steal = measured_run(naive, work_dir / "naive.log", naive_events, module="hub.bench.naive")
         result["naive_faust_events_per_s"], result["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
+        result["naive_steal_share"] = steal
 
         hub = fresh_settings(bootstrap, "hub", partitions, work_dir)
         batches = batch_messages(hub, codec, stream[:events], batch_size)
         progress(f"producing {events} events in {len(batches)} batches")
         asyncio.run(publish_placed(hub, batches))
-        rate, cpu_us = measured_run(hub, work_dir / "hub.log", events, profile=profile)
+        rate, cpu_us, steal = measured_run(hub, work_dir / "hub.log", events, profile=profile)
         result["hub_events_per_s"], result["hub_cpu_us_per_event"] = round(rate), round(cpu_us)
+        result["hub_steal_share"] = steal
 
         full = fresh_settings(bootstrap, "recovery", partitions, work_dir)
         progress(f"writing {records} register records")

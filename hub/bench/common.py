@@ -138,3 +138,23 @@ async def raw_consume_per_s(settings: HubSettings, topics: list[str], expect: in
         return read / (time.monotonic() - started)
     finally:
         await consumer.stop()
+
+
+class StealMeter:
+    """The share of this machine's CPU time the hypervisor gave to others (steal) while it runs, from
+    /proc/stat: a benchmark reports it beside its figures, since a shared machine's is not constant."""
+
+    def __init__(self) -> None:
+        """Start measuring now."""
+        self._start = self._ticks()
+
+    @staticmethod
+    def _ticks() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return fields[7] if len(fields) > 7 else 0, sum(fields)
+
+    def share(self) -> float:
+        """Return the steal share of all CPU time since the start, in [0, 1]."""
+        steal, total = (now - then for now, then in zip(self._ticks(), self._start))
+        return round(steal / total, 3) if total else 0.0
+

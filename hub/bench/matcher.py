@@ -185,7 +185,7 @@ def percentile(values: list[float], share: float) -> float:
 def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path,
         progress=print) -> dict[str, Any]:
     """Run the latency benchmark against one broker and return its figures."""
-    from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings, raw_consume_per_s
+    from hub.bench.common import StealMeter, WorkerProcess, broker, drop_topics, fresh_settings, raw_consume_per_s
     from hub.kafka.producer import publish_placed
     from hub.kafka.topics import REGISTER
     from hub.services.matcher import snapshot_path_of
@@ -214,8 +214,10 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
             result.update(raw_echo(bootstrap, codec, work_dir, people, rate, seconds, seed, progress))
             progress(f"checking at {rate}/s for {seconds} s")
+            steal = StealMeter()
             latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
                 settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds))
+            result["checks_steal_share"] = steal.share()
             result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
             result["matcher_p99_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.99)
             result["rss_mb_after_checks"] = round(worker.rss_mb())  # the checks are kept for delayed hits
@@ -242,11 +244,12 @@ def raw_echo(bootstrap: str, codec, work_dir: Path, people: list[kkru.Person], r
              seed: int, progress) -> dict[str, float]:
     """Run the same client against the raw aiokafka echo (hub.bench.echo) on topics of its own; return its
     p50 and p99 (ms), the baseline of the matcher's."""
-    from hub.bench.common import WorkerProcess, drop_topics, fresh_settings
+    from hub.bench.common import StealMeter, WorkerProcess, drop_topics, fresh_settings
 
     progress(f"baseline: raw aiokafka echo at {rate}/s for {seconds} s")
     settings = fresh_settings(bootstrap, "echo", 6, work_dir)
     echo = WorkerProcess(settings, work_dir / "echo.log", module="hub.bench.echo")
+    steal = StealMeter()
     try:
         latencies, _, _ = asyncio.run(checks_at_rate(settings, codec, subjects(random.Random(seed + 2), people, []),
                                                      rate, seconds, answer_schema="CheckRequest"))
@@ -254,4 +257,4 @@ def raw_echo(bootstrap: str, codec, work_dir: Path, people: list[kkru.Person], r
         echo.stop()
         drop_topics(settings)
     return {"raw_echo_p50_ms": round(percentile(latencies, 0.5), 2),
-            "raw_echo_p99_ms": round(percentile(latencies, 0.99), 2)}
+            "raw_echo_p99_ms": round(percentile(latencies, 0.99), 2), "echo_steal_share": steal.share()}
