@@ -9,23 +9,12 @@ from typing import Any, Callable
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError
 
-from hub.codec.compiled import Encoded, compile_reader, compile_writer, composite_fields, field_type
+from hub.codec.compiled import Encoded, compile_reader, compile_writer, composite_fields, field_type, write_long
 from hub.codec.registry import SchemaRegistry, SchemaVersion, without_logical_types
 from hub.codec.single_object import HEADER_SIZE, MARKER, frame, split
 from hub.errors import CodecError, EncodeError, MalformedPayloadError
 
 FASTAVRO_WRITE_ERRORS = (ValidationError, ValueError, TypeError, KeyError, AttributeError, OverflowError)
-
-
-def zigzag_varint(number: int) -> bytes:
-    """Return an Avro long: zig-zag encoded, then as a variable-length integer."""
-    value = (number << 1) ^ (number >> 63)
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
 
 
 @dataclass(frozen=True)
@@ -93,7 +82,7 @@ class AvroCodec:
         version = self.registry.schema(schema_name)
         head = self._write_head(version, value, "array")
         block = b"".join(bytes(split(item)[1]) for item in items)
-        count = zigzag_varint(len(items)) if items else b""
+        count = write_long(len(items)) if items else b""
         return frame(version.fingerprint, head + count + block + b"\x00")
 
     def _write_head(self, version: SchemaVersion, value: dict[str, Any], last_kind: str) -> bytes:
