@@ -184,7 +184,7 @@ def _template_rule(template: str, field: str) -> Rule:
 
 
 def _template_arg(value: str) -> Any:
-    return int(value) if value.isdigit() else value
+    return int(value) if value.isascii() and value.isdigit() else value
 
 
 def _converter(kind: str, fmt: str | None, field: str, mapping: "Mapping") -> Callable[[str], Any]:

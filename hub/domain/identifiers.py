@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import re
+from operator import mul
 
 _IIN_WEIGHTS_1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _IIN_WEIGHTS_2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+# The weighted sums are taken over the digits' ASCII codes: these take the codes' share (48 each) off again.
+_ASCII_ZERO_1, _ASCII_ZERO_2 = 48 * sum(_IIN_WEIGHTS_1), 48 * sum(_IIN_WEIGHTS_2)
+
+
+def _is_ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # str.isdigit alone also takes '²' and other scripts' digits
 
 
 def iin_check_digit(first11: str) -> int | None:
     """Return the IIN check digit of 11 digits (two passes of mod 11), or None if there is none."""
-    digits = [int(c) for c in first11]
-    check = sum(d * w for d, w in zip(digits, _IIN_WEIGHTS_1)) % 11
+    if len(first11) != 11 or not _is_ascii_digits(first11):
+        raise ValueError(f"an IIN's check digit is taken of 11 digits, not {first11!r}")
+    codes = first11.encode()
+    check = (sum(map(mul, codes, _IIN_WEIGHTS_1)) - _ASCII_ZERO_1) % 11
     if check == 10:
-        check = sum(d * w for d, w in zip(digits, _IIN_WEIGHTS_2)) % 11
+        check = (sum(map(mul, codes, _IIN_WEIGHTS_2)) - _ASCII_ZERO_2) % 11
     return None if check == 10 else check
 
 
 def iin_is_valid(iin: str) -> bool:
     """Tell whether a string is 12 digits whose last one is the IIN check digit."""
-    return len(iin) == 12 and iin.isdigit() and iin_check_digit(iin[:11]) == int(iin[11])
+    return len(iin) == 12 and _is_ascii_digits(iin) and iin_check_digit(iin[:11]) == ord(iin[11]) - 48
 
 
 def with_iin_check_digit(first11: str) -> str | None:
@@ -61,7 +70,7 @@ def luhn_ok(digits: str) -> bool:
 
 def imei_is_valid(imei: str) -> bool:
     """Tell whether an IMEI is valid: 14 digits, 15 with a Luhn digit, or a 16-digit IMEISV."""
-    if not imei.isdigit():
+    if not _is_ascii_digits(imei):
         return False
     if len(imei) == 15:
         return luhn_ok(imei)
