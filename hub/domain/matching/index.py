@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable
 
 from hub.domain.matching.keys import Key, document_keys, subject_keys
 from hub.domain.matching.addresses import address_key
+from hub.domain.matching.multimap import add_member, discard_member, members_of
 from hub.domain.matching.persons import EPOCH, PersonFacts, match_person, weigh_address
 
 Block = tuple
@@ -98,11 +99,11 @@ class MatchIndex:
         self._decode = decode or (lambda payload: payload)
         self._payloads: dict[str, Any] = {}
         self._persons: dict[str, PersonFacts] = {}
-        # Values: a lone record id, or a set when several share the key. Keys are kept compact, since a
-        # register of millions holds millions of them: an exact key as one string, a block by its block_id
-        # (two blocks that share an id only widen the candidates, which are all scored).
-        self._by_key: dict[str, str | set[str]] = {}
-        self._by_block: dict[int, str | set[str]] = {}
+        # Compact multimaps (multimap.py). Keys are kept compact too, since a register of millions holds
+        # millions of them: an exact key as one string, a block by its block_id (two blocks that share an
+        # id only widen the candidates, which are all scored).
+        self._by_key: dict[str, str | tuple[str, ...] | set[str]] = {}
+        self._by_block: dict[int, str | tuple[str, ...] | set[str]] = {}
 
     def __len__(self) -> int:
         """Return how many live records are indexed."""
@@ -215,37 +216,3 @@ def block_id(block: Block) -> int:
 def exact_key(key: Key) -> str:
     """Return an exact key as the one string the index keeps it as."""
     return f"{key[0]}:{key[1]}"
-
-
-def add_member(index: dict, key, record_id: str) -> None:
-    """Add an id under a key of a compact multimap (a lone id as itself, several as a set)."""
-    members = index.get(key)
-    if members is None:
-        index[key] = record_id
-    elif isinstance(members, str):
-        if members != record_id:
-            index[key] = {members, record_id}
-    else:
-        members.add(record_id)
-
-
-def members_of(index: dict, key) -> Iterable[str]:
-    """Return the ids under a key of a compact multimap."""
-    members = index.get(key)
-    if members is None:
-        return ()
-    return (members,) if isinstance(members, str) else members
-
-
-def discard_member(index: dict, key, record_id: str) -> None:
-    """Remove an id from under a key of a compact multimap, dropping the key when none is left."""
-    members = index.get(key)
-    if members is None:
-        return
-    if isinstance(members, str):
-        if members == record_id:
-            del index[key]
-        return
-    members.discard(record_id)
-    if len(members) == 1:
-        index[key] = next(iter(members))

@@ -5,13 +5,16 @@ from __future__ import annotations
 from itertools import islice, takewhile
 from typing import Any
 
-from hub.domain.matching.index import (Match, add_member, discard_member, exact_key, members_of,
-                                       person_blocks, query_block_ids)
+from hub.domain.matching.index import Match, exact_key, person_blocks, query_block_ids
 from hub.domain.matching.keys import document_keys, subject_keys
 from hub.domain.matching.addresses import address_key
+from hub.domain.matching.multimap import add_member, discard_member, members_of
 from hub.domain.matching.persons import PersonFacts, match_person, weigh_address
 
 DAY_MS = 24 * 3600 * 1000
+# What a delayed hit is told from (hub.domain.checks.delayed_hit): the rest of a request is not kept, since a
+# service keeps the checks of days.
+KEPT_FIELDS = ("check_id", "requester_unit", "clearance", "requested_at")
 
 
 class RecentChecks:
@@ -21,8 +24,8 @@ class RecentChecks:
         """Keep checks for keep_days (the longest delayed-hit window of any record type)."""
         self.keep_ms = keep_days * DAY_MS
         self._requests: dict[str, dict[str, Any]] = {}  # in the order they came
-        # Exact keys as one string and blocks by their id, each with a lone check id or a set (as the index).
-        self._by_key: dict[str | int, str | set[str]] = {}
+        # Exact keys as one string and blocks by their id, in a compact multimap of check ids (as the index).
+        self._by_key: dict[str | int, str | tuple[str, ...] | set[str]] = {}
 
     def keep_for_days(self, keep_days: int) -> None:
         """Keep checks for keep_days from now on (those older are forgotten by the next prunes)."""
@@ -36,7 +39,10 @@ class RecentChecks:
         """Keep a check (its subject's exact keys and, for a person, its name blocks in both orders;
         `facts` are the subject's, when the caller has them already)."""
         check_id = request["check_id"]
-        self._requests[check_id] = {**request, "_person": person}
+        kept = {field: request[field] for field in KEPT_FIELDS}
+        kept["subject"] = {field: value for field, value in request["subject"].items() if value is not None}
+        kept["_person"] = person
+        self._requests[check_id] = kept
         for key in self._keys_of(request["subject"], person, facts):
             add_member(self._by_key, key, check_id)
 

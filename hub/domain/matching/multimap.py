@@ -1,0 +1,57 @@
+"""A compact multimap of ids, for indexes of millions of keys most of which hold one id or a few (pure).
+
+Under a key stands a lone id as itself, up to FEW_MEMBERS ids as a tuple, more as a set: a set of
+two takes 216 bytes and one of five 728, a tuple of two 56 and one of eight 120, and most keys of
+a register's blocks hold a handful of records. The values are plain strings, tuples and sets, so
+an index snapshot stores them with marshal as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Collection, Hashable
+
+Members = "str | tuple[str, ...] | set[str]"
+FEW_MEMBERS = 8  # at most this many ids under a key are a tuple; more are a set
+SHRINK_TO_TUPLE = FEW_MEMBERS // 2  # a set that falls to this many becomes a tuple again (not back and forth)
+
+
+def add_member(index: dict, key: Hashable, member: str) -> None:
+    """Add an id under a key (nothing changes if it is there already)."""
+    members = index.get(key)
+    if members is None:
+        index[key] = member
+    elif members.__class__ is str:
+        if members != member:
+            index[key] = (members, member)
+    elif members.__class__ is tuple:
+        if member not in members:
+            index[key] = members + (member,) if len(members) < FEW_MEMBERS else {*members, member}
+    else:
+        members.add(member)
+
+
+def members_of(index: dict, key: Hashable) -> Collection[str]:
+    """Return the ids under a key (empty when there are none)."""
+    members = index.get(key)
+    if members is None:
+        return ()
+    return (members,) if members.__class__ is str else members
+
+
+def discard_member(index: dict, key: Hashable, member: str) -> None:
+    """Remove an id from under a key, dropping the key when none is left."""
+    members = index.get(key)
+    if members is None:
+        return
+    if members.__class__ is str:
+        if members == member:
+            del index[key]
+        return
+    if members.__class__ is tuple:
+        if member in members:
+            rest = tuple(m for m in members if m != member)
+            index[key] = rest[0] if len(rest) == 1 else rest
+        return
+    members.discard(member)
+    if len(members) <= SHRINK_TO_TUPLE:
+        index[key] = next(iter(members)) if len(members) == 1 else tuple(members)
