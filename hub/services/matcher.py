@@ -24,7 +24,7 @@ from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
-from hub.services.heap import settle_heap
+from hub.services.heap import freeze_survivors, settle_heap
 from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, paused_gc, read_snapshot,
                                          remove_abandoned, writer_finished)
 from hub.services.register_table import register_state
@@ -44,6 +44,7 @@ MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
 FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES = 5, 4096
 # A snapshot older than the register's tombstones are kept for may miss a purge: it is not used then.
 SNAPSHOT_MAX_AGE_MS = int(REGISTER.extra_config["delete.retention.ms"])
+FREEZE_EVERY_RECORDS = 100_000  # while the index is built, its objects so far leave the collector's sight this often
 
 Output = tuple[str, bytes, bytes]  # topic, key, value
 STORED_DOCUMENT = "kz.mvd.records.RegisterRecord.document"
@@ -128,10 +129,15 @@ class Matcher:
             partitions = await assign_from_start(consumer, self.settings, [REGISTER.name(self.settings)])
             targets = await consumer.end_offsets(partitions)
             self.restore_snapshot(consumer, targets)
+            indexed = 0
             while True:
                 for records in (await consumer.getmany(timeout_ms=200, max_records=20_000)).values():
                     for record in records:
                         await self.index_record(record.key.decode("utf-8", "replace"), record.value)
+                    indexed += len(records)
+                if not self.caught_up.is_set() and indexed >= FREEZE_EVERY_RECORDS:
+                    freeze_survivors()
+                    indexed = 0
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
                     settle_heap()
                     self.caught_up.set()

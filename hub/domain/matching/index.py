@@ -46,17 +46,19 @@ def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = F
     days = [b"%d" % day for day in (date_variants(born) if query and born is not None else
                                     ({born} if born is not None else ()))]
     ids: set[int] = set()
+    with_names_alone = not query or year is None
     for surnames, given_names in orders:
         for s in surnames:
-            for g in given_names:
+            for g in given_names:  # the ids of block_id(("SGY", ...)) and block_id(("SG", ...)), spelt out
+                names = f"{s[:3]}{SEP}{g[:3]}"
                 if year is not None:
-                    ids.add(block_id(("SGY", s[:3], g[:3], year)))
-                if not query or year is None:
-                    ids.add(block_id(("SG", s[:3], g[:3])))
+                    ids.add(crc32(f"SGY{SEP}{names}{SEP}{year}".encode()))
+                if with_names_alone:
+                    ids.add(crc32(f"SG{SEP}{names}".encode()))
             ids.update(_with_days(f"SD{SEP}{s[:3]}{SEP}", days))
         for g in given_names:
             ids.update(_with_days(f"GD{SEP}{g[:3]}{SEP}", days))
-    return ids, (block_id(("D", born)) if born is not None else None)
+    return ids, (crc32(b"D" + SEP.encode() + b"%d" % born) if born is not None else None)
 
 
 def _with_days(head: str, days: list[bytes]) -> list[int]:
