@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Mapping
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError
@@ -129,6 +129,27 @@ class AvroCodec:
                 return read_body(message, HEADER_SIZE)[0]
             except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
                 raise MalformedPayloadError(f"body does not read as {version.fullname}: {exc!r}") from exc
+        return read
+
+    def view_reader(self, schema_name: str, kept: Mapping[str, Collection[str]]) -> Callable[[bytes], dict[str, Any]]:
+        """Return a function reading a single object of schema_name as a view: the records named in kept (full
+        name: field names) hold only those fields. A message of an older writer is decoded in full. It
+        raises a CodecError as decode() does."""
+        version = self.registry.schema(schema_name)
+        read_body = compile_reader(without_logical_types(version.json_schema), kept=kept)
+        fingerprint, fullname = version.fingerprint, version.fullname
+
+        def read(message: bytes) -> dict[str, Any]:
+            if message[2:HEADER_SIZE] != fingerprint or message[:2] != MARKER:
+                return self.decode(message, expect=schema_name).value
+            data = message if message.__class__ is bytes else bytes(message)
+            try:
+                value, end = read_body(data, HEADER_SIZE)
+            except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
+                raise MalformedPayloadError(f"body does not decode as {fullname}: {exc!r}") from exc
+            if end != len(data):
+                raise MalformedPayloadError(f"{len(data) - end} trailing bytes after a {fullname}")
+            return value
         return read
 
     def decode(self, message: bytes, expect: str | None = None) -> Decoded:

@@ -27,7 +27,6 @@ from hub.services.catalog_follower import CatalogFollower
 from hub.services.heap import freeze_survivors, settle_heap
 from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, paused_gc, read_snapshot,
                                          remove_abandoned, writer_finished)
-from hub.services.register_table import register_state
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings
 
@@ -48,6 +47,15 @@ FREEZE_EVERY_RECORDS = 100_000  # while the index is built, its objects so far l
 
 Output = tuple[str, bytes, bytes]  # topic, key, value
 STORED_DOCUMENT = "kz.mvd.records.RegisterRecord.document"
+# What indexing reads of a register record (MatchIndex.put, document_keys, PersonFacts.of): the rest of it is
+# moved past unread while the index is built, and decoded only for a hit or a delayed hit.
+DOCUMENT_KEY_FIELDS = frozenset({"iin", "surname", "given_name", "patronymic", "birth_date", "birth_year", "sex",
+                                 "identity_documents", "document_number", "vin", "plate", "imei", "serial",
+                                 "registration_number"})
+INDEX_VIEW = {"kz.mvd.records.RegisterRecord": frozenset({"record_id", "object_kind", "version", "status", "document"}),
+              "kz.mvd.records.IdentityDocument": frozenset({"number"}),
+              **{f"kz.mvd.records.{card}": DOCUMENT_KEY_FIELDS
+                 for card in ("PersonCard", "ThingCard", "FactCard", "PortraitCard")}}
 
 
 def wall_clock_ms() -> int:
@@ -64,6 +72,7 @@ class Matcher:
         self.settings, self.codec, self.sensor, self.clock_ms = settings, codec, sensor, clock_ms
         self.catalog = catalog or Catalog()
         self.index = MatchIndex(decode=self._decode_record)
+        self._index_view = codec.view_reader("RegisterRecord", INDEX_VIEW)
         self.recent = RecentChecks(self._keep_checks_days())
         self.caught_up = asyncio.Event()
         self._producer = None
@@ -198,12 +207,14 @@ class Matcher:
         if value is None:
             self.index.remove(record_id)
             return
-        state = register_state(self.codec, record_id, value)
-        if state is None:
+        try:
+            view = self._index_view(value)
+        except CodecError as exc:
+            log.error("unreadable register record %s: %s", record_id, exc)
             return
-        self.index.put(state, payload=value)
-        if state["version"] == 1 and state["status"] == "LIVE" and len(self.recent):
-            await self.notify_delayed_hits(state)
+        self.index.put(view, payload=value)
+        if view["version"] == 1 and view["status"] == "LIVE" and len(self.recent):
+            await self.notify_delayed_hits(self.index.state_of(view["record_id"]))
 
     async def notify_delayed_hits(self, state: dict[str, Any]) -> None:
         """Tell earlier requesters that this newly enrolled record would have answered their check."""

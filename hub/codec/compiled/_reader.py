@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Mapping
 
 from hub.codec.compiled._types import Encoded, NamedTypes, Source, Unsupported, full_name, type_id
 
@@ -23,6 +23,8 @@ def read_long(data: bytes, pos: int) -> tuple[int, int]:
         pos += 1
         value |= (byte & 0x7F) << shift
         shift += 7
+    if value >> 64:
+        raise Unsupported("a varint beyond 64 bits")  # fastavro would wrap it around, Java's Avro refuses it
     return (value >> 1) ^ -(value & 1), pos
 
 
@@ -30,24 +32,27 @@ GLOBALS = {"U": Unsupported, "RL": read_long, "ENC": Encoded, "UF": struct.Struc
            "UD": struct.Struct("<d").unpack_from}
 
 
-def compile_reader(schema: Any, copies_of: str | None = None,
-                   encoded: str | None = None) -> Callable[..., tuple[Any, int]]:
+def compile_reader(schema: Any, copies_of: str | None = None, encoded: str | None = None,
+                   kept: Mapping[str, Collection[str]] | None = None) -> Callable[..., tuple[Any, int]]:
     """Return `read(data, pos)`: the value whose body starts at pos of data (bytes), and the position after
     it. It raises (Unsupported, IndexError, UnicodeDecodeError, ...) for bytes that are not such a body.
 
     Fields are named by their record's full name and their own ("kz.mvd.records.RecordEvent.document").
     With copies_of, `read(data, pos, copies)` also appends to copies every value of that field it reads as
-    the Encoded bytes it was written as. An `encoded` field is not read but kept as an Encoded value.
+    the Encoded bytes it was written as. An `encoded` field is not read but kept as an Encoded value. With
+    kept (record full name: names of fields), a record named there holds only those of its fields; the
+    others are moved past unread (a view of what a reader needs, not a value to write back).
     """
-    return _ReaderBuilder(schema, copies_of, encoded).build()
+    return _ReaderBuilder(schema, copies_of, encoded, kept or {}).build()
 
 
 class _ReaderBuilder:
     """Generates one function per named record and one for the whole schema."""
 
-    def __init__(self, schema: Any, copies_of: str | None, encoded: str | None) -> None:
+    def __init__(self, schema: Any, copies_of: str | None, encoded: str | None,
+                 kept: Mapping[str, Collection[str]]) -> None:
         self.schema, self.named, self.src = schema, NamedTypes(schema), Source()
-        self.copies_of, self.encoded = copies_of, encoded
+        self.copies_of, self.encoded, self.kept = copies_of, encoded, kept
         self.functions: dict[str, str] = {}
         self.inlining: list[str] = []
 
@@ -69,9 +74,12 @@ class _ReaderBuilder:
             return
         self.inlining.append(name)
         field_space = name.rsplit(".", 1)[0] if "." in name else ""
-        fields = []
+        fields, kept = [], self.kept.get(name)
         for field in node["fields"]:
             local, path = out.local("f"), f"{name}.{field['name']}"
+            if kept is not None and field["name"] not in kept:
+                self._skip(out, field["type"], field_space, depth)
+                continue
             if path in (self.encoded, self.copies_of):
                 start, identity = out.local("a"), out.const(type_id(field["type"], self.named, field_space))
                 out.add(depth, f"{start} = i")

@@ -198,3 +198,59 @@ def test_an_encoded_part_goes_to_fastavro_decoded_when_fastavro_must_write(codec
     foreign = {**state, "document": Encoded(bytes(state["document"]), "another type")}
     with pytest.raises(EncodeError):
         codec.encode("RegisterRecord", foreign)  # never copied into a field of another type
+
+
+def _view_of(named: NamedTypes, node: Any, space: str, value: Any, kept: dict) -> Any:
+    """Return a value read by fastavro (union records as (name, value)) as a view reader should give it."""
+    node, space = named.resolve(node, space)
+    if isinstance(node, list):
+        if isinstance(value, tuple):
+            return _view_of(named, value[0], space, value[1], kept)
+        kinds = {dict: ("record", "map"), list: ("array",)}.get(type(value))
+        branch = next((b for b in node if kinds and isinstance(named.resolve(b, space)[0], dict)
+                       and named.resolve(b, space)[0]["type"] in kinds), None)
+        return value if branch is None else _view_of(named, branch, space, value, kept)
+    if isinstance(node, str) or node["type"] in ("enum", "fixed"):
+        return value
+    if node["type"] == "array":
+        return [_view_of(named, node["items"], space, item, kept) for item in value]
+    if node["type"] == "map":
+        return {key: _view_of(named, node["values"], space, item, kept) for key, item in value.items()}
+    name = branch_name(node, space)
+    field_space = name.rsplit(".", 1)[0]
+    fields = kept.get(name, [f["name"] for f in node["fields"]])
+    return {f["name"]: _view_of(named, f["type"], field_space, value[f["name"]], kept)
+            for f in node["fields"] if f["name"] in fields}
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_view_reader_reads_the_kept_fields_as_the_full_reader_does(compiled, data):
+    name = data.draw(st.sampled_from(sorted(compiled)))
+    plain, parsed, _, _ = compiled[name]
+    named = NamedTypes(plain)
+    records = sorted(full for full, node in named.nodes.items() if node["type"] in ("record", "error"))
+    kept = {record: data.draw(st.sets(st.sampled_from([f["name"] for f in named.nodes[record]["fields"]])))
+            for record in data.draw(st.sets(st.sampled_from(records)) if records else st.just(set()))
+            if named.nodes[record]["fields"]}
+    body = fastavro_write(parsed, data.draw(values_of(plain, named)))
+    full = schemaless_reader(io.BytesIO(body), parsed, None, return_record_name=True)
+    assert compile_reader(plain, kept=kept)(b"xx" + body, 2) == (_view_of(named, plain, "", full, kept), len(body) + 2)
+
+
+def test_the_matcher_view_of_a_register_record_keeps_what_the_index_reads(codec):
+    from hub.services.matcher import INDEX_VIEW
+
+    view = codec.view_reader("RegisterRecord", INDEX_VIEW)(codec.encode("RegisterRecord", REGISTER_RECORD))
+    assert set(view) == {"record_id", "object_kind", "version", "status", "document"}
+    assert view["document"]["surname"] == REGISTER_RECORD["document"]["surname"]
+    assert "owner_unit" not in view and "registered_address" not in view["document"]
+    with pytest.raises(MalformedPayloadError):
+        codec.view_reader("RegisterRecord", INDEX_VIEW)(codec.encode("RegisterRecord", REGISTER_RECORD)[:-3])
+
+
+def test_a_varint_beyond_64_bits_is_refused_not_wrapped_around() -> None:
+    read = compile_reader({"type": "record", "name": "L", "fields": [{"name": "n", "type": "long"}]})
+    assert read(b"\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01", 0) == ({"n": 2**63 - 1}, 10)
+    with pytest.raises(Exception, match="64 bits"):
+        read(b"\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x03", 0)  # fastavro reads it as a wrapped-around long
