@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import gc
 import os
 import pickle
@@ -18,8 +16,8 @@ from typing import Any, Callable, Sequence
 
 from hub.codec import AvroCodec, SchemaRegistry
 from hub.domain.catalog import Catalog
+from hub.process import die_with_parent
 
-PR_SET_PDEATHSIG = 1
 WORKER_GC_THRESHOLDS = (50_000, 20, 100)
 _WORKER: dict[str, Any] = {}  # in each worker process: its codec and the latest catalog it was sent
 
@@ -43,23 +41,11 @@ class CatalogSnapshot:
 def _start_worker(schemas_dir: Path, released_dir: Path, parent_pid: int) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a service manager may signal the whole group:
         signal.signal(signum, signal.SIG_IGN)       # the connector finishes its batch, then stops its workers
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)  # no orphan keeps running or holds the connector's output open
     _WORKER["codec"] = AvroCodec(SchemaRegistry.from_dirs(schemas_dir, released_dir))
     # A task allocates thousands of short-lived, acyclic dicts: collect seldom, and never scan the schemas.
     gc.freeze()
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Have the kernel kill this worker when the connector dies (even by SIGKILL), so no orphan keeps running
-    or holds the connector's output open."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers then end when they find their queue closed
-        return
-    if os.getppid() != parent_pid:  # the connector died before the line above
-        os._exit(1)
 
 
 def _ready() -> bool:

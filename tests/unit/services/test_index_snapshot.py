@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from hub.errors import SnapshotError
 from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, read_snapshot, remove_abandoned,
                                          write_snapshot, writer_finished)
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
 TOPIC = "hub.register"
 NOW_MS = 1_780_000_000_000
 DAY_MS = 86_400_000
@@ -93,3 +97,75 @@ def wait_for(pid: int, timeout_s: float = 30.0) -> bool | None:
     while (finished := writer_finished(pid)) is None and time.monotonic() < deadline:
         time.sleep(0.01)
     return finished
+
+
+SERVICE = (
+    "import asyncio, signal, sys, time\n"
+    "from pathlib import Path\n"
+    "from hub.services.index_snapshot import fork_writer\n"
+    "def slow_take():\n"
+    "    time.sleep(60)\n"
+    "async def main():\n"
+    "    loop = asyncio.get_running_loop()\n"
+    "    for sig in (signal.SIGINT, signal.SIGTERM):\n"
+    "        loop.add_signal_handler(sig, lambda: None)  # as a service's loop does\n"
+    "    print(fork_writer(Path(sys.argv[1]), slow_take), flush=True)\n"
+    "    await asyncio.sleep(60)\n"
+    "asyncio.run(main())\n")
+
+
+def _start_service_with_writer(tmp_path: Path) -> tuple[subprocess.Popen, int]:
+    script = tmp_path / "service.py"
+    script.write_text(SERVICE)
+    service = subprocess.Popen([sys.executable, str(script), str(tmp_path / "index")], cwd=REPO_ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    return service, int(service.stdout.readline())
+
+
+def _gone(pid: int, within_s: float = 10.0) -> bool:
+    """Tell whether the process ended (a zombie its parent has not reaped yet has ended) within the time."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _wait_until_default(pid: int, signum: int, within_s: float = 10.0) -> None:
+    """Wait until the process no longer catches the signal (its handler is back to the default)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        caught = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                      if line.startswith("SigCgt:"))
+        if not int(caught.split()[1], 16) >> (signum - 1) & 1:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} still catches signal {signum}")
+
+
+def test_a_snapshot_writer_dies_with_its_service_even_by_sigkill(tmp_path: Path):
+    service, writer = _start_service_with_writer(tmp_path)
+    try:
+        assert not _gone(writer, within_s=0.5)  # still writing
+        service.kill()  # without this the writer lived on and kept the service's metrics port open
+        service.wait()
+        assert _gone(writer)
+    finally:
+        service.kill()
+
+
+def test_a_snapshot_writer_stops_on_sigterm_although_its_service_handles_it_in_a_loop(tmp_path: Path):
+    service, writer = _start_service_with_writer(tmp_path)
+    try:
+        _wait_until_default(writer, signal.SIGTERM)  # the child's first steps after the fork
+        os.kill(writer, signal.SIGTERM)  # what stopping a service's process group sends to each process
+        assert _gone(writer)
+        assert service.poll() is None  # the service itself handles SIGTERM in its loop
+    finally:
+        service.kill()
+        service.wait()

@@ -1,0 +1,30 @@
+"""What a child process does so that it never outlives the process that started it."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent dies (even by SIGKILL), so no orphan keeps running
+    or holds the parent's ports and pipes open; exit at once when the parent is already gone."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the child then ends by its own means
+        return
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
+def default_signals_in_fork() -> None:
+    """In a child forked from an event loop's process: let SIGINT and SIGTERM end it again (the loop's
+    handlers only wake a loop that the child does not run) and stop writing to the loop's wake-up socket."""
+    signal.set_wakeup_fd(-1)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
