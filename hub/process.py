@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 
@@ -14,8 +13,7 @@ def die_with_parent(parent_pid: int) -> None:
     """Have the kernel kill this process when its parent dies (even by SIGKILL), so no orphan keeps running
     or holds the parent's ports and pipes open; exit at once when the parent is already gone."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the process's own libc
     except (OSError, AttributeError):  # not Linux: the child then ends by its own means
         return
     if os.getppid() != parent_pid:  # the parent died before the line above
