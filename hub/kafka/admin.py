@@ -57,7 +57,7 @@ async def provision(settings: HubSettings, specs: list[TopicSpec]) -> list[Provi
         await admin.close()
 
 
-async def _partition_numbers(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, list[int]]:
+async def partition_numbers(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, list[int]]:
     """Return the partition numbers of those of `names` that exist."""
     if not names:
         return {}
@@ -67,7 +67,7 @@ async def _partition_numbers(admin: AIOKafkaAdminClient, names: list[str]) -> di
 
 
 async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
-    return {name: len(numbers) for name, numbers in (await _partition_numbers(admin, names)).items()}
+    return {name: len(numbers) for name, numbers in (await partition_numbers(admin, names)).items()}
 
 
 async def _create(admin: AIOKafkaAdminClient, settings: HubSettings,
@@ -146,7 +146,7 @@ async def partitions_of(settings: HubSettings, topics: list[str]) -> dict[str, l
     admin = admin_client(settings)
     try:
         await admin.start()
-        found = await _partition_numbers(admin, topics)
+        found = await partition_numbers(admin, topics)
         return {t: found.get(t, []) for t in topics}
     except KafkaError as exc:
         raise BrokerError(f"cannot describe {topics}: {exc!r}") from exc

@@ -20,33 +20,37 @@ log = logging.getLogger(__name__)
 class InOrderAcks:
     """Acknowledges the events of a manually acknowledged (noack) Faust stream when their writes are done."""
 
-    def __init__(self, stream: Any, max_in_flight: int) -> None:
-        """Acknowledge through `stream` (its `ack(event)`); hold at most `max_in_flight` messages unacknowledged."""
-        self.stream, self.max_in_flight = stream, max_in_flight
+    def __init__(self, stream: Any, max_bytes_in_flight: int) -> None:
+        """Acknowledge through `stream` (its `ack(event)`); hold unacknowledged messages of at most
+        `max_bytes_in_flight` bytes together (and always one, however large)."""
+        self.stream, self.max_bytes_in_flight = stream, max_bytes_in_flight
         self._waiting: dict[Any, deque] = {}
         self._count = 0
+        self.bytes_in_flight = 0
 
     def __len__(self) -> int:
         """Return how many messages wait for their writes."""
         return self._count
 
-    async def after(self, event: Any, written: asyncio.Future) -> None:
-        """Acknowledge event once written is done and every earlier event of its partition is acknowledged;
-        wait first while too many are in flight."""
+    async def after(self, event: Any, written: asyncio.Future, size: int) -> None:
+        """Acknowledge event (a message of `size` bytes) once written is done and every earlier event of its
+        partition is acknowledged; wait first while too many bytes are in flight."""
         tp = event.message.tp
         queue = self._waiting.setdefault(tp, deque())
-        queue.append((event, written))
+        queue.append((event, written, size))
         self._count += 1
+        self.bytes_in_flight += size
         written.add_done_callback(lambda _: self._drain(tp))
-        while self._count > self.max_in_flight:
+        while self.bytes_in_flight > self.max_bytes_in_flight and self._count > 1:
             heads = [queue[0][1] for queue in self._waiting.values() if queue]
             await asyncio.wait(heads, return_when=asyncio.FIRST_COMPLETED)
 
     def _drain(self, tp: Any) -> None:
         queue = self._waiting[tp]
         while queue and queue[0][1].done():
-            event, written = queue.popleft()
+            event, written, size = queue.popleft()
             self._count -= 1
+            self.bytes_in_flight -= size
             if written.cancelled():  # the worker is stopping; the message is read again after a restart
                 continue
             if written.exception() is not None:

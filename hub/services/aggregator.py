@@ -8,13 +8,12 @@ import os
 from collections import Counter
 
 import faust
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.types import TP
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.domain.regions import REGION_CODES
-from hub.kafka.admin import admin_client
+from hub.kafka.group_offsets import GroupStartOffsets
 from hub.kafka.partitioning import partition_for
 from hub.kafka.topics import CHANGES, DUE, NOTIFICATIONS, REGISTER, REJECTED, regional_events_topic
 from hub.sensors import Sensor
@@ -32,8 +31,9 @@ log = logging.getLogger(__name__)
 LAG_INTERVAL_S = 5.0
 SCAN_YIELD_EVERY = 5_000
 EXIT_OFFSET_GAP = 75  # EX_TEMPFAIL: restart the worker
-# Messages whose writes may still be on their way to the broker while the next ones are processed.
-MAX_MESSAGES_IN_FLIGHT = 16
+# Input bytes whose writes may still be on their way to the broker while the next messages are processed:
+# about 50 batches of 500 events, or 7,000 single events (16 messages at most held singles to 900 events/s).
+MAX_BYTES_IN_FLIGHT = 2 << 20
 
 
 def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, sensor: Sensor,
@@ -56,6 +56,8 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     processor = RegisterProcessor(buffered, codec, catalog, sensor, outputs,
                                   settings.partitions, due_name, clock_ms)
     ready = asyncio.Event()
+    starts = GroupStartOffsets(settings, settings.app_id, [*names, due_name])
+    guard = OffsetGuard(starts)
 
     def active_partitions() -> set[int]:
         return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in names}
@@ -64,6 +66,9 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     async def rescan_register() -> None:
         ready.clear()
         await follower.ready()
+        # Before messages arrive: a first message held while they are read lets Faust's stream buffer fill.
+        starts.forget()
+        await starts.load()
         counts = await rescan(processor)
         sensor.on_register_size(counts)
         settle_heap()
@@ -83,18 +88,22 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
             if highwater is not None:
                 sensor.on_lag(topic, partition, max(0, highwater - position))
 
-    guard = OffsetGuard(committed_offset_reader(settings))
 
     @app.on_partitions_revoked.connect
     async def forget_offsets(app, revoked, **kwargs) -> None:
         guard.reset()
+        starts.forget()
         buffered.forget_unacknowledged()
+
+    @app.on_before_shutdown.connect
+    async def close_offset_clients(app, **kwargs) -> None:
+        await starts.close()
 
     @app.agent(inputs, concurrency=1)
     async def aggregate(stream):
         await follower.ready()
         manual = stream.noack()
-        acks = InOrderAcks(manual, MAX_MESSAGES_IN_FLIGHT)
+        acks = InOrderAcks(manual, MAX_BYTES_IN_FLIGHT)
         async for event in manual.events():
             message = event.message
             try:
@@ -103,7 +112,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
                 log.critical("stopping before a hole is committed: %s", gap)
                 os._exit(EXIT_OFFSET_GAP)  # no later offset may be acknowledged
             written = await processor.handle(message.topic, message.partition, message.offset, message.value)
-            await acks.after(event, written)
+            await acks.after(event, written, len(message.value or b""))
 
     return processor
 
@@ -115,35 +124,6 @@ def rocksdb_options(settings: HubSettings) -> dict | None:
     size = settings.table_cache_mb * 1024 * 1024
     return {"block_cache_size": size, "block_cache_compressed_size": size // 4, "write_buffer_size": size // 2,
             "max_write_buffer_number": 2, "target_file_size_base": size}
-
-
-def committed_offset_reader(settings: HubSettings):
-    """Return a function reading the aggregator group's committed offset of one partition
-    (through one admin client, opened on first use and kept)."""
-    admin = None
-
-    async def committed(topic: str, partition: int) -> int | None:
-        nonlocal admin
-        if admin is None:
-            admin = admin_client(settings)
-            await admin.start()
-        tp = TopicPartition(topic, partition)
-        found = await admin.list_consumer_group_offsets(settings.app_id, partitions=[tp])
-        offset = found[tp].offset if tp in found else -1
-        if offset >= 0:
-            return offset
-        return await earliest_offset(settings, tp)  # nothing committed: reading starts at the earliest
-    return committed
-
-
-async def earliest_offset(settings: HubSettings, tp: TopicPartition) -> int:
-    """Return the first offset a partition still holds."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None)
-    await consumer.start()
-    try:
-        return (await consumer.beginning_offsets([tp]))[tp]
-    finally:
-        await consumer.stop()
 
 
 async def rescan(processor: RegisterProcessor) -> Counter:

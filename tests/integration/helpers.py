@@ -52,6 +52,12 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def dump_tasks(self, wait_s: float = 2.0) -> None:
+        """Have the worker log the stack of every thread and asyncio task (its SIGUSR1), for a failure report."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGUSR1)
+            time.sleep(wait_s)
+
     def kill(self) -> None:
         """SIGKILL the worker at once."""
         if self.proc.poll() is None:

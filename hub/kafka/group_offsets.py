@@ -1,0 +1,86 @@
+"""Where a consumer group starts reading each partition of its topics, asked of the broker at once for all."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from hub.errors import BrokerError
+from hub.kafka.admin import partition_numbers, admin_client
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+OFFSETS_RETRY_BACKOFF_MS = 10
+
+
+class GroupStartOffsets:
+    """The group's committed offset of each partition of some topics, else the partition's first offset.
+
+    The first question loads every partition in two requests (the group's offsets, then the first offsets
+    of those never committed), so a worker assigned a hundred partitions does not pay a round trip, or a
+    new client, for each. Forget them after a rebalance: commits made meanwhile count again.
+    """
+
+    def __init__(self, settings: HubSettings, group_id: str, topics: list[str]) -> None:
+        """Answer for the partitions of `topics`, as consumer group `group_id` reads them."""
+        self.settings, self.group_id, self.topics = settings, group_id, topics
+        self._known: dict[tuple[str, int], int] = {}
+        self._admin = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self.loads = 0
+
+    async def __call__(self, topic: str, partition: int) -> int | None:
+        """Return where the group starts reading a partition (None for a partition of none of the topics)."""
+        if (topic, partition) not in self._known:
+            await self.load()
+        return self._known.get((topic, partition))
+
+    def forget(self) -> None:
+        """Forget every partition: the next question loads them again."""
+        self._known.clear()
+
+    async def load(self) -> None:
+        """Read where the group starts every partition of the topics now (before messages arrive, say)."""
+        started_s = time.monotonic()
+        try:
+            admin, consumer = await self._clients()
+            numbers = await partition_numbers(admin, self.topics)
+            partitions = [TopicPartition(t, p) for t in self.topics for p in numbers.get(t, [])]
+            committed = await admin.list_consumer_group_offsets(self.group_id, partitions=partitions)
+            known = {(tp.topic, tp.partition): found.offset for tp, found in committed.items() if found.offset >= 0}
+            never = [tp for tp in partitions if (tp.topic, tp.partition) not in known]
+            if never:  # nothing committed: the group reads these from their first offset
+                firsts = await consumer.beginning_offsets(never)
+                known.update({(tp.topic, tp.partition): offset for tp, offset in firsts.items()})
+        except KafkaError as exc:
+            raise BrokerError(f"cannot read where group {self.group_id} starts: {exc!r}") from exc
+        self._known, self.loads = known, self.loads + 1
+        log.info("group %s starts %d partitions where it committed, %d at their first offset (read in %.2f s)",
+                 self.group_id, len(known) - len(never), len(never), time.monotonic() - started_s)
+
+    async def _clients(self):
+        if self._admin is None:
+            admin = admin_client(self.settings)
+            await admin.start()
+            self._admin = admin
+        if self._consumer is None:
+            # aiokafka learns of one unknown topic per retry of an offsets request: a short back-off makes the
+            # first load of a hundred topics take 0.2 s, not 2 s (measured with 21).
+            consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers, group_id=None,
+                                        request_timeout_ms=int(self.settings.request_timeout_s * 1000),
+                                        retry_backoff_ms=OFFSETS_RETRY_BACKOFF_MS)
+            await consumer.start()
+            self._consumer = consumer
+        return self._admin, self._consumer
+
+    async def close(self) -> None:
+        """Close the clients it opened."""
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._admin is not None:
+            await self._admin.close()
+        self._admin = self._consumer = None
