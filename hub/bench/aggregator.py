@@ -139,6 +139,11 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         result["naive_faust_events_per_s"], result["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
         result["naive_steal_share"] = steal
 
+        alone = fresh_settings(bootstrap, "singles", partitions, work_dir)
+        asyncio.run(publish_placed(alone, single_messages(alone, codec, stream[:naive_events])))
+        rate, cpu_us, _ = measured_run(alone, work_dir / "singles.log", naive_events)
+        result["hub_single_events_per_s"], result["hub_single_cpu_us_per_event"] = round(rate), round(cpu_us)
+
         hub = fresh_settings(bootstrap, "hub", partitions, work_dir)
         batches = batch_messages(hub, codec, stream[:events], batch_size)
         progress(f"producing {events} events in {len(batches)} batches")
