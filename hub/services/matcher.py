@@ -143,8 +143,7 @@ class Matcher:
             indexed = 0
             while True:
                 for records in (await consumer.getmany(timeout_ms=200, max_records=20_000)).values():
-                    for record in records:
-                        await self.index_record(record.key.decode("utf-8", "replace"), record.value)
+                    await self.index_records(records)
                     indexed += len(records)
                 if not self.caught_up.is_set() and indexed >= FREEZE_EVERY_RECORDS:
                     freeze_survivors()
@@ -204,19 +203,26 @@ class Matcher:
         self._writer = fork_writer(self.snapshot_path, lambda: Snapshot(topic, offsets, taken_at_ms, index.export()))
         self._snapshot_offsets, self._snapshot_at_s = offsets, time.monotonic()
 
-    async def index_record(self, record_id: str, value: bytes | None) -> None:
-        """Apply one register message to the index; a new enrolment may answer recent checks late."""
+    async def index_records(self, records: list) -> None:
+        """Apply register messages to the index, in order; new enrolments may answer recent checks late."""
+        index_record, late = self.index_record, len(self.recent) > 0  # no check is added meanwhile but by an await
+        for record in records:
+            enrolled = index_record(record.key.decode("utf-8", "replace"), record.value)
+            if enrolled is not None and late:
+                await self.notify_delayed_hits(self.index.state_of(enrolled))
+
+    def index_record(self, record_id: str, value: bytes | None) -> str | None:
+        """Apply one register message to the index; return the record's id when it is a new enrolment."""
         if value is None:
             self.index.remove(record_id)
-            return
+            return None
         try:
             view = self._index_view(value)
         except CodecError as exc:
             log.error("unreadable register record %s: %s", record_id, exc)
-            return
+            return None
         self.index.put(view, payload=value)
-        if view["version"] == 1 and view["status"] == "LIVE" and len(self.recent):
-            await self.notify_delayed_hits(self.index.state_of(view["record_id"]))
+        return view["record_id"] if view["version"] == 1 and view["status"] == "LIVE" else None
 
     async def notify_delayed_hits(self, state: dict[str, Any]) -> None:
         """Tell earlier requesters that this newly enrolled record would have answered their check."""
