@@ -131,13 +131,17 @@ class MatchIndex:
         if state["status"] != "LIVE":
             return
         self._payloads[record_id] = state if payload is None else payload
-        for key in document_keys(state.get("document")):
-            add_member(self._by_key, exact_key(key), record_id)
-        if state["object_kind"] == "PERSON" and state.get("document"):
-            facts = self._persons[record_id] = PersonFacts.of(state["document"])
+        document, by_key = state.get("document"), self._by_key
+        for kind, value in document_keys(document):
+            add_member(by_key, f"{kind}:{value}", record_id)  # exact_key, spelt out: millions of calls
+        if state["object_kind"] == "PERSON" and document:
+            facts = self._persons[record_id] = PersonFacts.of(document)
             names, born = person_blocks(facts)
-            for block in names | ({born} if born is not None else set()):
-                add_member(self._by_block, block, record_id)
+            if born is not None:
+                names.add(born)
+            by_block = self._by_block
+            for block in names:
+                add_member(by_block, block, record_id)
 
     def remove(self, record_id: str) -> None:
         """Forget a record (removed, purged, or about to be indexed anew)."""
