@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerError
-from hub.kafka.admin import partition_numbers, admin_client
+from hub.kafka.admin import admin_client, partition_numbers
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
