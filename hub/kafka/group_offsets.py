@@ -28,7 +28,7 @@ class GroupStartOffsets:
     def __init__(self, settings: HubSettings, group_id: str, topics: list[str]) -> None:
         """Answer for the partitions of `topics`, as consumer group `group_id` reads them."""
         self.settings, self.group_id, self.topics = settings, group_id, topics
-        self._known: dict[tuple[str, int], int] = {}
+        self._known: dict[TopicPartition, int] = {}  # a TopicPartition is a (topic, partition) tuple
         self._admin = None
         self._consumer: AIOKafkaConsumer | None = None
         self.loads = 0
@@ -51,11 +51,10 @@ class GroupStartOffsets:
             numbers = await partition_numbers(admin, self.topics)
             partitions = [TopicPartition(t, p) for t in self.topics for p in numbers.get(t, [])]
             committed = await admin.list_consumer_group_offsets(self.group_id, partitions=partitions)
-            known = {(tp.topic, tp.partition): found.offset for tp, found in committed.items() if found.offset >= 0}
-            never = [tp for tp in partitions if (tp.topic, tp.partition) not in known]
+            known = {tp: found.offset for tp, found in committed.items() if found.offset >= 0}
+            never = [tp for tp in partitions if tp not in known]
             if never:  # nothing committed: the group reads these from their first offset
-                firsts = await consumer.beginning_offsets(never)
-                known.update({(tp.topic, tp.partition): offset for tp, offset in firsts.items()})
+                known.update(await consumer.beginning_offsets(never))
         except KafkaError as exc:
             raise BrokerError(f"cannot read where group {self.group_id} starts: {exc!r}") from exc
         self._known, self.loads = known, self.loads + 1

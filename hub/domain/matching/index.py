@@ -70,6 +70,15 @@ def _with_days(head: str, days: list[bytes]) -> list[int]:
     return [crc32(day, start) for day in days]
 
 
+def indexed_block_ids(facts: PersonFacts) -> set[int]:
+    """Return the ids of every block a person on the register stands in: those with names and that of the
+    birth date alone."""
+    names, born = person_blocks(facts)
+    if born is not None:
+        names.add(born)
+    return names
+
+
 @lru_cache(maxsize=1024)  # a check's search and its keeping for delayed hits ask for the same
 def query_block_ids(query: PersonFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Return the ids of the blocks a person asked about is looked for in (both orders of the names): those
@@ -132,15 +141,12 @@ class MatchIndex:
             return
         self._payloads[record_id] = state if payload is None else payload
         document, by_key = state.get("document"), self._by_key
-        for kind, value in document_keys(document):
-            add_member(by_key, f"{kind}:{value}", record_id)  # exact_key, spelt out: millions of calls
+        for key in document_keys(document):
+            add_member(by_key, exact_key(key), record_id)
         if state["object_kind"] == "PERSON" and document:
             facts = self._persons[record_id] = PersonFacts.of(document)
-            names, born = person_blocks(facts)
-            if born is not None:
-                names.add(born)
             by_block = self._by_block
-            for block in names:
+            for block in indexed_block_ids(facts):
                 add_member(by_block, block, record_id)
 
     def remove(self, record_id: str) -> None:
@@ -152,8 +158,7 @@ class MatchIndex:
             discard_member(self._by_key, exact_key(key), record_id)
         facts = self._persons.pop(record_id, None)
         if facts is not None:
-            names, born = person_blocks(facts)
-            for block in names | ({born} if born is not None else set()):
+            for block in indexed_block_ids(facts):
                 discard_member(self._by_block, block, record_id)
 
     def export(self) -> tuple:
