@@ -14,7 +14,8 @@
     │   ├── ProvisioningError         a topic could not be created or has the wrong shape
     │   └── DeliveryError             messages the broker did not acknowledge after every attempt
     ├── LocalBrokerError              the local broker could not be fetched, started or stopped
-    └── SnapshotError                 a match index snapshot that cannot be used (the index is built anew)
+    ├── SnapshotError                 a match index snapshot that cannot be used (the index is built anew)
+    └── IndexBuildError               a process building the match index failed (the matcher builds it alone)
 
 Every error carries `retriable`: whether trying the same thing again may succeed.
 """
@@ -125,3 +126,10 @@ class SnapshotError(HubError):
     """A match index snapshot that cannot be used: damaged, of another topic, or too old to be safe."""
 
     code = "snapshot"
+
+
+class IndexBuildError(HubError):
+    """A process building part of the match index failed or ended early; the matcher builds it alone."""
+
+    retriable = True
+    code = "index_build"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,10 @@ class HubSettings(BaseSettings):
     matcher_snapshot_interval_s: float = Field(
         300.0, ge=0, description="How often the matcher writes its index to data_dir when the register has changed "
                                  "(0: never), so that a restart reads the register only from there."
+    )
+    matcher_build_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=0, description="Processes that read the register's partitions and work out index entries while the "
+                                "matcher builds its index from the start (0: the matcher alone; default: one per core)."
     )
     log_level: str = Field("INFO", description="Log level of the services.")
     connector_workers: int = Field(

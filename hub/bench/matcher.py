@@ -204,8 +204,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             settings, [REGISTER.name(settings)], persons + things)))
         worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
         try:
-            ready_s = worker.wait_for(lambda m: m.get("hub_match_index_records", 0) >= persons + things, 3600,
-                                      poll_s=0.5)
+            ready_s = worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
             result["index_build_per_s"] = round((persons + things) / (ready_s - worker.started_s))
             result["rss_mb"] = round(worker.rss_mb())
             snapshot = snapshot_path_of(settings)

@@ -28,7 +28,13 @@ def iin_check_digit(first11: str) -> int | None:
 
 def iin_is_valid(iin: str) -> bool:
     """Tell whether a string is 12 digits whose last one is the IIN check digit."""
-    return len(iin) == 12 and _is_ascii_digits(iin) and iin_check_digit(iin[:11]) == ord(iin[11]) - 48
+    if len(iin) != 12 or not _is_ascii_digits(iin):
+        return False
+    codes = iin.encode()  # the weights are 11 long: map stops before the check digit
+    check = (sum(map(mul, codes, _IIN_WEIGHTS_1)) - _ASCII_ZERO_1) % 11
+    if check == 10:
+        check = (sum(map(mul, codes, _IIN_WEIGHTS_2)) - _ASCII_ZERO_2) % 11
+    return check == codes[11] - 48  # a check of 10 (none exists) never equals a digit
 
 
 def with_iin_check_digit(first11: str) -> str | None:

@@ -22,7 +22,7 @@ from hub.errors import SnapshotError
 from hub.process import default_signals_in_fork, die_with_parent
 
 MAGIC = b"HUB-MATCH-INDEX\n"
-FORMAT = 1
+FORMAT = 2  # 2: records by ordinal, keys and blocks in sorted arrays (1: dicts of record ids)
 
 
 @dataclass(frozen=True)

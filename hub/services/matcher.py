@@ -14,17 +14,19 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.domain.checks import answer_check, delayed_hit
+from hub.domain.matching.entries import Batcher, EntryBatch
 from hub.domain.matching.index import MatchIndex
 from hub.domain.matching.persons import PersonFacts
 from hub.domain.matching.recent import RecentChecks
 from hub.domain.validation import hinted
-from hub.errors import CodecError, SnapshotError
+from hub.errors import CodecError, IndexBuildError, SnapshotError
 from hub.kafka.producer import make_producer, send_by_key
 from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
 from hub.services.heap import freeze_survivors, settle_heap
+from hub.services.index_build import BATCH_ENTRIES, batches_of, build_in_processes
 from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, paused_gc, read_snapshot,
                                          remove_abandoned, writer_finished)
 from hub.services.rejections import Source, refusal_of, rejection_value
@@ -75,6 +77,7 @@ class Matcher:
         self.catalog = catalog or Catalog()
         self.index = MatchIndex(decode=self._decode_record)
         self._index_view = codec.view_reader("RegisterRecord", INDEX_VIEW)
+        self._batcher = Batcher(BATCH_ENTRIES)  # entries read while the index is built, applied a batch at a time
         self.recent = RecentChecks(self._keep_checks_days())
         self.caught_up = asyncio.Event()
         self._producer = None
@@ -130,8 +133,8 @@ class Matcher:
                 await asyncio.sleep(0)  # let the index be built meanwhile: a month of checks takes seconds
 
     async def follow_register(self) -> None:
-        """Restore the index from its snapshot or build it from the register's start, set caught_up at the
-        end offsets seen first, then follow the register, writing a snapshot now and then."""
+        """Restore the index from its snapshot or build it from the register's start (with builder processes),
+        set caught_up at the end offsets seen first, then follow the register, writing a snapshot now and then."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
                                     enable_auto_commit=False, group_id=None, max_partition_fetch_bytes=4 << 20)
         await consumer.start()
@@ -139,7 +142,8 @@ class Matcher:
             started_s = time.monotonic()
             partitions = await assign_from_start(consumer, self.settings, [REGISTER.name(self.settings)])
             targets = await consumer.end_offsets(partitions)
-            self.restore_snapshot(consumer, targets)
+            if not self.restore_snapshot(consumer, targets):
+                await self.build_in_processes(consumer, partitions, targets)
             indexed = 0
             while True:
                 for records in (await consumer.getmany(timeout_ms=200, max_records=20_000)).values():
@@ -149,17 +153,49 @@ class Matcher:
                     freeze_survivors()
                     indexed = 0
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
+                    self.seal_index()
                     settle_heap()
                     self.caught_up.set()
                     self.sensor.on_index_ready(time.monotonic() - started_s)
                     log.info("match index caught up: %d live records", len(self.index))
                 if self.caught_up.is_set():
+                    if self.index.needs_seal():
+                        self.seal_index()
                     await self.snapshot_if_due(consumer, partitions)
                 self.recent.keep_for_days(self._keep_checks_days())  # passports may change while it runs
                 self.recent.prune(self.clock_ms(), limit=PRUNE_CHECKS)
                 self.sensor.on_index_size(len(self.index))
         finally:
             await consumer.stop()
+
+    async def build_in_processes(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition],
+                                 ends: dict[TopicPartition, int]) -> None:
+        """Build the index from the register's start with builder processes (index_build.py) and move the
+        consumer past what they read; when one fails, start again from the start in this process alone."""
+        processes = self.settings.matcher_build_processes
+        starts = {tp: await consumer.position(tp) for tp in partitions}
+        if processes == 0 or all(starts[tp] >= ends[tp] for tp in partitions):
+            return
+        consumer.pause(*partitions)  # nothing fetched meanwhile that would be thrown away
+        started_s = time.monotonic()
+        try:
+            reached = await build_in_processes(self.settings, self._index_view, starts, ends, processes,
+                                               self.apply_batch)
+        except IndexBuildError as exc:
+            log.warning("the match index is built again, by the matcher alone: %s", exc)
+            self.index, reached = MatchIndex(decode=self._decode_record), starts
+        else:
+            log.info("match index built by %d processes in %.1f s: %d live records", min(processes, len(partitions)),
+                     time.monotonic() - started_s, len(self.index))
+        for tp, offset in reached.items():
+            consumer.seek(tp, offset)
+        consumer.resume(*partitions)
+
+    def seal_index(self) -> None:
+        """Sort what the index took in since its last seal into its arrays (a second or so for millions)."""
+        started_s = time.monotonic()
+        self.index.seal()
+        log.info("match index sealed in %.2f s: %d live records", time.monotonic() - started_s, len(self.index))
 
     def restore_snapshot(self, consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
         """Load the index from its snapshot when a usable one exists, and read the register from its offsets
@@ -204,12 +240,26 @@ class Matcher:
         self._snapshot_offsets, self._snapshot_at_s = offsets, time.monotonic()
 
     async def index_records(self, records: list) -> None:
-        """Apply register messages to the index, in order; new enrolments may answer recent checks late."""
+        """Apply register messages to the index, in order: in batches until it has caught up, then one by
+        one; new enrolments may answer recent checks late."""
+        if not self.caught_up.is_set():
+            for batch in batches_of(records, self._index_view, self._batcher) + [self._batcher.take()]:
+                await self.apply_batch(batch)
+            return
         index_record, late = self.index_record, len(self.recent) > 0  # no check is added meanwhile but by an await
         for record in records:
             enrolled = index_record(record.key.decode("utf-8", "replace"), record.value)
             if enrolled is not None and late:
                 await self.notify_delayed_hits(self.index.state_of(enrolled))
+
+    async def apply_batch(self, batch: EntryBatch) -> None:
+        """Apply a batch of register entries; new enrolments among them may answer recent checks late."""
+        self.index.add_batch(batch)
+        if len(self.recent):
+            for record_id in batch.enrolled:
+                if record_id in self.index:
+                    await self.notify_delayed_hits(self.index.state_of(record_id))
+        self.sensor.on_index_size(len(self.index))
 
     def index_record(self, record_id: str, value: bytes | None) -> str | None:
         """Apply one register message to the index; return the record's id when it is a new enrolment."""

@@ -28,7 +28,18 @@ def read_long(data: bytes, pos: int) -> tuple[int, int]:
     return (value >> 1) ^ -(value & 1), pos
 
 
-GLOBALS = {"U": Unsupported, "RL": read_long, "ENC": Encoded, "UF": struct.Struct("<f").unpack_from,
+def skip_long(data: bytes, pos: int) -> int:
+    """Return the position after the Avro long at pos, refusing what read_long refuses."""
+    for n in range(10):
+        byte = data[pos + n]
+        if not byte & 0x80:
+            if n == 9 and byte > 1:
+                raise Unsupported("a varint beyond 64 bits")
+            return pos + n + 1
+    raise Unsupported("a varint longer than a long")
+
+
+GLOBALS = {"U": Unsupported, "RL": read_long, "SL": skip_long, "ENC": Encoded, "UF": struct.Struct("<f").unpack_from,
            "UD": struct.Struct("<d").unpack_from}
 
 
@@ -200,13 +211,17 @@ class _ReaderBuilder:
             self._value(out, branch, space, x, depth + 1)
         out.add(depth, "else: raise U")
 
-    def _skip(self, out: Source, type_node: Any, space: str, depth: int, seen: frozenset = frozenset()) -> None:
-        """Emit the code moving i past a value of a type without reading it."""
+    def _skip(self, out: Source, type_node: Any, space: str, depth: int, seen: frozenset = frozenset(),
+              nested: bool = False) -> None:
+        """Emit the code moving i past a value of a type without reading it. Only a whole field's skip checks
+        that i stays within the data: an overrun inside it raises IndexError at the next byte read, or is
+        caught by the field's check."""
         node, space = self.named.resolve(type_node, space)
         here = out.local("t")
         if isinstance(node, str):
             if node in ("int", "long"):
-                self._long(out, here, depth)
+                out.add(depth, "if b[i] < 0x80: i += 1")  # its value is not needed: only where it ends
+                out.add(depth, "else: i = SL(b, i)")
             elif node in ("boolean", "float", "double"):
                 out.add(depth, f"i += {({'boolean': 1, 'float': 4, 'double': 8})[node]}")
             elif node in ("bytes", "string"):
@@ -218,10 +233,11 @@ class _ReaderBuilder:
             for position, branch in enumerate(node):
                 out.add(depth, f"{'if' if position == 0 else 'elif'} {here} == {position}:")
                 out.add(depth + 1, "pass")
-                self._skip(out, branch, space, depth + 1, seen)
+                self._skip(out, branch, space, depth + 1, seen, nested=True)
             out.add(depth, "else: raise U")
         elif node["type"] == "enum":
-            self._long(out, here, depth)
+            out.add(depth, "if b[i] < 0x80: i += 1")
+            out.add(depth, "else: i = SL(b, i)")
         elif node["type"] == "fixed":
             out.add(depth, f"i += {int(node['size'])}")
         elif node["type"] in ("array", "map"):
@@ -238,13 +254,15 @@ class _ReaderBuilder:
             out.add(depth + 1, f"for _ in range({here}):")
             out.add(depth + 2, "pass")
             if node["type"] == "map":
-                self._skip(out, "string", space, depth + 2, seen)
-            self._skip(out, node["items" if node["type"] == "array" else "values"], space, depth + 2, seen)
+                self._skip(out, "string", space, depth + 2, seen, nested=True)
+            self._skip(out, node["items" if node["type"] == "array" else "values"], space, depth + 2, seen,
+                       nested=True)
         else:
             name = full_name(node, space)
             if name in seen:
                 raise Unsupported(f"{name} contains itself: it cannot be skipped")
             field_space = name.rsplit(".", 1)[0] if "." in name else ""
             for field in node["fields"]:
-                self._skip(out, field["type"], field_space, depth, seen | {name})
-        out.add(depth, "if i > n: raise U")
+                self._skip(out, field["type"], field_space, depth, seen | {name}, nested=True)
+        if not nested:
+            out.add(depth, "if i > n: raise U")

@@ -1,22 +1,26 @@
 """The match index: live register records by exact identifier and, for persons, by blocks of name and
-birth year; it follows enrolments, corrections, removals and purges (pure)."""
+birth date; it follows enrolments, corrections, removals and purges (pure)."""
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
-from functools import lru_cache
-from datetime import date, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
-from hub.domain.matching.keys import Key, document_keys, subject_keys
+import numpy as np
+
 from hub.domain.matching.addresses import address_key
-from hub.domain.matching.multimap import add_member, discard_member, members_of
-from hub.domain.matching.persons import EPOCH, PersonFacts, match_person, weigh_address
+from hub.domain.matching.blocks import query_block_ids
+from hub.domain.matching.entries import EntryBatch, IndexEntry, facts_of, index_entry, key_id
+from hub.domain.matching.keys import Key, document_keys, subject_keys
+from hub.domain.matching.persons import PersonFacts, match_person, weigh_address
+from hub.domain.matching.postings import Postings
 
-Block = tuple
-SEP = "\x1f"  # between the parts of a block, when its id is taken
-crc32 = zlib.crc32  # the one hash block ids are taken with
+# Unsorted postings (single additions) and gone records are let grow to this share of the records (and at
+# least to the minimum) before a seal sorts and drops them.
+SEAL_MIN = 100_000
+SEAL_UNSORTED_SHARE, SEAL_GONE_SHARE = 1 / 8, 1 / 4
+FIELD_OF_KEY = {"IIN": "iin", "DOC": "document_number", "VIN": "vin", "PLATE": "plate", "IMEI": "imei",
+                "SERIAL": "serial", "FACT": "registration_number"}
 
 
 @dataclass(frozen=True)
@@ -29,201 +33,189 @@ class Match:
     matched: tuple[str, ...]
 
 
-def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = False) -> tuple[set[int], int | None]:
-    """Return the ids of the blocks a person falls in: names with the birth year, each name with the birth
-    date, and the names alone; and apart, that of the birth date alone (names spelt past recognition
-    still meet on it). A block's id is block_id of its parts, ("SGY", s, g, year), ("SG", s, g),
-    ("SD", s, day), ("GD", g, day) and ("D", day), with s and g the first three letters of a name.
-
-    A query looks only in the tightest blocks its facts allow (the names alone only when it gives no
-    birth date or year), and also in those of its names swapped (both_orders), so that a large
-    register yields tens of candidates, not thousands.
-    """
-    orders = [(facts.surname, facts.given_name)]
-    if both_orders:
-        orders.append((facts.given_name, facts.surname))
-    year, born = facts.birth_year, facts.birth_date
-    days = [b"%d" % day for day in (date_variants(born) if query and born is not None else
-                                    ({born} if born is not None else ()))]
-    ids: set[int] = set()
-    with_names_alone = not query or year is None
-    for surnames, given_names in orders:
-        for s in surnames:
-            for g in given_names:  # the ids of block_id(("SGY", ...)) and block_id(("SG", ...)), spelt out
-                names = f"{s[:3]}{SEP}{g[:3]}"
-                if year is not None:
-                    ids.add(crc32(f"SGY{SEP}{names}{SEP}{year}".encode()))
-                if with_names_alone:
-                    ids.add(crc32(f"SG{SEP}{names}".encode()))
-            ids.update(_with_days(f"SD{SEP}{s[:3]}{SEP}", days))
-        for g in given_names:
-            ids.update(_with_days(f"GD{SEP}{g[:3]}{SEP}", days))
-    return ids, (crc32(b"D" + SEP.encode() + b"%d" % born) if born is not None else None)
-
-
-def _with_days(head: str, days: list[bytes]) -> list[int]:
-    """Return the ids of the blocks of one name part with each of several days: the CRC of the shared head
-    is taken once and carried on over each day (the same ids as block_id of the whole)."""
-    if not days:
-        return []
-    start = crc32(head.encode())
-    return [crc32(day, start) for day in days]
-
-
-def indexed_block_ids(facts: PersonFacts) -> set[int]:
-    """Return the ids of every block a person on the register stands in: those with names and that of the
-    birth date alone."""
-    names, born = person_blocks(facts)
-    if born is not None:
-        names.add(born)
-    return names
-
-
-@lru_cache(maxsize=1024)  # a check's search and its keeping for delayed hits ask for the same
-def query_block_ids(query: PersonFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Return the ids of the blocks a person asked about is looked for in (both orders of the names): those
-    with names, and that of the birth date alone."""
-    names, born = person_blocks(query, both_orders=True, query=True)
-    return tuple(names), (born,) if born is not None else ()
-
-
-def date_variants(epoch_days: int) -> set[int]:
-    """Return a birth date as asked and as it may stand on the register: two days either side, and with
-    day and month swapped."""
-    found = {epoch_days + shift for shift in (-2, -1, 0, 1, 2)}
-    born = EPOCH + timedelta(days=epoch_days)
-    if born.day <= 12:
-        found.add((date(born.year, born.day, born.month) - EPOCH).days)
-    return found
-
-
 class MatchIndex:
     """Live records of the central register, findable by exact keys and person blocks.
 
-    A record is kept as the payload it was given (its encoded bytes, say) and turned back into a
-    state by `decode` only when it answers a check; its keys are recomputed from its payload when
-    it goes. That keeps about a kilobyte per record instead of its decoded state.
+    Each record put gets the next ordinal, under which the index keeps its payload (its encoded bytes,
+    say, turned back into a state by `decode` only when it answers a check) and a person's facts,
+    marshalled; its exact keys and blocks are kept as 32-bit ids in postings of ordinals (postings.py).
+    A record that goes leaves its ordinal dead, filtered out when found, until a seal drops it.
     """
 
     def __init__(self, decode: Callable[[Any], dict[str, Any]] | None = None) -> None:
         """Start empty; `decode` turns a payload back into a state (default: payloads are states)."""
         self._decode = decode or (lambda payload: payload)
-        self._payloads: dict[str, Any] = {}
-        self._persons: dict[str, PersonFacts] = {}
-        # Compact multimaps (multimap.py). Keys are kept compact too, since a register of millions holds
-        # millions of them: an exact key as one string, a block by its block_id (two blocks that share an
-        # id only widen the candidates, which are all scored).
-        self._by_key: dict[str, str | tuple[str, ...] | set[str]] = {}
-        self._by_block: dict[int, str | tuple[str, ...] | set[str]] = {}
+        self._ordinal_of: dict[str, int] = {}
+        self._record_ids: list[str | None] = []  # by ordinal, None once gone
+        self._payloads: list[Any] = []
+        self._facts: list[bytes | None] = []
+        self._alive = bytearray()  # 1 per ordinal of a live record
+        self._gone = 0
+        self._keys, self._blocks = Postings(), Postings()
 
     def __len__(self) -> int:
         """Return how many live records are indexed."""
-        return len(self._payloads)
+        return len(self._ordinal_of)
+
+    def __contains__(self, record_id: str) -> bool:
+        """Tell whether a record is indexed (live)."""
+        return record_id in self._ordinal_of
+
+    def record_ids(self) -> Iterator[str]:
+        """Return the ids of the live records."""
+        return iter(self._ordinal_of)
 
     def state_of(self, record_id: str) -> dict[str, Any]:
         """Return the current state of an indexed record."""
-        return self._decode(self._payloads[record_id])
+        return self._decode(self._payloads[self._ordinal_of[record_id]])
 
     def payload_of(self, record_id: str) -> Any:
         """Return an indexed record as it was given (its encoded bytes, say)."""
-        return self._payloads[record_id]
+        return self._payloads[self._ordinal_of[record_id]]
 
     def address_of(self, record_id: str) -> str | None:
         """Return the key of an indexed person's registered address (read from its payload), or None."""
         return address_key((self.state_of(record_id).get("document") or {}).get("registered_address"))
 
     def put(self, state: dict[str, Any], payload: Any = None) -> None:
-        """Index a record's current state (a RegisterRecord value), kept as payload (default: the state
-        itself); one that is not live is dropped."""
-        record_id = state["record_id"]
-        self.remove(record_id)
-        if state["status"] != "LIVE":
-            return
-        self._payloads[record_id] = state if payload is None else payload
-        document, by_key = state.get("document"), self._by_key
-        for key in document_keys(document):
-            add_member(by_key, exact_key(key), record_id)
-        if state["object_kind"] == "PERSON" and document:
-            facts = self._persons[record_id] = PersonFacts.of(document)
-            by_block = self._by_block
-            for block in indexed_block_ids(facts):
-                add_member(by_block, block, record_id)
+        """Index a record's current state (a RegisterRecord value, or a view of it), kept as payload (default:
+        the state itself); one that is not live is dropped."""
+        self.remove(state["record_id"])
+        entry = index_entry(state)
+        if entry is not None:
+            self.put_entry(entry, state if payload is None else payload)
+
+    def put_entry(self, entry: IndexEntry, payload: Any) -> None:
+        """Index a live record by its entry (index_entry), kept as payload; it must not be indexed already."""
+        ordinal = len(self._record_ids)
+        self._ordinal_of[entry.record_id] = ordinal
+        self._record_ids.append(entry.record_id)
+        self._payloads.append(payload)
+        self._facts.append(entry.facts)
+        self._alive.append(1)
+        for key in entry.keys:
+            self._keys.add(key, ordinal)
+        for block in entry.blocks:
+            self._blocks.add(block, ordinal)
 
     def remove(self, record_id: str) -> None:
         """Forget a record (removed, purged, or about to be indexed anew)."""
-        payload = self._payloads.pop(record_id, None)
-        if payload is None:
+        ordinal = self._ordinal_of.pop(record_id, None)
+        if ordinal is None:
             return
-        for key in document_keys(self._decode(payload).get("document")):
-            discard_member(self._by_key, exact_key(key), record_id)
-        facts = self._persons.pop(record_id, None)
-        if facts is not None:
-            for block in indexed_block_ids(facts):
-                discard_member(self._by_block, block, record_id)
+        self._record_ids[ordinal] = self._payloads[ordinal] = self._facts[ordinal] = None
+        self._alive[ordinal] = 0
+        self._gone += 1
+
+    def add_batch(self, batch: EntryBatch) -> None:
+        """Apply a batch (entries.py): forget its removed records, then index its entries, which are found once
+        sealed (search seals first when it must)."""
+        for record_id in batch.removed:
+            self.remove(record_id)
+        record_ids = batch.record_ids
+        for record_id in self._ordinal_of.keys() & record_ids:  # indexed before the batch was made
+            self.remove(record_id)
+        start, count = len(self._record_ids), len(record_ids)
+        self._ordinal_of.update(zip(record_ids, range(start, start + count)))
+        if len(self._ordinal_of) != start - self._gone + count:
+            raise ValueError("a batch names a record twice")
+        self._record_ids += record_ids
+        self._payloads += batch.payloads
+        self._facts += batch.facts
+        self._alive += b"\x01" * count
+        ordinals = np.arange(start, start + count, dtype=np.uint64)
+        for postings, ids, counts in ((self._keys, batch.keys, batch.key_counts),
+                                      (self._blocks, batch.blocks, batch.block_counts)):
+            postings.add_many(np.frombuffer(ids, np.uint32), np.repeat(ordinals, np.frombuffer(counts, np.uint32)))
+
+    def needs_seal(self) -> bool:
+        """Tell whether a seal is due: postings added in bulk wait for it, or single additions or gone
+        records have grown past their share."""
+        slots = len(self._record_ids)
+        return (self._keys.has_chunks or self._blocks.has_chunks
+                or self._keys.unsorted + self._blocks.unsorted > max(SEAL_MIN, slots * SEAL_UNSORTED_SHARE)
+                or self._gone > max(SEAL_MIN, slots * SEAL_GONE_SHARE))
+
+    def seal(self) -> None:
+        """Sort all postings into their arrays, dropping those of gone records, and give the live records new
+        ordinals when many have gone (a second or so for millions of records)."""
+        alive = np.frombuffer(bytes(self._alive), np.bool_)
+        renumbered = self._renumber(alive) if self._gone > max(SEAL_MIN, len(alive) * SEAL_GONE_SHARE) else None
+        self._keys.seal(alive, renumbered)
+        self._blocks.seal(alive, renumbered)
+
+    def _renumber(self, alive: np.ndarray) -> np.ndarray:
+        """Keep only the live records' slots, in order; return the new ordinal of each old one."""
+        kept = np.flatnonzero(alive)
+        renumbered = np.zeros(len(alive), np.uint32)
+        renumbered[kept] = np.arange(len(kept), dtype=np.uint32)
+        kept_ordinals = kept.tolist()
+        self._record_ids = [self._record_ids[o] for o in kept_ordinals]
+        self._payloads = [self._payloads[o] for o in kept_ordinals]
+        self._facts = [self._facts[o] for o in kept_ordinals]
+        self._ordinal_of = dict(zip(self._record_ids, range(len(kept_ordinals))))
+        self._alive, self._gone = bytearray(b"\x01") * len(kept_ordinals), 0
+        return renumbered
 
     def export(self) -> tuple:
-        """Return the index as plain dicts, tuples, strings and numbers (what `marshal` stores), sharing its
-        objects, for `restore`."""
-        return self._payloads, {rid: tuple(facts) for rid, facts in self._persons.items()}, self._by_key, self._by_block
+        """Return the index as plain lists, bytes and dicts (what `marshal` stores), sealing it first when
+        postings added in bulk wait, for `restore`."""
+        if self._keys.has_chunks or self._blocks.has_chunks:
+            self.seal()
+        return (self._record_ids, self._payloads, self._facts, bytes(self._alive), self._gone,
+                self._keys.export(), self._blocks.export())
 
     @classmethod
     def restore(cls, plain: tuple, decode: Callable[[Any], dict[str, Any]] | None = None) -> "MatchIndex":
         """Return the index that `export` gave `plain` of (its payloads are turned into states by `decode`)."""
         index = cls(decode)
-        index._payloads, index._persons, index._by_key, index._by_block = plain
-        make, persons = PersonFacts._make, index._persons
-        for record_id, facts in persons.items():  # in place: each plain tuple's memory goes to the next made
-            persons[record_id] = make(facts)
+        index._record_ids, index._payloads, index._facts, alive, index._gone, keys, blocks = plain
+        index._alive = bytearray(alive)
+        index._keys, index._blocks = Postings.restore(keys), Postings.restore(blocks)
+        index._ordinal_of = dict(zip(index._record_ids, range(len(index._record_ids))))
+        index._ordinal_of.pop(None, None)  # the slots of gone records
         return index
 
     def search(self, subject: dict[str, Any], person: bool, query: PersonFacts | None = None) -> list[Match]:
         """Return the live records that answer a subject, best first; person subjects are also
         compared by name and birth date (by `query`, their facts, when the caller has them already)."""
+        if self._keys.has_chunks or self._blocks.has_chunks:
+            self.seal()
         exact = self._exact(subject_keys(subject))
         if not person:
-            return sorted((Match(rid, "HIT", 1.0, matched) for rid, matched in exact.items()),
+            return sorted((Match(self._record_ids[o], "HIT", 1.0, matched) for o, matched in exact.items()),
                           key=lambda m: m.record_id)
         query = query or PersonFacts.of(subject)
         query_address = address_key(subject.get("registered_address"))
         by_names, by_date = query_block_ids(query)
         candidates = self._candidates(by_names) or self._candidates(by_date)  # the date alone is the widest
-        candidates |= set(exact)  # block: asked only when the names find no one
+        candidates |= exact.keys()  # block: asked only when the names find no one
         matches = []
-        for record_id in candidates:
-            facts = self._persons.get(record_id)
+        for ordinal in candidates:
+            record_id, facts = self._record_ids[ordinal], self._facts[ordinal]
             if facts is None:
-                matches.append(Match(record_id, "HIT", 1.0, exact[record_id]))
+                matches.append(Match(record_id, "HIT", 1.0, exact[ordinal]))
                 continue
+            facts = facts_of(facts)
             score = weigh_address(query, facts, match_person(query, facts), query_address,
                                   lambda rid=record_id: self.address_of(rid))
             if score is not None:
                 matches.append(Match(record_id, score.outcome, score.value, score.matched))
         return sorted(matches, key=lambda m: (-m.score, m.record_id))
 
-    def _exact(self, keys: Iterable[Key]) -> dict[str, tuple[str, ...]]:
-        found: dict[str, tuple[str, ...]] = {}
-        for kind, value in keys:
-            for record_id in members_of(self._by_key, exact_key((kind, value))):
-                found[record_id] = found.get(record_id, ()) + (FIELD_OF_KEY[kind],)
+    def _exact(self, keys: Iterable[Key]) -> dict[int, tuple[str, ...]]:
+        """Return the ordinals of live records with any of keys, and the fields each matched by: checked
+        against the record's own keys, since two keys may share an id."""
+        found: dict[int, tuple[str, ...]] = {}
+        for key in keys:
+            for ordinal in set(self._keys.ordinals((key_id(key),))):
+                if self._alive[ordinal] and key in self._document_keys(ordinal):
+                    found[ordinal] = found.get(ordinal, ()) + (FIELD_OF_KEY[key[0]],)
         return found
 
-    def _candidates(self, block_ids: Iterable[int]) -> set[str]:
-        found: set[str] = set()
-        for block in block_ids:
-            found.update(members_of(self._by_block, block))
-        return found
+    def _document_keys(self, ordinal: int) -> list[Key]:
+        return document_keys(self._decode(self._payloads[ordinal]).get("document"))
 
-
-FIELD_OF_KEY = {"IIN": "iin", "DOC": "document_number", "VIN": "vin", "PLATE": "plate", "IMEI": "imei",
-                "SERIAL": "serial", "FACT": "registration_number"}
-
-
-def block_id(block: Block) -> int:
-    """Return the id the index keeps a block by: a CRC-32 of its parts, the same in every process (Python's
-    own hash of a string is not), so that the blocks of a restored snapshot still find their records."""
-    return crc32(SEP.join(map(str, block)).encode())
-
-
-def exact_key(key: Key) -> str:
-    """Return an exact key as the one string the index keeps it as."""
-    return f"{key[0]}:{key[1]}"
+    def _candidates(self, block_ids: Iterable[int]) -> set[int]:
+        alive = self._alive
+        return {ordinal for ordinal in self._blocks.ordinals(block_ids) if alive[ordinal]}

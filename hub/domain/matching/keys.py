@@ -27,10 +27,15 @@ SHARED_FIELDS = (("DOC", "document_number", ids.normalise_document_number), ("VI
                  ("SERIAL", "serial", serial_key), ("FACT", "registration_number", str))
 
 
-def _shared_keys(fields: dict[str, Any]) -> list[Key]:
-    keys: list[Key] = []
+def _shared_keys(fields: dict[str, Any], keys: list[Key]) -> list[Key]:
+    """Add the keys of the fields shared by documents and subjects to keys (as _keys would, inline: a
+    register of millions is indexed through here); return keys."""
     for kind, name, normalise in SHARED_FIELDS:
-        keys += _keys(kind, fields.get(name), normalise)
+        value = fields.get(name)
+        if value and value.__class__ is str:
+            value = value.strip()
+            if value:
+                keys.append((kind, normalise(value)))
     return keys
 
 
@@ -38,17 +43,18 @@ def document_keys(document: dict[str, Any] | None) -> list[Key]:
     """Return the exact keys a register document can be found by."""
     if not document:
         return []
-    keys = _keys("IIN", document.get("iin"), str) if ids.iin_is_valid(document.get("iin") or "") else []
-    for held in document.get("identity_documents") or []:
+    iin = document.get("iin")
+    keys = _keys("IIN", iin, str) if iin and ids.iin_is_valid(iin) else []
+    for held in document.get("identity_documents") or ():
         keys += _keys("DOC", held.get("number"), ids.normalise_document_number)
-    return keys + _shared_keys(document)
+    return _shared_keys(document, keys)
 
 
 def subject_keys(subject: dict[str, Any]) -> list[Key]:
     """Return the exact keys a check subject asks for (any record with one of them is a candidate);
     a DocumentSubject's `number` is a document number."""
     keys = _keys("IIN", subject.get("iin"), str) + _keys("DOC", subject.get("number"), ids.normalise_document_number)
-    return keys + _shared_keys(subject)
+    return _shared_keys(subject, keys)
 
 
 def warnings_of(subject: dict[str, Any]) -> list[str]:

@@ -13,8 +13,11 @@ from hypothesis import given, strategies as st
 
 from hub.domain.identifiers import with_iin_check_digit
 from hub.domain.matching.disclosure import LEVELS, disclosed_hit, may_see
+from hub.domain.matching import blocks as blocks_module, entries as entries_module
+from hub.domain.matching.blocks import block_id
+from hub.domain.matching.entries import Batcher, index_entry
 from hub.domain.matching import index as index_module
-from hub.domain.matching.index import MatchIndex, block_id
+from hub.domain.matching.index import MatchIndex
 from hub.domain.matching.keys import warnings_of
 from hub.domain.matching.names import name_keys
 from hub.domain.matching.persons import PersonFacts, match_person, score_person
@@ -113,22 +116,64 @@ def test_the_quick_match_agrees_with_the_full_score(query, record):
 
 @pytest.mark.parametrize("colliding", [False, True])
 def test_a_record_leaves_no_key_or_block_behind_when_it_goes(colliding, monkeypatch, request):
-    if colliding:  # blocks that share an id only widen the candidates: every block gets the same one here
-        monkeypatch.setattr(index_module, "crc32", lambda data, start=0: 7)
-        index_module.query_block_ids.cache_clear()  # its ids were made by the real block_id
-        request.addfinalizer(index_module.query_block_ids.cache_clear)
+    if colliding:  # ids that collide only widen the candidates: every block and every key gets the same one
+        monkeypatch.setattr(blocks_module, "crc32", lambda data, start=0: 7)
+        monkeypatch.setattr(entries_module, "crc32", lambda data, start=0: 7)
+        for cached in (blocks_module.query_block_ids, blocks_module.name_heads):  # made by the real block_id
+            cached.cache_clear()
+            request.addfinalizer(cached.cache_clear)
     index = MatchIndex()  # the keys of millions of records are the index's memory: none may leak
     index.put(person_state("KZ-75-WANTED_PERSON-1"))
     index.put({**person_state("KZ-75-WANTED_PERSON-1", surname="Жұмабеков", birth_date=-1), "version": 2})
-    index.put(person_state("KZ-75-WANTED_PERSON-2", birth_date=-2))
+    index.put(person_state("KZ-75-WANTED_PERSON-2", birth_date=-2, iin=None))
     index.put(thing_state("KZ-75-STOLEN_VEHICLE-1"))
     asked = {"surname": "Zhumabekov", "given_name": "Alikhan", "birth_date": -1}
     assert [m.record_id for m in index.search(asked, person=True)][:1] == ["KZ-75-WANTED_PERSON-1"]
-    if colliding:
-        assert set(index._by_block) == {7}
+    assert [m.record_id for m in index.search({"plate": "123ABC02"}, person=False)] == ["KZ-75-STOLEN_VEHICLE-1"]
+    assert [(m.record_id, m.matched) for m in index.search({"iin": PERSON["iin"]}, person=True)
+            if m.outcome == "HIT"] == [("KZ-75-WANTED_PERSON-1", ("iin",))]
     for record_id in ("KZ-75-WANTED_PERSON-1", "KZ-75-WANTED_PERSON-2", "KZ-75-STOLEN_VEHICLE-1"):
         index.remove(record_id)
-    assert len(index) == 0 and index._by_key == {} and index._by_block == {} and index._persons == {}
+    index.seal()
+    assert len(index) == 0 and index._keys.export() == index._blocks.export() == (b"", {})
+    assert index._facts == index._payloads == [None] * 4  # the slots of gone records keep nothing
+
+
+def test_a_seal_sorts_bulk_and_single_additions_in_and_renumbers_when_many_have_gone(monkeypatch):
+    monkeypatch.setattr(index_module, "SEAL_MIN", 2)
+    index, batcher = MatchIndex(), Batcher(max_entries=3)
+    states = [person_state(f"KZ-75-WANTED_PERSON-{n}", iin=None, birth_date=n) for n in range(5)]
+    batches = [batch for state in states for batch in batcher.add(state["record_id"], state, index_entry(state))]
+    for batch in batches + [batcher.take()]:
+        index.add_batch(batch)
+    index.put(thing_state("KZ-75-STOLEN_VEHICLE-1"))  # a single addition beside the bulk ones
+    assert index.needs_seal()
+    for n in (0, 1, 3):
+        index.remove(f"KZ-75-WANTED_PERSON-{n}")
+    index.seal()
+    assert not index.needs_seal() and len(index._record_ids) == len(index) == 3  # renumbered: 3 of 6 gone
+    for n in (2, 4):
+        found = index.search({"surname": PERSON["surname"], "given_name": PERSON["given_name"], "birth_date": n},
+                             person=True)
+        assert found[0].record_id == f"KZ-75-WANTED_PERSON-{n}" and found[0].outcome == "HIT"
+    assert [m.record_id for m in index.search({"plate": "123ABC02"}, person=False)] == ["KZ-75-STOLEN_VEHICLE-1"]
+
+
+def test_a_batcher_names_a_record_met_again_so_that_batches_applied_in_order_leave_its_last_state():
+    messages = [("R1", person_state("R1")), ("R2", thing_state("R2")), ("R1", None),  # closes the first batch
+                ("R1", person_state("R1", surname="Жұмабеков")), ("R3", thing_state("R3")), ("R2", None),
+                ("R4", {**thing_state("R4"), "status": "REMOVED"})]
+    batcher, batched = Batcher(max_entries=2), MatchIndex()
+    for record_id, state in messages:
+        entry = index_entry(state) if state is not None else None
+        for batch in batcher.add(record_id, state, entry):
+            batched.add_batch(batch)
+    batched.add_batch(batcher.take())
+    one_by_one = MatchIndex()
+    for record_id, state in messages:
+        one_by_one.put(state) if state is not None else one_by_one.remove(record_id)
+    assert len(batched) == len(one_by_one) == 2 and "R2" not in batched
+    assert batched.state_of("R1") == one_by_one.state_of("R1") and batched.state_of("R3") == thing_state("R3")
 
 
 def test_a_restored_index_answers_as_the_one_it_was_exported_from():
@@ -136,17 +181,22 @@ def test_a_restored_index_answers_as_the_one_it_was_exported_from():
     index.put(person_state("KZ-75-WANTED_PERSON-1"))
     index.put(person_state("KZ-75-WANTED_PERSON-2", surname="Жұмабеков", iin=None))
     index.put(thing_state("KZ-75-STOLEN_VEHICLE-1"))
+    index.seal()
+    index.put(person_state("KZ-75-WANTED_PERSON-3", surname="Нурланов", iin=None))  # single, not sealed
     restored = MatchIndex.restore(marshal.loads(marshal.dumps(index.export(), 4)))
     for subject, person in [({"surname": "Seitkaliyev", "given_name": "Alikhan", "birth_date": PERSON["birth_date"]},
-                             True), ({"iin": PERSON["iin"]}, True), ({"plate": "123ABC02"}, False)]:
+                             True), ({"iin": PERSON["iin"]}, True), ({"plate": "123ABC02"}, False),
+                            ({"surname": "Nurlanov", "given_name": "Alikhan", "birth_date": PERSON["birth_date"]},
+                             True)]:
         assert restored.search(subject, person=person) == index.search(subject, person=person) != []
     restored.remove("KZ-75-WANTED_PERSON-2")  # a restored index still follows the register
     restored.remove("KZ-75-WANTED_PERSON-1")
-    assert restored._by_block == {} and len(restored) == 1
+    restored.seal()
+    assert len(restored) == 2 and "KZ-75-WANTED_PERSON-3" in restored
 
 
 def test_block_ids_are_the_same_in_every_process():
-    script = "from hub.domain.matching.index import block_id; print(block_id(('SGY', 'sei', 'ali', 1985)))"
+    script = "from hub.domain.matching.blocks import block_id; print(block_id(('SGY', 'sei', 'ali', 1985)))"
     ids = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2")}
     assert ids == {str(block_id(("SGY", "sei", "ali", 1985)))}
@@ -263,7 +313,7 @@ def test_names_and_an_address_without_a_birth_date_stay_a_possible_hit():
 
 def _described_blocks(facts: PersonFacts, both_orders: bool, query: bool) -> tuple[set[int], int | None]:
     """The blocks as person_blocks' docstring describes them, each id taken of the whole tuple."""
-    from hub.domain.matching.index import date_variants
+    from hub.domain.matching.blocks import date_variants
     orders = [(facts.surname, facts.given_name)] + ([(facts.given_name, facts.surname)] if both_orders else [])
     days = (date_variants(facts.birth_date) if query else {facts.birth_date}) if facts.birth_date is not None else set()
     blocks = set()
@@ -286,4 +336,15 @@ def _described_blocks(facts: PersonFacts, both_orders: bool, query: bool) -> tup
        birth_date=st.one_of(st.none(), st.integers(-30000, 20000)), both_orders=st.booleans(), query=st.booleans())
 def test_block_ids_are_those_of_the_blocks_described(surname, given_name, birth_date, both_orders, query):
     facts = PersonFacts.of({"surname": surname, "given_name": given_name, "birth_date": birth_date})
-    assert index_module.person_blocks(facts, both_orders, query) == _described_blocks(facts, both_orders, query)
+    assert blocks_module.person_blocks(facts, both_orders, query) == _described_blocks(facts, both_orders, query)
+
+
+@given(surname=st.sampled_from(["Сейтқалиев", "Ivanova-Seitkali", "", "Ким"]),
+       given_name=st.sampled_from(["Әлихан", "Mariya Anna", ""]),
+       birth_date=st.one_of(st.none(), st.integers(-30000, 20000)), birth_year=st.one_of(st.none(), st.just(1985)))
+def test_a_register_persons_blocks_are_those_of_person_blocks(surname, given_name, birth_date, birth_year):
+    facts = PersonFacts.of({"surname": surname, "given_name": given_name, "birth_date": birth_date,
+                            "birth_year": birth_year})
+    names, born = blocks_module.person_blocks(facts)
+    assert blocks_module.indexed_block_ids(facts) == names | ({born} if born is not None else set())
+

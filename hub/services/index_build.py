@@ -1,0 +1,195 @@
+"""Builds the match index from the register with processes of its own: each forked builder reads some of the
+register's partitions, works out the entries of their records (entries.py) and sends them down a pipe in
+batches, which the matcher applies in the order each builder read them."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import gc
+import logging
+import marshal
+import os
+import signal
+import struct
+import traceback
+from typing import Any, Awaitable, Callable, Iterable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from hub.domain.matching.entries import Batcher, EntryBatch, index_entry
+from hub.errors import CodecError, IndexBuildError
+from hub.process import default_signals_in_fork, die_with_parent
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+BATCH_ENTRIES = 2_000  # entries per batch sent to the matcher (about 600 KB)
+FETCH_MAX_RECORDS = 20_000
+FETCH_WAIT_MS = 200
+PIPE_BYTES = 1 << 20  # a larger pipe than Linux's 64 KB: fewer switches between a builder and the matcher
+F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ, named in the fcntl module only from Python 3.10 on Linux
+REAP_WAIT_S = 5.0  # how long a builder that has sent everything is given to close its connections
+FRAME = struct.Struct("<I")  # the length of each marshalled message down a pipe
+
+View = Callable[[bytes], dict[str, Any]]
+Apply = Callable[[EntryBatch], Awaitable[None]]
+
+
+def batches_of(records: Iterable, view: View, batcher: Batcher) -> list[EntryBatch]:
+    """Feed register messages (aiokafka records) to a batcher; return the batches filled. An unreadable
+    message is logged and leaves its record as it was."""
+    full: list[EntryBatch] = []
+    for record in records:
+        value = record.value
+        if value is None:  # a purge's tombstone
+            full += batcher.add(record.key.decode("utf-8", "replace"), None, None)
+            continue
+        try:
+            state = view(value)
+        except CodecError as exc:
+            log.error("unreadable register record %s: %s", record.key.decode("utf-8", "replace"), exc)
+            continue
+        full += batcher.add(state["record_id"], value, index_entry(state),
+                            state["version"] == 1 and state["status"] == "LIVE")
+    return full
+
+
+def shares_of(partitions: list[TopicPartition], processes: int) -> list[list[TopicPartition]]:
+    """Deal the partitions out to at most `processes` builders, none empty-handed."""
+    ordered = sorted(partitions, key=lambda tp: (tp.topic, tp.partition))
+    return [share for share in (ordered[n::processes] for n in range(processes)) if share]
+
+
+async def build_in_processes(settings: HubSettings, view: View, starts: dict[TopicPartition, int],
+                             targets: dict[TopicPartition, int], processes: int,
+                             apply: Apply) -> dict[TopicPartition, int]:
+    """Read each partition from its start to at least its target in forked builders, applying their batches
+    as they come; return the offset each partition was read to. Raise IndexBuildError when a builder fails
+    (what was applied is then partial)."""
+    children: list[tuple[int, int]] = []
+    finished = False
+    try:
+        for share in shares_of(list(starts), processes):
+            children.append(_fork_builder(settings, view, {tp: starts[tp] for tp in share},
+                                          {tp: targets[tp] for tp in share}))
+        receiving = [asyncio.ensure_future(_receive(pid, fd, apply)) for pid, fd in children]
+        try:
+            await asyncio.wait(receiving, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            for task in receiving:
+                task.cancel()
+            await asyncio.gather(*receiving, return_exceptions=True)
+        failed = [task.exception() for task in receiving if not task.cancelled() and task.exception()]
+        if failed:
+            raise failed[0]
+        reached: dict[TopicPartition, int] = {}
+        for task in receiving:
+            reached.update(task.result())
+        finished = True
+        return reached
+    finally:
+        for pid, _ in children:
+            await _reap(pid, REAP_WAIT_S if finished else 0)
+
+
+def _fork_builder(settings: HubSettings, view: View, starts: dict[TopicPartition, int],
+                  targets: dict[TopicPartition, int]) -> tuple[int, int]:
+    """Fork a builder for some partitions; return its pid and the end of its pipe to read."""
+    read_fd, write_fd = os.pipe()
+    try:
+        fcntl.fcntl(write_fd, F_SETPIPE_SZ, PIPE_BYTES)
+    except OSError:  # above the system's pipe-max-size: the default pipe does, a little slower
+        pass
+    parent_pid = os.getpid()
+    pid = os.fork()
+    if pid:
+        os.close(write_fd)
+        return pid, read_fd
+    os.close(read_fd)
+    code = 1
+    try:
+        default_signals_in_fork()
+        die_with_parent(parent_pid)
+        gc.disable()  # a builder lives seconds and makes no cycles: its collections would find nothing
+        asyncio.events._set_running_loop(None)  # the parent's loop, which this process never runs
+        asyncio.run(_build_part(settings, view, starts, targets, write_fd))
+        code = 0
+    except BaseException:  # noqa: BLE001 - told to the matcher, which builds alone then
+        _send(write_fd, ("error", traceback.format_exc(limit=8)))
+    finally:
+        os._exit(code)  # never the parent's atexit hooks, buffered writers or loop
+
+
+async def _build_part(settings: HubSettings, view: View, starts: dict[TopicPartition, int],
+                      targets: dict[TopicPartition, int], write_fd: int) -> None:
+    """In a builder: read the partitions to their targets, sending batches of entries, then where it stopped."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                                group_id=None, max_partition_fetch_bytes=4 << 20)
+    await consumer.start()
+    try:
+        consumer.assign(list(starts))
+        for tp, offset in starts.items():
+            consumer.seek(tp, offset)
+        batcher = Batcher(BATCH_ENTRIES)
+        reading = {tp for tp in starts if starts[tp] < targets[tp]}
+        consumer.pause(*(set(starts) - reading))
+        while reading:
+            for tp, records in (await consumer.getmany(timeout_ms=FETCH_WAIT_MS,
+                                                       max_records=FETCH_MAX_RECORDS)).items():
+                for batch in batches_of(records, view, batcher):
+                    _send(write_fd, ("batch", batch.plain()))
+                if tp in reading and await consumer.position(tp) >= targets[tp]:
+                    reading.discard(tp)
+                    consumer.pause(tp)
+        last = batcher.take()
+        if len(last) or last.removed:
+            _send(write_fd, ("batch", last.plain()))
+        _send(write_fd, ("done", {(tp.topic, tp.partition): await consumer.position(tp) for tp in starts}))
+    finally:
+        await consumer.stop()
+
+
+def _send(fd: int, message: tuple) -> None:
+    """Write one framed message to the pipe, whole (a blocking write may take it in parts)."""
+    body = marshal.dumps(message, 4)
+    view = memoryview(FRAME.pack(len(body)) + body)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+async def _receive(pid: int, fd: int, apply: Apply) -> dict[TopicPartition, int]:
+    """Apply a builder's batches as they come; return where it read each partition to."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=64 << 20)
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                                os.fdopen(fd, "rb", buffering=0))
+    try:
+        while True:
+            try:
+                (size,) = FRAME.unpack(await reader.readexactly(FRAME.size))
+                kind, body = marshal.loads(await reader.readexactly(size))
+            except (asyncio.IncompleteReadError, EOFError, ValueError) as exc:
+                raise IndexBuildError(f"index builder {pid} ended without finishing: {exc!r}") from exc
+            if kind == "batch":
+                await apply(EntryBatch.from_plain(body))
+            elif kind == "done":
+                return {TopicPartition(topic, partition): offset for (topic, partition), offset in body.items()}
+            else:
+                raise IndexBuildError(f"index builder {pid} failed: {body}")
+    finally:
+        transport.close()
+
+
+async def _reap(pid: int, wait_s: float = REAP_WAIT_S) -> None:
+    """Collect a builder's exit, killing it when it has not ended within wait_s (it has sent all it had)."""
+    deadline_s = asyncio.get_running_loop().time() + wait_s
+    while asyncio.get_running_loop().time() < deadline_s:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return
+        await asyncio.sleep(0.01)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
