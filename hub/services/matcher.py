@@ -146,18 +146,18 @@ class Matcher:
                 await self.build_in_processes(consumer, partitions, targets)
             indexed = 0
             while True:
-                for records in (await consumer.getmany(timeout_ms=200, max_records=20_000)).values():
-                    await self.index_records(records)
-                    indexed += len(records)
-                if not self.caught_up.is_set() and indexed >= FREEZE_EVERY_RECORDS:
-                    freeze_survivors()
-                    indexed = 0
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
                     self.seal_index()
                     settle_heap()
                     self.caught_up.set()
                     self.sensor.on_index_ready(time.monotonic() - started_s)
                     log.info("match index caught up: %d live records", len(self.index))
+                for records in (await consumer.getmany(timeout_ms=200, max_records=20_000)).values():
+                    await self.index_records(records)
+                    indexed += len(records)
+                if not self.caught_up.is_set() and indexed >= FREEZE_EVERY_RECORDS:
+                    freeze_survivors()
+                    indexed = 0
                 if self.caught_up.is_set():
                     if self.index.needs_seal():
                         self.seal_index()

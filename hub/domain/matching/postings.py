@@ -32,7 +32,8 @@ class Postings:
 
     @property
     def unsorted(self) -> int:
-        """Return how many postings wait for the next seal (bulk chunks and single additions)."""
+        """Return how many postings wait for the next seal (bulk chunks and single additions, counted as
+        added)."""
         return sum(len(chunk) for chunk in self._chunks) + self._singles
 
     @property
@@ -58,7 +59,7 @@ class Postings:
         if keys and len(packed):
             wanted = np.array(keys, np.uint64)
             starts = np.searchsorted(packed, wanted << _SHIFT).tolist()
-            ends = np.searchsorted(packed, (wanted + np.uint64(1)) << _SHIFT).tolist()
+            ends = np.searchsorted(packed, wanted << _SHIFT | _LOW, side="right").tolist()
             for start, end in zip(starts, ends):
                 if end > start:
                     found += (packed[start:end] & _LOW).tolist()
@@ -73,7 +74,7 @@ class Postings:
         parts = [self._packed, *self._chunks]
         if self._single:
             parts.append(np.fromiter((key << 32 | ordinal for key in self._single
-                                      for ordinal in members_of(self._single, key)), np.uint64, self._singles))
+                                      for ordinal in members_of(self._single, key)), np.uint64))
         packed = np.concatenate(parts)
         ordinals = (packed & _LOW).astype(np.intp)
         keep = alive[ordinals]
