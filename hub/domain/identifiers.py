@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from operator import mul
 
 _IIN_WEIGHTS_1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
@@ -26,6 +27,7 @@ def iin_check_digit(first11: str) -> int | None:
     return None if check == 10 else check
 
 
+@lru_cache(maxsize=64)  # a person's IIN is checked for its facts and for its keys in turn
 def iin_is_valid(iin: str) -> bool:
     """Tell whether a string is 12 digits whose last one is the IIN check digit."""
     if len(iin) != 12 or not _is_ascii_digits(iin):

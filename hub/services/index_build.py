@@ -182,10 +182,13 @@ async def _receive(pid: int, fd: int, apply: Apply) -> dict[TopicPartition, int]
 
 
 async def _reap(pid: int, wait_s: float = REAP_WAIT_S) -> None:
-    """Collect a builder's exit, killing it when it has not ended within wait_s (it has sent all it had)."""
+    """Collect a builder's exit, killing it when it has not ended within wait_s (it has sent all it had);
+    log the processor time it took."""
     deadline_s = asyncio.get_running_loop().time() + wait_s
     while asyncio.get_running_loop().time() < deadline_s:
-        if os.waitpid(pid, os.WNOHANG)[0]:
+        done, _, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            log.info("index builder %d took %.1f s of processor time", pid, usage.ru_utime + usage.ru_stime)
             return
         await asyncio.sleep(0.01)
     try:

@@ -224,10 +224,13 @@ class _ReaderBuilder:
                 out.add(depth, "else: i = SL(b, i)")
             elif node in ("boolean", "float", "double"):
                 out.add(depth, f"i += {({'boolean': 1, 'float': 4, 'double': 8})[node]}")
-            elif node in ("bytes", "string"):
-                self._long(out, here, depth)
-                out.add(depth, f"if {here} < 0: raise U")
-                out.add(depth, f"i += {here}")
+            elif node in ("bytes", "string"):  # a one-byte length is even (not negative): half of it is the size
+                out.add(depth, f"{here} = b[i]")
+                out.add(depth, f"if {here} < 0x80 and not {here} & 1: i += 1 + ({here} >> 1)")
+                out.add(depth, "else:")
+                out.add(depth + 1, f"{here}, i = RL(b, i)")
+                out.add(depth + 1, f"if {here} < 0: raise U")
+                out.add(depth + 1, f"i += {here}")
         elif isinstance(node, list):
             self._long(out, here, depth)
             for position, branch in enumerate(node):

@@ -42,7 +42,9 @@ def index_entry(state: dict[str, Any]) -> IndexEntry | None:
     if state["status"] != "LIVE":
         return None
     document = state.get("document")
-    keys = list(dict.fromkeys(key_id(key) for key in document_keys(document)))  # a number held twice counts once
+    keys = [key_id(key) for key in document_keys(document)]
+    if len(keys) > 1:
+        keys = list(dict.fromkeys(keys))  # a number held twice counts once
     if state["object_kind"] == "PERSON" and document:
         facts = PersonFacts.of(document)
         return IndexEntry(state["record_id"], marshal.dumps(tuple(facts), MARSHAL_VERSION), keys,
