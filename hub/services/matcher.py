@@ -143,7 +143,7 @@ class Matcher:
             partitions = await assign_from_start(consumer, self.settings, [REGISTER.name(self.settings)])
             targets = await consumer.end_offsets(partitions)
             if not self.restore_snapshot(consumer, targets):
-                await self.build_in_processes(consumer, partitions, targets)
+                await self.build_from_start(consumer, partitions, targets)
             indexed = 0
             while True:
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
@@ -168,8 +168,8 @@ class Matcher:
         finally:
             await consumer.stop()
 
-    async def build_in_processes(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition],
-                                 ends: dict[TopicPartition, int]) -> None:
+    async def build_from_start(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition],
+                               ends: dict[TopicPartition, int]) -> None:
         """Build the index from the register's start with builder processes (index_build.py) and move the
         consumer past what they read; when one fails, start again from the start in this process alone."""
         processes = self.settings.matcher_build_processes
