@@ -147,7 +147,8 @@ class Matcher:
             indexed = 0
             while True:
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
-                    self.seal_index()
+                    if self.index.needs_seal():  # after a build; a restored index is sealed already
+                        self.seal_index()
                     settle_heap()
                     self.caught_up.set()
                     self.sensor.on_index_ready(time.monotonic() - started_s)
