@@ -13,7 +13,7 @@ from hub.domain.matching.blocks import query_block_ids
 from hub.domain.matching.entries import EntryBatch, IndexEntry, facts_of, index_entry, key_id
 from hub.domain.matching.keys import Key, document_keys, subject_keys
 from hub.domain.matching.persons import PersonFacts, match_person, weigh_address
-from hub.domain.matching.postings import Postings
+from hub.domain.matching.postings import MAX_ORDINAL, Postings
 
 # Unsorted postings (single additions) and gone records are let grow to this share of the records (and at
 # least to the minimum) before a seal sorts and drops them.
@@ -87,6 +87,7 @@ class MatchIndex:
 
     def put_entry(self, entry: IndexEntry, payload: Any) -> None:
         """Index a live record by its entry (index_entry), kept as payload; it must not be indexed already."""
+        self._make_room(1)
         ordinal = len(self._record_ids)
         self._ordinal_of[entry.record_id] = ordinal
         self._record_ids.append(entry.record_id)
@@ -115,6 +116,7 @@ class MatchIndex:
         record_ids = batch.record_ids
         for record_id in self._ordinal_of.keys() & record_ids:  # indexed before the batch was made
             self.remove(record_id)
+        self._make_room(len(record_ids))
         start, count = len(self._record_ids), len(record_ids)
         self._ordinal_of.update(zip(record_ids, range(start, start + count)))
         if len(self._ordinal_of) != start - self._gone + count:
@@ -136,13 +138,21 @@ class MatchIndex:
                 or self._keys.unsorted + self._blocks.unsorted > max(SEAL_MIN, slots * SEAL_UNSORTED_SHARE)
                 or self._gone > max(SEAL_MIN, slots * SEAL_GONE_SHARE))
 
-    def seal(self) -> None:
+    def seal(self, renumber: bool = False) -> None:
         """Sort all postings into their arrays, dropping those of gone records, and give the live records new
-        ordinals when many have gone (a second or so for millions of records)."""
+        ordinals when many have gone or when asked (a second or so for millions of records)."""
         alive = np.frombuffer(bytes(self._alive), np.bool_)
-        renumbered = self._renumber(alive) if self._gone > max(SEAL_MIN, len(alive) * SEAL_GONE_SHARE) else None
+        renumber = renumber or self._gone > max(SEAL_MIN, len(alive) * SEAL_GONE_SHARE)
+        renumbered = self._renumber(alive) if renumber else None
         self._keys.seal(alive, renumbered)
         self._blocks.seal(alive, renumbered)
+
+    def _make_room(self, count: int) -> None:
+        """Renumber the live records when count more ordinals would pass MAX_ORDINAL (billions of puts on)."""
+        if len(self._record_ids) + count > MAX_ORDINAL:
+            self.seal(renumber=True)
+            if len(self._record_ids) + count > MAX_ORDINAL:
+                raise ValueError(f"more than {MAX_ORDINAL} live records")
 
     def _renumber(self, alive: np.ndarray) -> np.ndarray:
         """Keep only the live records' slots, in order; return the new ordinal of each old one."""

@@ -17,7 +17,8 @@ import numpy as np
 from hub.domain.matching.multimap import add_member, members_of
 
 _SHIFT, _LOW = np.uint64(32), np.uint64(0xFFFF_FFFF)
-MAX_KEY = MAX_ORDINAL = 0xFFFF_FFFF
+MAX_KEY = 0xFFFF_FFFF
+MAX_ORDINAL = 0xFFFF_FFFE  # below the low half's all-ones, so that key << 32 | 0xFFFFFFFF ends a key's range
 
 
 class Postings:
@@ -57,10 +58,9 @@ class Postings:
         found: list[int] = []
         packed = self._packed
         if keys and len(packed):
-            wanted = np.array(keys, np.uint64)
-            starts = np.searchsorted(packed, wanted << _SHIFT).tolist()
-            ends = np.searchsorted(packed, wanted << _SHIFT | _LOW, side="right").tolist()
-            for start, end in zip(starts, ends):
+            wanted = np.array(keys, np.uint64) << _SHIFT
+            bounds = np.searchsorted(packed, np.concatenate((wanted, wanted | _LOW))).tolist()
+            for start, end in zip(bounds[:len(keys)], bounds[len(keys):]):
                 if end > start:
                     found += (packed[start:end] & _LOW).tolist()
         if self._single:

@@ -159,6 +159,17 @@ def test_a_seal_sorts_bulk_and_single_additions_in_and_renumbers_when_many_have_
     assert [m.record_id for m in index.search({"plate": "123ABC02"}, person=False)] == ["KZ-75-STOLEN_VEHICLE-1"]
 
 
+def test_the_index_renumbers_its_records_before_it_runs_out_of_ordinals(monkeypatch):
+    monkeypatch.setattr(index_module, "MAX_ORDINAL", 3)
+    index = MatchIndex()
+    for version in (1, 2, 3):  # each put takes the next ordinal; the fourth would pass the last
+        index.put({**thing_state("KZ-75-STOLEN_VEHICLE-1"), "version": version})
+    index.put(thing_state("KZ-75-STOLEN_VEHICLE-2", plate="456DEF02"))
+    assert len(index._record_ids) == 2 and len(index) == 2
+    assert [m.record_id for m in index.search({"plate": "123ABC02"}, person=False)] == ["KZ-75-STOLEN_VEHICLE-1"]
+    assert [m.record_id for m in index.search({"plate": "456DEF02"}, person=False)] == ["KZ-75-STOLEN_VEHICLE-2"]
+
+
 def test_a_batcher_names_a_record_met_again_so_that_batches_applied_in_order_leave_its_last_state():
     messages = [("R1", person_state("R1")), ("R2", thing_state("R2")), ("R1", None),  # closes the first batch
                 ("R1", person_state("R1", surname="Жұмабеков")), ("R3", thing_state("R3")), ("R2", None),
