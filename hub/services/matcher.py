@@ -25,7 +25,7 @@ from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
-from hub.services.heap import freeze_survivors, settle_heap
+from hub.services.heap import LATENCY_THRESHOLDS, freeze_survivors, settle_heap
 from hub.services.index_build import BATCH_ENTRIES, batches_of, build_in_processes
 from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, paused_gc, read_snapshot,
                                          remove_abandoned, writer_finished)
@@ -48,6 +48,10 @@ FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES = 2, 1024
 # A snapshot older than the register's tombstones are kept for may miss a purge: it is not used then.
 SNAPSHOT_MAX_AGE_MS = int(REGISTER.extra_config["delete.retention.ms"])
 FREEZE_EVERY_RECORDS = 100_000  # while the index is built, its objects so far leave the collector's sight this often
+# Once it answers, what has survived (recent checks, mostly) leaves the collector's sight this often, so that
+# the full collections LATENCY_THRESHOLDS set off find only what came since (recent checks are freed, when
+# forgotten, by their reference counts: they hold no cycles).
+FREEZE_INTERVAL_S = 60.0
 
 Output = tuple[str, bytes, bytes]  # topic, key, value
 STORED_DOCUMENT = "kz.mvd.records.RegisterRecord.document"
@@ -144,12 +148,13 @@ class Matcher:
             targets = await consumer.end_offsets(partitions)
             if not self.restore_snapshot(consumer, targets):
                 await self.build_from_start(consumer, partitions, targets)
-            indexed = 0
+            indexed, frozen_at_s = 0, time.monotonic()
             while True:
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
                     if self.index.needs_seal():  # after a build; a restored index is sealed already
                         self.seal_index()
-                    settle_heap()
+                    settle_heap(LATENCY_THRESHOLDS)
+                    frozen_at_s = time.monotonic()
                     self.caught_up.set()
                     self.sensor.on_index_ready(time.monotonic() - started_s)
                     log.info("match index caught up: %d live records", len(self.index))
@@ -162,6 +167,9 @@ class Matcher:
                 if self.caught_up.is_set():
                     if self.index.needs_seal():
                         self.seal_index()
+                    if time.monotonic() - frozen_at_s >= FREEZE_INTERVAL_S:
+                        freeze_survivors()
+                        frozen_at_s = time.monotonic()
                     await self.snapshot_if_due(consumer, partitions)
                 self.recent.keep_for_days(self._keep_checks_days())  # passports may change while it runs
                 self.recent.prune(self.clock_ms(), limit=PRUNE_CHECKS)
