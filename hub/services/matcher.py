@@ -108,15 +108,26 @@ class Matcher:
         self._producer = make_producer(self.settings, linger_ms=0, enable_idempotence=False)
         await self._producer.start()
         indexer = asyncio.ensure_future(self.follow_register())
+        answering = asyncio.ensure_future(self.serve_checks(stop))
         try:
-            await self.load_recent_checks()
-            await self.caught_up.wait()
-            await self.answer_checks(stop)
+            # An index that stopped following the register would answer from a stale register: what stopped
+            # it stops the matcher too (its supervisor starts it again), not only its indexing.
+            await asyncio.wait([indexer, answering], return_when=asyncio.FIRST_COMPLETED)
+            for task in (indexer, answering):
+                if task.done():
+                    task.result()
         finally:
-            indexer.cancel()
-            await asyncio.gather(indexer, return_exceptions=True)
+            for task in (indexer, answering):
+                task.cancel()
+            await asyncio.gather(indexer, answering, return_exceptions=True)
             await follower.stop()
             await self._producer.stop()
+
+    async def serve_checks(self, stop: asyncio.Event) -> None:
+        """Load recent checks, wait for the index to catch up, then answer requests until stopped."""
+        await self.load_recent_checks()
+        await self.caught_up.wait()
+        await self.answer_checks(stop)
 
     async def load_recent_checks(self) -> None:
         """Read the audit topic into the recent checks, so a restart keeps noticing delayed hits."""

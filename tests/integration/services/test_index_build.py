@@ -1,5 +1,6 @@
 """The match index built by forked builder processes on the real broker: the same index as one built record by
-record, every message applied once, a failing builder reported and the matcher building alone then."""
+record, every message applied once, a failing builder reported and the matcher building alone then, and a
+matcher whose index stops following the register stopping too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from aiokafka import TopicPartition
 
 from hub.domain.matching.index import MatchIndex
-from hub.errors import IndexBuildError
+from hub.errors import BrokerError, IndexBuildError
 from hub.kafka.admin import provision
 from hub.kafka.producer import publish
 from hub.kafka.reader import read_to_end
@@ -157,3 +158,16 @@ def test_the_matcher_builds_alone_when_a_builder_fails(hub_settings, codec):
     expected = one_by_one(settings, codec)
     assert set(matcher.index.record_ids()) == set(expected.record_ids()), time.monotonic() - started
     assert matcher.index.search({"plate": "000ABC02"}, person=False)[0].record_id == vehicle(0)["record_id"]
+
+
+def test_the_matcher_stops_when_its_index_stops_following_the_register(hub_settings, codec):
+    settings = prepared(hub_settings, codec)
+    asyncio.run(load_reference_data(settings, settings.refdata_dir))
+    matcher = Matcher(settings, codec, Sensor())
+
+    async def broken() -> None:
+        await asyncio.sleep(0.1)
+        raise BrokerError("the register cannot be read")
+    matcher.follow_register = broken  # it would otherwise wait for an index that never catches up
+    with pytest.raises(BrokerError, match="the register cannot be read"):
+        asyncio.run(asyncio.wait_for(matcher.run(), 60))
