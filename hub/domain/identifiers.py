@@ -16,14 +16,20 @@ def _is_ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()  # str.isdigit alone also takes '²' and other scripts' digits
 
 
+def _iin_check(codes: bytes) -> int:
+    """Return the two-pass mod-11 check of an IIN's first 11 digits (ASCII codes; any after are not weighed):
+    10 when no check digit exists for them."""
+    check = (sum(map(mul, codes, _IIN_WEIGHTS_1)) - _ASCII_ZERO_1) % 11
+    if check == 10:
+        check = (sum(map(mul, codes, _IIN_WEIGHTS_2)) - _ASCII_ZERO_2) % 11
+    return check
+
+
 def iin_check_digit(first11: str) -> int | None:
     """Return the IIN check digit of 11 digits (two passes of mod 11), or None if there is none."""
     if len(first11) != 11 or not _is_ascii_digits(first11):
         raise ValueError(f"an IIN's check digit is taken of 11 digits, not {first11!r}")
-    codes = first11.encode()
-    check = (sum(map(mul, codes, _IIN_WEIGHTS_1)) - _ASCII_ZERO_1) % 11
-    if check == 10:
-        check = (sum(map(mul, codes, _IIN_WEIGHTS_2)) - _ASCII_ZERO_2) % 11
+    check = _iin_check(first11.encode())
     return None if check == 10 else check
 
 
@@ -32,11 +38,8 @@ def iin_is_valid(iin: str) -> bool:
     """Tell whether a string is 12 digits whose last one is the IIN check digit."""
     if len(iin) != 12 or not _is_ascii_digits(iin):
         return False
-    codes = iin.encode()  # the weights are 11 long: map stops before the check digit
-    check = (sum(map(mul, codes, _IIN_WEIGHTS_1)) - _ASCII_ZERO_1) % 11
-    if check == 10:
-        check = (sum(map(mul, codes, _IIN_WEIGHTS_2)) - _ASCII_ZERO_2) % 11
-    return check == codes[11] - 48  # a check of 10 (none exists) never equals a digit
+    codes = iin.encode()
+    return _iin_check(codes) == codes[11] - 48  # a check of 10 (none exists) never equals a digit
 
 
 def with_iin_check_digit(first11: str) -> str | None:

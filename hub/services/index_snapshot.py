@@ -22,7 +22,8 @@ from hub.errors import SnapshotError
 from hub.process import default_signals_in_fork, die_with_parent
 
 MAGIC = b"HUB-MATCH-INDEX\n"
-FORMAT = 2  # 2: records by ordinal, keys and blocks in sorted arrays (1: dicts of record ids)
+FORMAT = 3  # 3: records by ordinal, keys and blocks in sorted arrays (2: the same with a liveness mask;
+#             1: dicts of record ids)
 
 
 @dataclass(frozen=True)

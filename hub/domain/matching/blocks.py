@@ -12,6 +12,7 @@ from hub.domain.matching.persons import EPOCH, PersonFacts
 Block = tuple
 SEP = "\x1f"  # between the parts of a block, when its id is taken
 crc32 = zlib.crc32  # the one hash block ids are taken with
+DATE_HEAD = zlib.crc32(b"D" + SEP.encode())  # the CRC a birth date's own block ("D", day) goes on from
 
 
 def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = False) -> tuple[set[int], int | None]:
@@ -41,7 +42,7 @@ def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = F
             ids.update(alone)
         for head in with_day:
             ids.update([crc32(day, head) for day in days])
-    return ids, (crc32(b"D" + SEP.encode() + b"%d" % born) if born is not None else None)
+    return ids, (crc32(b"%d" % born, DATE_HEAD) if born is not None else None)
 
 
 @lru_cache(maxsize=65_536)  # names repeat: a register of millions holds tens of thousands of pairs of them
@@ -74,7 +75,7 @@ def indexed_block_ids(facts: PersonFacts) -> set[int]:
         day = b"%d" % facts.birth_date
         for head in with_day:
             ids.add(crc32(day, head))
-        ids.add(crc32(day, crc32(b"D" + SEP.encode())))
+        ids.add(crc32(day, DATE_HEAD))
     return ids
 
 

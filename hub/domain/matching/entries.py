@@ -33,7 +33,7 @@ def exact_key(key: Key) -> str:
 def key_id(key: Key) -> int:
     """Return the 32-bit id an exact key is kept under, the same in every process (a CRC-32: two keys that
     share one only widen the candidates, which the index checks against the record's own keys)."""
-    return crc32(f"{key[0]}:{key[1]}".encode())
+    return crc32(exact_key(key).encode())
 
 
 def index_entry(state: dict[str, Any]) -> IndexEntry | None:

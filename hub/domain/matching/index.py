@@ -39,7 +39,8 @@ class MatchIndex:
     Each record put gets the next ordinal, under which the index keeps its payload (its encoded bytes,
     say, turned back into a state by `decode` only when it answers a check) and a person's facts,
     marshalled; its exact keys and blocks are kept as 32-bit ids in postings of ordinals (postings.py).
-    A record that goes leaves its ordinal dead, filtered out when found, until a seal drops it.
+    A record that goes leaves its ordinal's slot empty (its id None), filtered out when found, until a
+    seal drops it.
     """
 
     def __init__(self, decode: Callable[[Any], dict[str, Any]] | None = None) -> None:
@@ -49,8 +50,6 @@ class MatchIndex:
         self._record_ids: list[str | None] = []  # by ordinal, None once gone
         self._payloads: list[Any] = []
         self._facts: list[bytes | None] = []
-        self._alive = bytearray()  # 1 per ordinal of a live record
-        self._gone = 0
         self._keys, self._blocks = Postings(), Postings()
 
     def __len__(self) -> int:
@@ -93,7 +92,6 @@ class MatchIndex:
         self._record_ids.append(entry.record_id)
         self._payloads.append(payload)
         self._facts.append(entry.facts)
-        self._alive.append(1)
         for key in entry.keys:
             self._keys.add(key, ordinal)
         for block in entry.blocks:
@@ -105,8 +103,6 @@ class MatchIndex:
         if ordinal is None:
             return
         self._record_ids[ordinal] = self._payloads[ordinal] = self._facts[ordinal] = None
-        self._alive[ordinal] = 0
-        self._gone += 1
 
     def add_batch(self, batch: EntryBatch) -> None:
         """Apply a batch (entries.py): forget its removed records, then index its entries, which are found once
@@ -117,31 +113,40 @@ class MatchIndex:
         for record_id in self._ordinal_of.keys() & record_ids:  # indexed before the batch was made
             self.remove(record_id)
         self._make_room(len(record_ids))
-        start, count = len(self._record_ids), len(record_ids)
+        start, count, live = len(self._record_ids), len(record_ids), len(self._ordinal_of)
         self._ordinal_of.update(zip(record_ids, range(start, start + count)))
-        if len(self._ordinal_of) != start - self._gone + count:
+        if len(self._ordinal_of) != live + count:
             raise ValueError("a batch names a record twice")
         self._record_ids += record_ids
         self._payloads += batch.payloads
         self._facts += batch.facts
-        self._alive += b"\x01" * count
         ordinals = np.arange(start, start + count, dtype=np.uint64)
         for postings, ids, counts in ((self._keys, batch.keys, batch.key_counts),
                                       (self._blocks, batch.blocks, batch.block_counts)):
             postings.add_many(np.frombuffer(ids, np.uint32), np.repeat(ordinals, np.frombuffer(counts, np.uint32)))
 
+    @property
+    def _gone(self) -> int:
+        """Return how many slots are of records that have gone (each slot holds a live record or none)."""
+        return len(self._record_ids) - len(self._ordinal_of)
+
+    @property
+    def _has_chunks(self) -> bool:
+        """Tell whether postings added in bulk wait for a seal (they are not found until then)."""
+        return self._keys.has_chunks or self._blocks.has_chunks
+
     def needs_seal(self) -> bool:
         """Tell whether a seal is due: postings added in bulk wait for it, or single additions or gone
         records have grown past their share."""
         slots = len(self._record_ids)
-        return (self._keys.has_chunks or self._blocks.has_chunks
+        return (self._has_chunks
                 or self._keys.unsorted + self._blocks.unsorted > max(SEAL_MIN, slots * SEAL_UNSORTED_SHARE)
                 or self._gone > max(SEAL_MIN, slots * SEAL_GONE_SHARE))
 
     def seal(self, renumber: bool = False) -> None:
         """Sort all postings into their arrays, dropping those of gone records, and give the live records new
         ordinals when many have gone or when asked (a second or so for millions of records)."""
-        alive = np.frombuffer(bytes(self._alive), np.bool_)
+        alive = np.fromiter((rid is not None for rid in self._record_ids), np.bool_, len(self._record_ids))
         renumber = renumber or self._gone > max(SEAL_MIN, len(alive) * SEAL_GONE_SHARE)
         renumbered = self._renumber(alive) if renumber else None
         self._keys.seal(alive, renumbered)
@@ -164,23 +169,20 @@ class MatchIndex:
         self._payloads = [self._payloads[o] for o in kept_ordinals]
         self._facts = [self._facts[o] for o in kept_ordinals]
         self._ordinal_of = dict(zip(self._record_ids, range(len(kept_ordinals))))
-        self._alive, self._gone = bytearray(b"\x01") * len(kept_ordinals), 0
         return renumbered
 
     def export(self) -> tuple:
         """Return the index as plain lists, bytes and dicts (what `marshal` stores), sealing it first when
         postings added in bulk wait, for `restore`."""
-        if self._keys.has_chunks or self._blocks.has_chunks:
+        if self._has_chunks:
             self.seal()
-        return (self._record_ids, self._payloads, self._facts, bytes(self._alive), self._gone,
-                self._keys.export(), self._blocks.export())
+        return self._record_ids, self._payloads, self._facts, self._keys.export(), self._blocks.export()
 
     @classmethod
     def restore(cls, plain: tuple, decode: Callable[[Any], dict[str, Any]] | None = None) -> "MatchIndex":
         """Return the index that `export` gave `plain` of (its payloads are turned into states by `decode`)."""
         index = cls(decode)
-        index._record_ids, index._payloads, index._facts, alive, index._gone, keys, blocks = plain
-        index._alive = bytearray(alive)
+        index._record_ids, index._payloads, index._facts, keys, blocks = plain
         index._keys, index._blocks = Postings.restore(keys), Postings.restore(blocks)
         index._ordinal_of = dict(zip(index._record_ids, range(len(index._record_ids))))
         index._ordinal_of.pop(None, None)  # the slots of gone records
@@ -189,7 +191,7 @@ class MatchIndex:
     def search(self, subject: dict[str, Any], person: bool, query: PersonFacts | None = None) -> list[Match]:
         """Return the live records that answer a subject, best first; person subjects are also
         compared by name and birth date (by `query`, their facts, when the caller has them already)."""
-        if self._keys.has_chunks or self._blocks.has_chunks:
+        if self._has_chunks:
             self.seal()
         exact = self._exact(subject_keys(subject))
         if not person:
@@ -217,15 +219,17 @@ class MatchIndex:
         """Return the ordinals of live records with any of keys, and the fields each matched by: checked
         against the record's own keys, since two keys may share an id."""
         found: dict[int, tuple[str, ...]] = {}
+        own_keys: dict[int, list[Key]] = {}  # each record decoded once, however many keys found it
         for key in keys:
             for ordinal in set(self._keys.ordinals((key_id(key),))):
-                if self._alive[ordinal] and key in self._document_keys(ordinal):
+                if self._record_ids[ordinal] is None:
+                    continue
+                if ordinal not in own_keys:
+                    own_keys[ordinal] = document_keys(self._decode(self._payloads[ordinal]).get("document"))
+                if key in own_keys[ordinal]:
                     found[ordinal] = found.get(ordinal, ()) + (FIELD_OF_KEY[key[0]],)
         return found
 
-    def _document_keys(self, ordinal: int) -> list[Key]:
-        return document_keys(self._decode(self._payloads[ordinal]).get("document"))
-
     def _candidates(self, block_ids: Iterable[int]) -> set[int]:
-        alive = self._alive
-        return {ordinal for ordinal in self._blocks.ordinals(block_ids) if alive[ordinal]}
+        record_ids = self._record_ids
+        return {ordinal for ordinal in self._blocks.ordinals(block_ids) if record_ids[ordinal] is not None}
