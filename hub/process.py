@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
+from typing import Callable
 
 PR_SET_PDEATHSIG = 1
 
@@ -26,3 +28,23 @@ def default_signals_in_fork() -> None:
     signal.set_wakeup_fd(-1)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_DFL)
+
+
+def fork_child(work: Callable[[], None]) -> int:
+    """Fork a child of an event loop's process that runs work and exits, 0 when work returns and 1 when it
+    raises, never running the parent's atexit hooks, buffered writers or loop; return its pid. The child
+    dies with the parent, ends on SIGINT and SIGTERM, and has no garbage collector (it lives briefly)."""
+    parent_pid = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        default_signals_in_fork()
+        die_with_parent(parent_pid)
+        gc.disable()
+        work()
+        code = 0
+    finally:
+        os._exit(code)
+

@@ -17,8 +17,7 @@ from typing import Any, Callable, Sequence
 from hub.codec import AvroCodec, SchemaRegistry
 from hub.domain.catalog import Catalog
 from hub.process import die_with_parent
-
-WORKER_GC_THRESHOLDS = (50_000, 20, 100)
+from hub.services.heap import THROUGHPUT_THRESHOLDS
 _WORKER: dict[str, Any] = {}  # in each worker process: its codec and the latest catalog it was sent
 
 
@@ -45,7 +44,7 @@ def _start_worker(schemas_dir: Path, released_dir: Path, parent_pid: int) -> Non
     _WORKER["codec"] = AvroCodec(SchemaRegistry.from_dirs(schemas_dir, released_dir))
     # A task allocates thousands of short-lived, acyclic dicts: collect seldom, and never scan the schemas.
     gc.freeze()
-    gc.set_threshold(*WORKER_GC_THRESHOLDS)
+    gc.set_threshold(*THROUGHPUT_THRESHOLDS)
 
 
 def _ready() -> bool:

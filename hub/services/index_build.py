@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import gc
 import logging
 import marshal
 import os
@@ -19,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.domain.matching.entries import Batcher, EntryBatch, index_entry
 from hub.errors import CodecError, IndexBuildError
-from hub.process import default_signals_in_fork, die_with_parent
+from hub.process import fork_child
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -101,24 +100,18 @@ def _fork_builder(settings: HubSettings, view: View, starts: dict[TopicPartition
         fcntl.fcntl(write_fd, F_SETPIPE_SZ, PIPE_BYTES)
     except OSError:  # above the system's pipe-max-size: the default pipe does, a little slower
         pass
-    parent_pid = os.getpid()
-    pid = os.fork()
-    if pid:
-        os.close(write_fd)
-        return pid, read_fd
-    os.close(read_fd)
-    code = 1
-    try:
-        default_signals_in_fork()
-        die_with_parent(parent_pid)
-        gc.disable()  # a builder lives seconds and makes no cycles: its collections would find nothing
-        asyncio.events._set_running_loop(None)  # the parent's loop, which this process never runs
-        asyncio.run(_build_part(settings, view, starts, targets, write_fd))
-        code = 0
-    except BaseException:  # noqa: BLE001 - told to the matcher, which builds alone then
-        _send(write_fd, ("error", traceback.format_exc(limit=8)))
-    finally:
-        os._exit(code)  # never the parent's atexit hooks, buffered writers or loop
+
+    def build() -> None:
+        os.close(read_fd)
+        try:
+            asyncio.events._set_running_loop(None)  # the parent's loop, which this process never runs
+            asyncio.run(_build_part(settings, view, starts, targets, write_fd))
+        except BaseException:  # noqa: BLE001 - told to the matcher, which builds alone then
+            _send(write_fd, ("error", traceback.format_exc(limit=8)))
+            raise
+    pid = fork_child(build)  # a builder lives seconds and makes no cycles: it runs without a collector
+    os.close(write_fd)
+    return pid, read_fd
 
 
 async def _build_part(settings: HubSettings, view: View, starts: dict[TopicPartition, int],

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from hub.errors import SnapshotError
-from hub.process import default_signals_in_fork, die_with_parent
+from hub.process import fork_child
 
 MAGIC = b"HUB-MATCH-INDEX\n"
 FORMAT = 3  # 3: records by ordinal, keys and blocks in sorted arrays (2: the same with a liveness mask;
@@ -133,20 +133,9 @@ def paused_gc() -> Iterator[None]:
 
 def fork_writer(path: Path, take: Callable[[], Snapshot]) -> int:
     """Fork a child that takes the snapshot (in the child, so the parent does not pause for it), writes
-    it and exits (0 when written, 1 when not); return its pid."""
-    parent_pid = os.getpid()
-    pid = os.fork()
-    if pid:
-        return pid
-    code = 1
-    try:
-        default_signals_in_fork()
-        die_with_parent(parent_pid)  # a writer left behind would hold the parent's ports open
-        gc.disable()
-        write_snapshot(path, take())
-        code = 0
-    finally:
-        os._exit(code)  # never run the parent's event loop, atexit hooks or buffered writers here
+    it and exits (0 when written, 1 when not); return its pid. A writer left behind would hold the
+    parent's ports open: it dies with the parent."""
+    return fork_child(lambda: write_snapshot(path, take()))
 
 
 def writer_finished(pid: int) -> bool | None:
