@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from hub.domain.matching.entries import Batcher, EntryBatch, index_entry
+from hub.domain.matching.entries import Batcher, EntryBatch, IndexEntry, index_entry
 from hub.errors import CodecError, IndexBuildError
 from hub.process import fork_child
 from hub.settings import HubSettings
@@ -35,23 +35,36 @@ View = Callable[[bytes], dict[str, Any]]
 Apply = Callable[[EntryBatch], Awaitable[None]]
 
 
+def read_message(record: Any, view: View) -> tuple[str, IndexEntry | None, bool] | None:
+    """Return what a register message (an aiokafka record) says of its record: its id, its entry (None: it
+    is removed or purged) and whether it is a new enrolment; None for an unreadable message, which is
+    logged and leaves its record as it was."""
+    value = record.value
+    if value is None:  # a purge's tombstone
+        return record.key.decode("utf-8", "replace"), None, False
+    try:
+        state = view(value)
+    except CodecError as exc:
+        log.error("unreadable register record %s: %s", record.key.decode("utf-8", "replace"), exc)
+        return None
+    return state["record_id"], index_entry(state), state["version"] == 1 and state["status"] == "LIVE"
+
+
 def batches_of(records: Iterable, view: View, batcher: Batcher) -> list[EntryBatch]:
-    """Feed register messages (aiokafka records) to a batcher; return the batches filled. An unreadable
-    message is logged and leaves its record as it was."""
+    """Feed register messages (aiokafka records) to a batcher; return the batches filled."""
     full: list[EntryBatch] = []
     for record in records:
-        value = record.value
-        if value is None:  # a purge's tombstone
-            full += batcher.add(record.key.decode("utf-8", "replace"), None, None)
-            continue
-        try:
-            state = view(value)
-        except CodecError as exc:
-            log.error("unreadable register record %s: %s", record.key.decode("utf-8", "replace"), exc)
-            continue
-        full += batcher.add(state["record_id"], value, index_entry(state),
-                            state["version"] == 1 and state["status"] == "LIVE")
+        read = read_message(record, view)
+        if read is not None:
+            record_id, entry, enrolled = read
+            full += batcher.add(record_id, record.value, entry, enrolled)
     return full
+
+
+def register_consumer(settings: HubSettings) -> AIOKafkaConsumer:
+    """Return a groupless consumer that reads the register whole, in fetches of up to 4 MB a partition."""
+    return AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                            group_id=None, max_partition_fetch_bytes=4 << 20)
 
 
 def shares_of(partitions: list[TopicPartition], processes: int) -> list[list[TopicPartition]]:
@@ -117,8 +130,7 @@ def _fork_builder(settings: HubSettings, view: View, starts: dict[TopicPartition
 async def _build_part(settings: HubSettings, view: View, starts: dict[TopicPartition, int],
                       targets: dict[TopicPartition, int], write_fd: int) -> None:
     """In a builder: read the partitions to their targets, sending batches of entries, then where it stopped."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                                group_id=None, max_partition_fetch_bytes=4 << 20)
+    consumer = register_consumer(settings)
     await consumer.start()
     try:
         consumer.assign(list(starts))

@@ -26,7 +26,7 @@ from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFIC
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
 from hub.services.heap import LATENCY_THRESHOLDS, freeze_survivors, settle_heap
-from hub.services.index_build import BATCH_ENTRIES, batches_of, build_in_processes
+from hub.services.index_build import BATCH_ENTRIES, batches_of, build_in_processes, read_message, register_consumer
 from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, paused_gc, read_snapshot,
                                          remove_abandoned, writer_finished)
 from hub.services.rejections import Source, refusal_of, rejection_value
@@ -150,8 +150,7 @@ class Matcher:
     async def follow_register(self) -> None:
         """Restore the index from its snapshot or build it from the register's start (with builder processes),
         set caught_up at the end offsets seen first, then follow the register, writing a snapshot now and then."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                    enable_auto_commit=False, group_id=None, max_partition_fetch_bytes=4 << 20)
+        consumer = register_consumer(self.settings)
         await consumer.start()
         try:
             started_s = time.monotonic()
@@ -162,8 +161,7 @@ class Matcher:
             indexed, frozen_at_s = 0, time.monotonic()
             while True:
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
-                    if self.index.needs_seal():  # after a build; a restored index is sealed already
-                        self.seal_index()
+                    self.seal_index_if_due()  # after a build; a restored index is sealed already
                     settle_heap(LATENCY_THRESHOLDS)
                     frozen_at_s = time.monotonic()
                     self.caught_up.set()
@@ -176,8 +174,7 @@ class Matcher:
                     freeze_survivors()
                     indexed = 0
                 if self.caught_up.is_set():
-                    if self.index.needs_seal():
-                        self.seal_index()
+                    self.seal_index_if_due()
                     if time.monotonic() - frozen_at_s >= FREEZE_INTERVAL_S:
                         freeze_survivors()
                         frozen_at_s = time.monotonic()
@@ -211,8 +208,11 @@ class Matcher:
             consumer.seek(tp, offset)
         consumer.resume(*partitions)
 
-    def seal_index(self) -> None:
-        """Sort what the index took in since its last seal into its arrays (a second or so for millions)."""
+    def seal_index_if_due(self) -> None:
+        """Sort what the index took in since its last seal into its arrays when a seal is due (a second or so
+        for millions of records)."""
+        if not self.index.needs_seal():
+            return
         started_s = time.monotonic()
         self.index.seal()
         log.info("match index sealed in %.2f s: %d live records", time.monotonic() - started_s, len(self.index))
@@ -268,7 +268,7 @@ class Matcher:
             return
         index_record, late = self.index_record, len(self.recent) > 0  # no check is added meanwhile but by an await
         for record in records:
-            enrolled = index_record(record.key.decode("utf-8", "replace"), record.value)
+            enrolled = index_record(record)
             if enrolled is not None and late:
                 await self.notify_delayed_hits(self.index.state_of(enrolled))
 
@@ -281,18 +281,17 @@ class Matcher:
                     await self.notify_delayed_hits(self.index.state_of(record_id))
         self.sensor.on_index_size(len(self.index))
 
-    def index_record(self, record_id: str, value: bytes | None) -> str | None:
-        """Apply one register message to the index; return the record's id when it is a new enrolment."""
-        if value is None:
-            self.index.remove(record_id)
+    def index_record(self, record: Any) -> str | None:
+        """Apply one register message (an aiokafka record) to the index; return the record's id when it is a
+        new enrolment."""
+        read = read_message(record, self._index_view)
+        if read is None:
             return None
-        try:
-            view = self._index_view(value)
-        except CodecError as exc:
-            log.error("unreadable register record %s: %s", record_id, exc)
-            return None
-        self.index.put(view, payload=value)
-        return view["record_id"] if view["version"] == 1 and view["status"] == "LIVE" else None
+        record_id, entry, enrolled = read
+        self.index.remove(record_id)
+        if entry is not None:
+            self.index.put_entry(entry, record.value)
+        return record_id if enrolled else None
 
     async def notify_delayed_hits(self, state: dict[str, Any]) -> None:
         """Tell earlier requesters that this newly enrolled record would have answered their check."""

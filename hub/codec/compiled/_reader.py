@@ -220,8 +220,7 @@ class _ReaderBuilder:
         here = out.local("t")
         if isinstance(node, str):
             if node in ("int", "long"):
-                out.add(depth, "if b[i] < 0x80: i += 1")  # its value is not needed: only where it ends
-                out.add(depth, "else: i = SL(b, i)")
+                self._skip_long(out, depth)
             elif node in ("boolean", "float", "double"):
                 out.add(depth, f"i += {({'boolean': 1, 'float': 4, 'double': 8})[node]}")
             elif node in ("bytes", "string"):  # a one-byte length is even (not negative): half of it is the size
@@ -239,8 +238,7 @@ class _ReaderBuilder:
                 self._skip(out, branch, space, depth + 1, seen, nested=True)
             out.add(depth, "else: raise U")
         elif node["type"] == "enum":
-            out.add(depth, "if b[i] < 0x80: i += 1")
-            out.add(depth, "else: i = SL(b, i)")
+            self._skip_long(out, depth)
         elif node["type"] == "fixed":
             out.add(depth, f"i += {int(node['size'])}")
         elif node["type"] in ("array", "map"):
@@ -269,3 +267,9 @@ class _ReaderBuilder:
                 self._skip(out, field["type"], field_space, depth, seen | {name}, nested=True)
         if not nested:
             out.add(depth, "if i > n: raise U")
+
+    @staticmethod
+    def _skip_long(out: Source, depth: int) -> None:
+        out.add(depth, "if b[i] < 0x80: i += 1")  # its value is not needed: only where it ends
+        out.add(depth, "else: i = SL(b, i)")
+
