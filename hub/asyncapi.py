@@ -7,8 +7,7 @@ from typing import Any
 import yaml
 
 from hub import __version__
-from hub.domain.regions import REGION_CODES
-from hub.kafka.topics import SHARED_TOPICS, TopicSpec, regional_events_topic
+from hub.kafka.topics import CENTRAL_SCOPE, FAMILIES, SHARED_TOPICS, TopicFamily, TopicSpec
 from hub.settings import HubSettings
 
 AVRO_FORMAT = "application/vnd.apache.avro+json;version=1.11.1"
@@ -77,24 +76,29 @@ def _message(spec: TopicSpec, schema: str) -> dict[str, Any]:
     }
 
 
+def _family_channel(family: TopicFamily, settings: HubSettings) -> dict[str, Any]:
+    spec = family.spec(family.scopes[0])
+    channel = _channel(spec, settings, settings.topic(f"{family.base}.{{scope}}"))
+    channel["parameters"] = {"scope": {
+        "description": "ISO 3166-2:KZ region code in lower case, or kz for the central units"
+                       if CENTRAL_SCOPE in family.scopes else "ISO 3166-2:KZ region code in lower case",
+        "enum": [c.lower() for c in family.scopes]}}
+    channel["title"] = family.title
+    channel["description"] = "One topic per scope: " + family.description.format(scope="{scope}")
+    channel["x-producers"] = [p.format(scope="{scope}") for p in family.producers]
+    channel["x-consumers"] = [c.format(scope="{scope}") for c in family.consumers]
+    return channel
+
+
 def document(settings: HubSettings) -> dict[str, Any]:
     """Return the AsyncAPI 3.0 document of every topic under the settings' prefix."""
-    events = regional_events_topic(REGION_CODES[0])
-    channels = {"regionalEvents": _channel(events, settings, settings.topic("events.{region}"))}
-    channels["regionalEvents"]["parameters"] = {"region": {
-        "description": "ISO 3166-2:KZ region code in lower case",
-        "enum": [c.lower() for c in REGION_CODES]}}
-    channels["regionalEvents"]["title"] = "Regional events"
-    channels["regionalEvents"]["description"] = (
-        "One topic per region: enrolment, correction and removal events of its registers.")
-    channels["regionalEvents"]["x-producers"] = ["regional systems (connectors)"]
-    for spec in SHARED_TOPICS:
-        channels[_camel(spec.suffix)] = _channel(spec, settings, spec.name(settings))
+    channels = {_camel(f.base): _family_channel(f, settings) for f in FAMILIES}
+    channels.update({_camel(spec.suffix): _channel(spec, settings, spec.name(settings)) for spec in SHARED_TOPICS})
+    specs = [(_camel(f.base), f.spec(f.scopes[0])) for f in FAMILIES] + [(_camel(s.suffix), s) for s in SHARED_TOPICS]
     operations: dict[str, Any] = {}
-    for channel_id, spec in [("regionalEvents", events)] + [(_camel(s.suffix), s) for s in SHARED_TOPICS]:
+    for channel_id, spec in specs:
         operations.update(_operations(channel_id, spec))
-    messages = {_message_name(schema): _message(spec, schema)
-                for spec in (events, *SHARED_TOPICS) for schema in _schemas(spec)}
+    messages = {_message_name(schema): _message(spec, schema) for _, spec in specs for schema in _schemas(spec)}
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -105,9 +109,12 @@ def document(settings: HubSettings) -> dict[str, Any]:
                            "every key is a UTF-8 string.",
         },
         "defaultContentType": "application/octet-stream",
-        "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka",
-                              "description": "The local broker ./deploy/up starts."}},
-        "channels": channels, "operations": operations, "components": {"messages": messages},
+        "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka", "security": [
+            {"$ref": "#/components/securitySchemes/scram"}],
+            "description": "The local broker ./deploy/up starts: TLS with the run folder's CA, SASL/SCRAM-SHA-512."}},
+        "channels": channels, "operations": operations, "components": {"messages": messages, "securitySchemes": {"scram": {
+            "type": "scramSha512", "description": "SASL/SCRAM-SHA-512 over TLS; one principal per regional system "
+                                                  "(hub access add-system REGION) and per hub service."}}},
     }
 
 

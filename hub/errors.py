@@ -12,6 +12,7 @@
     ├── InvalidEventError             an event a client refuses to send: a reason code and its sentences
     ├── BrokerError                   the Kafka broker cannot be reached or refused a request
     │   ├── ProvisioningError         a topic could not be created or has the wrong shape
+    │   ├── AccessError               an ACL or a credential could not be read or changed
     │   └── DeliveryError             messages the broker did not acknowledge after every attempt
     ├── LocalBrokerError              the local broker could not be fetched, started or stopped
     ├── SnapshotError                 a match index snapshot that cannot be used (the index is built anew)
@@ -108,6 +109,13 @@ class ProvisioningError(BrokerError):
 
     retriable = False
     code = "provisioning"
+
+
+class AccessError(BrokerError):
+    """The broker refused to describe or change ACLs or SCRAM credentials (the caller is not a super user?)."""
+
+    retriable = False
+    code = "access"
 
 
 class LocalBrokerError(HubError):

@@ -30,6 +30,9 @@ class Sensor:
     def on_check(self, outcome: str, seconds: float) -> None:
         """A check was answered (HIT, POSSIBLE_HIT, NO_HIT), this long after it was requested."""
 
+    def on_check_refused(self, reason: str) -> None:
+        """A check was refused (its unit unknown, closed, or not of the topic's region), with this reason code."""
+
     def on_index_size(self, records: int) -> None:
         """The match index holds this many live records."""
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +20,25 @@ class HubSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
     )
+    kafka_security_protocol: Literal["SASL_SSL", "SSL", "SASL_PLAINTEXT", "PLAINTEXT"] = Field(
+        "SASL_SSL", description="How clients connect: TLS with SASL authentication unless a cluster asks otherwise."
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism of the client's credential."
+    )
+    kafka_sasl_username: str | None = Field(None, description="The client's principal (user name) on the cluster.")
+    kafka_sasl_password: SecretStr | None = Field(
+        None, description="The client's password; prefer HUB_KAFKA_SASL_PASSWORD_FILE, which keeps it out of "
+                          "the environment."
+    )
+    kafka_sasl_password_file: Path | None = Field(None, description="A file holding the client's password.")
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="PEM file of the CA that signed the brokers' certificates (unset: the system's CAs)."
+    )
+    kafka_client_properties: Path | None = Field(
+        None, description="A Kafka client properties file (bootstrap.servers, security.protocol, sasl.mechanism, "
+                          "sasl.jaas.config, ssl.truststore.location) that fills every HUB_KAFKA_* setting not given."
+    )
     topic_prefix: str = Field(
         "hub", description="First part of every topic name; tests give each run its own."
     )
@@ -29,6 +48,10 @@ class HubSettings(BaseSettings):
     app_id: str = Field("records-hub", description="Faust application id (consumer group).")
     data_dir: Path = Field(
         Path(".hub-data"), description="Where workers keep local table state."
+    )
+    credentials_dir: Path = Field(
+        Path(".hub-credentials"), description="Where hub access writes the client properties file of each principal "
+                                              "it makes or rotates (mode 0600; keep it out of the repository)."
     )
     table_store: Literal["rocksdb", "memory"] = Field(
         "rocksdb", description="Where workers keep table state: RocksDB under data_dir (a restart reads "
@@ -74,6 +97,13 @@ class HubSettings(BaseSettings):
         2, ge=0, description="Worker processes that check and encode events for the importer and the outbox relay "
                              "(0: the connector's own process does)."
     )
+
+    def as_env(self) -> dict[str, str]:
+        """Return the HUB_* variables that give a child process these settings: those given, not the defaults,
+        so that a client properties file still fills every Kafka setting not given (secrets unwrapped)."""
+        values = self.model_dump(exclude_unset=True, exclude_none=True)
+        return {f"HUB_{name.upper()}": value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+                for name, value in values.items()}
 
     def topic(self, suffix: str) -> str:
         """Return the full topic name for a suffix such as 'register'."""

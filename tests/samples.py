@@ -80,8 +80,11 @@ CHECK_RESULT = {
               "matched_fields": ["surname", "given_name", "birth_date"], "disclosure": "FULL",
               "confidentiality": "OFFICIAL_USE", "contact_unit": "KZ-75-CP", "document": PERSON}],
     "answered_at": NOW_MS + 12, "channel": "WRITTEN", "written_request_number": "71-12/3456",
-    "written_request_date": DAY,
+    "written_request_date": DAY, "refusal": None,
 }
+REFUSED_RESULT = {**CHECK_RESULT, "outcome": "NO_HIT", "hits": [], "refusal": {
+    "reason": "REGION_MISMATCH", "text_kk": "Өңірлер сәйкес келмейді.", "text_ru": "Регионы не совпадают.",
+    "text_en": "The regions do not agree."}}
 NOTIFICATION = {
     "notification_id": "n-chk-2026-000042-KZ-75-CP", "recipient_unit": "KZ-75-CP", "kind": "RECORD_CHECKED",
     "created_at": NOW_MS, "check_id": CHECK_BASE["check_id"], "record_id": EVENT["record_id"], "event_id": None,
@@ -91,7 +94,8 @@ NOTIFICATION = {
 }
 AUDIT = {**CHECK_BASE, "requested_at": NOW_MS, "answered_at": NOW_MS + 12,
          "subject_json": '{"surname": "Сейтқалиев"}', "outcome": "HIT",
-         "hit_record_ids": [EVENT["record_id"]], "restricted_record_ids": []}
+         "hit_record_ids": [EVENT["record_id"]], "restricted_record_ids": [], "clearance_applied": "SECRET",
+         "source_topic": "hub.checks.requests.kz-71", "refusal_reason": None}
 MANIFEST = {
     "manifest_id": "m-KZ-75-WANTED_PERSON-2026-11-25", "region": "KZ-75", "record_type": "WANTED_PERSON",
     "unit": "KZ-75-CP", "as_of_sequence": 123, "chunk_index": 0, "chunk_count": 1, "created_at": NOW_MS,
@@ -125,7 +129,7 @@ SAMPLES = {
                      {**CHECK_REQUEST, "subject": {"serial": "ТТ-1234", "make": "ПМ"}},
                      {**CHECK_REQUEST, "subject": {"registration_number": "227500031000123"}},
                      {**CHECK_REQUEST, "subject": {"document_kind": "ID_CARD", "number": "045123987"}}],
-    "CheckResult": [CHECK_RESULT],
+    "CheckResult": [CHECK_RESULT, REFUSED_RESULT],
     "Notification": [NOTIFICATION],
     "CheckAuditEntry": [AUDIT],
     "ReconciliationManifest": [MANIFEST],

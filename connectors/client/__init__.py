@@ -1,6 +1,13 @@
 """The Python client regional systems publish with: typed events, checks before sending, confirmed delivery."""
 
-from connectors.client.events import Correction, Enrolment, RegionalEvent, Removal, from_event, stable_event_id
+from connectors.client.events import (
+           Correction,
+           Enrolment,
+           RegionalEvent,
+           Removal,
+           from_event,
+           stable_event_id,
+)
 from connectors.client.pool import WorkerPool
 from connectors.client.prepare import Prepared, Preparer
 from connectors.client.publisher import Delivery, RegionalClient

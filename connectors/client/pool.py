@@ -18,6 +18,7 @@ from hub.codec import AvroCodec, SchemaRegistry
 from hub.domain.catalog import Catalog
 from hub.process import die_with_parent
 from hub.services.heap import THROUGHPUT_THRESHOLDS
+
 _WORKER: dict[str, Any] = {}  # in each worker process: its codec and the latest catalog it was sent
 
 

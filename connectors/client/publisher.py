@@ -15,7 +15,7 @@ from connectors.client.events import RegionalEvent
 from connectors.client.pool import WorkerPool
 from connectors.client.prepare import VALUE_DEFAULTS, Prepared, Preparer, invalid
 from connectors.client.versions import Known, MemoryVersions, VersionBook, next_version
-from connectors.metrics import ConnectorSensor, NULL_CONNECTOR_SENSOR
+from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.domain.reasons import Refusal

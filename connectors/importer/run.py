@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from collections import deque
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Iterable, Iterator, TextIO

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from aiokafka.structs import ConsumerRecord
 
-from connectors.metrics import ConnectorSensor, NULL_CONNECTOR_SENSOR
+from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
 from connectors.sinks.runtime import DeadLetters
 from hub.codec import AvroCodec
 from hub.errors import CodecError, ConfigurationError

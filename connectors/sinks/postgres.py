@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from itertools import groupby
 from importlib import resources
+from itertools import groupby
 from typing import Any
 
 import psycopg
 from aiokafka.structs import ConsumerRecord
 
-from connectors.metrics import ConnectorSensor, NULL_CONNECTOR_SENSOR
+from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
 from connectors.sinks.runtime import DeadLetters
 from hub.codec import AvroCodec
 from hub.errors import CodecError

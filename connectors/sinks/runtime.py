@@ -12,6 +12,7 @@ from aiokafka.structs import ConsumerRecord
 
 from connectors.metrics import ConnectorSensor
 from hub.codec import AvroCodec
+from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer
 from hub.kafka.topics import DEAD_LETTERS
 from hub.settings import HubSettings
@@ -70,11 +71,11 @@ async def lag_of(consumer: AIOKafkaConsumer) -> int:
     return lag
 
 
-async def run_sink(settings: HubSettings, topic: str, group: str, sink: Sink, sensor: ConnectorSensor,
+async def run_sink(settings: HubSettings, topics: list[str], group: str, sink: Sink, sensor: ConnectorSensor,
                    stop: asyncio.Event, max_records: int = 500) -> None:
-    """Consume topic as `group` and hand each partition's batch to the sink, committing after each
+    """Consume the topics as `group` and hand each partition's batch to the sink, committing after each
     batch is written; return once `stop` is set (the batch in hand is finished and committed first)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group,
+    consumer = make_consumer(settings, *topics, group_id=group,
                                 enable_auto_commit=False, auto_offset_reset="earliest",
                                 session_timeout_ms=int(settings.session_timeout_s * 1000))
     await consumer.start()

@@ -12,11 +12,11 @@ from hub.bench.common import raw_consume_per_s
 from hub.codec import AvroCodec
 from hub.domain.register import apply_event
 from hub.domain.simulate import interleave, simulators
+from hub.domain.validation import hinted
 from hub.kafka.partitioning import group_by_partition
 from hub.kafka.producer import publish_placed
 from hub.kafka.topics import REGISTER, regional_events_topic
 from hub.refdata.load import starter_passports
-from hub.domain.validation import hinted
 from hub.settings import HubSettings
 
 Message = tuple[str, "int | None", bytes, bytes]
@@ -125,11 +125,11 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
     work_dir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"events": events, "naive_events": naive_events, "records": records,
                               "batch_size": batch_size, "partitions": partitions}
-    with broker(HubSettings()) as bootstrap:
+    with broker(HubSettings()) as cluster:
         codec = codec_for(HubSettings())
         stream = simulated_events(max(events, naive_events), seed)
 
-        naive = fresh_settings(bootstrap, "naive", partitions, work_dir)
+        naive = fresh_settings(cluster.secure, "naive", partitions, work_dir)
         singles = single_messages(naive, codec, stream[:naive_events])
         progress(f"producing {len(singles)} single events")
         asyncio.run(publish_placed(naive, singles))
@@ -139,20 +139,27 @@ def run(events: int, naive_events: int, records: int, batch_size: int, partition
         result["naive_faust_events_per_s"], result["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
         result["naive_steal_share"] = steal
 
-        alone = fresh_settings(bootstrap, "singles", partitions, work_dir)
+        alone = fresh_settings(cluster.secure, "singles", partitions, work_dir)
         asyncio.run(publish_placed(alone, single_messages(alone, codec, stream[:naive_events])))
         rate, cpu_us, _ = measured_run(alone, work_dir / "singles.log", naive_events)
         result["hub_single_events_per_s"], result["hub_single_cpu_us_per_event"] = round(rate), round(cpu_us)
 
-        hub = fresh_settings(bootstrap, "hub", partitions, work_dir)
+        hub = fresh_settings(cluster.secure, "hub", partitions, work_dir)
         batches = batch_messages(hub, codec, stream[:events], batch_size)
         progress(f"producing {events} events in {len(batches)} batches")
         asyncio.run(publish_placed(hub, batches))
         rate, cpu_us, steal = measured_run(hub, work_dir / "hub.log", events, profile=profile)
         result["hub_events_per_s"], result["hub_cpu_us_per_event"] = round(rate), round(cpu_us)
         result["hub_steal_share"] = steal
+        if cluster.plain is not None:
+            plain = fresh_settings(cluster.plain, "plain", partitions, work_dir)
+            progress(f"the same {events} events over the plaintext listener (baseline of TLS + SCRAM)")
+            asyncio.run(publish_placed(plain, batch_messages(plain, codec, stream[:events], batch_size)))
+            rate, _, _ = measured_run(plain, work_dir / "plain.log", events)
+            result["hub_plain_events_per_s"] = round(rate)
+            result["hub_tls_vs_plain"] = round(result["hub_events_per_s"] / max(rate, 1), 2)
 
-        full = fresh_settings(bootstrap, "recovery", partitions, work_dir)
+        full = fresh_settings(cluster.secure, "recovery", partitions, work_dir)
         progress(f"writing {records} register records")
         asyncio.run(publish_placed(full, register_messages(full, codec, records, seed)))
         result.update(recovery_figures(full, work_dir, records, progress))

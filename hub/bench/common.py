@@ -10,41 +10,55 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from pathlib import Path
-from typing import Callable, Iterator
-
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from prometheus_client.parser import text_string_to_metric_families
 import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from aiokafka import TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 
 from hub.kafka.admin import delete_topics, provision
+from hub.kafka.connection import make_consumer
 from hub.kafka.local_broker import LocalCluster, free_port
 from hub.kafka.topics import all_topics
 from hub.services.refdata import load_reference_data
 from hub.settings import HubSettings
 
 
+@dataclass(frozen=True)
+class BenchCluster:
+    """How a benchmark reaches its broker: over TLS + SCRAM as the operator, and over the plaintext listener
+    kept for the benchmarks' baseline alone (None on a given cluster)."""
+
+    secure: dict[str, Any]
+    plain: dict[str, Any] | None
+
+
 @contextlib.contextmanager
-def broker(settings: HubSettings) -> Iterator[str]:
-    """Yield bootstrap servers: KAFKA_BOOTSTRAP_SERVERS when set, else a local one-node broker."""
-    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+def broker(settings: HubSettings) -> Iterator[BenchCluster]:
+    """Yield the cluster KAFKA_CLIENT_PROPERTIES reaches (as a super user) when set, else a local one-node
+    broker with a plaintext listener beside its secured one, so the cost of TLS is measured in the same run."""
+    given = os.environ.get("KAFKA_CLIENT_PROPERTIES")
     if given:
-        yield given
+        yield BenchCluster({"kafka_client_properties": Path(given)}, None)
         return
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-        cluster = LocalCluster(Path(folder), settings.cache_dir, nodes=1, heap_mb=2048)
+        cluster = LocalCluster(Path(folder), settings.cache_dir, nodes=1, heap_mb=2048, plaintext_listener=True)
         state = cluster.start()
         try:
-            yield state.bootstrap_servers
+            yield BenchCluster({"kafka_client_properties": Path(state.admin_properties)},
+                               {"kafka_bootstrap_servers": state.plain_bootstrap_servers,
+                                "kafka_security_protocol": "PLAINTEXT"})
         finally:
             cluster.stop()
 
 
-def fresh_settings(bootstrap: str, name: str, partitions: int, data_dir: Path) -> HubSettings:
+def fresh_settings(connection: dict[str, Any], name: str, partitions: int, data_dir: Path) -> HubSettings:
     """Return settings with topics, group and metrics port of their own, provisioned with reference data."""
     run_id = f"{name}{uuid.uuid4().hex[:6]}"
-    settings = HubSettings(kafka_bootstrap_servers=bootstrap, topic_prefix=f"bench-{run_id}",
+    settings = HubSettings(**connection, topic_prefix=f"bench-{run_id}",
                            partitions=partitions, app_id=f"bench-{run_id}", data_dir=data_dir / run_id,
                            metrics_port=free_port(), log_level=os.environ.get("HUB_BENCH_LOG_LEVEL", "WARNING"))
     asyncio.run(provision(settings, all_topics()))
@@ -64,8 +78,8 @@ class WorkerProcess:
                  profile: Path | None = None, module: str = "hub", service: str = "aggregator"):
         """Start the worker (`python -m hub run --service SERVICE`, or another module; under cProfile,
         writing to `profile`, when given)."""
-        env = dict(os.environ)
-        env.update({f"HUB_{k.upper()}": str(v) for k, v in settings.model_dump().items()})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        env.update(settings.as_env())
         env.update(extra_env or {})
         self.settings, self.started_s = settings, time.monotonic()
         command = [sys.executable, "-m", module] + (["run", "--service", service] if module == "hub" else [])
@@ -124,8 +138,7 @@ class WorkerProcess:
 
 async def raw_consume_per_s(settings: HubSettings, topics: list[str], expect: int) -> float:
     """Return messages per second an aiokafka consumer reads from the start of topics (no decoding)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    consumer = make_consumer(settings, enable_auto_commit=False, max_partition_fetch_bytes=4 * 1024 * 1024)
     await consumer.start()
     try:
         partitions = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]

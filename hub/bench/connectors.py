@@ -27,10 +27,10 @@ def outbox_event(n: int, now_ms: int) -> dict[str, Any]:
 async def raw_produce_per_s(settings: HubSettings, codec, events: list[dict]) -> float:
     """Return events per second aiokafka alone sends (already encoded, one per message, acknowledged)."""
     from hub.kafka.producer import make_producer
-    from hub.kafka.topics import regional_events_topic
+    from hub.kafka.topics import EVENTS
 
     values = [(e["record_id"].encode(), codec.encode("RecordEvent", e)) for e in events]
-    topic = regional_events_topic("KZ-75").name(settings)
+    topic = EVENTS.name(settings, "KZ-75")
     producer = make_producer(settings, linger_ms=10)
     await producer.start()
     try:
@@ -120,7 +120,7 @@ async def webhook_deliveries_per_s(settings: HubSettings, codec, work_dir: Path,
         "created_at": int(time.time() * 1000), "check_id": None, "record_id": None, "event_id": None,
         "title_kk": "Тексерілді", "title_ru": "Проверено", "title_en": "Checked", "text_kk": "Мәтін",
         "text_ru": "Текст", "text_en": "Text", "attributes": {}})) for n in range(count)]
-    await publish(settings, NOTIFICATIONS.name(settings), messages)
+    await publish(settings, NOTIFICATIONS.name(settings, "KZ-75"), messages)
     cert, key = self_signed_certificate(work_dir)
     received = 0
 
@@ -142,7 +142,7 @@ async def webhook_deliveries_per_s(settings: HubSettings, codec, work_dir: Path,
                        dead, ssl_context=ssl.create_default_context(cafile=str(cert)))
     stop = asyncio.Event()
     started = time.monotonic()
-    task = asyncio.create_task(run_sink(settings, NOTIFICATIONS.name(settings), f"{settings.app_id}-webhook", sink,
+    task = asyncio.create_task(run_sink(settings, [NOTIFICATIONS.name(settings, "KZ-75")], f"{settings.app_id}-webhook", sink,
                                         NULL_CONNECTOR_SENSOR, stop))
     while received < count and not task.done():
         await asyncio.sleep(0.05)
@@ -164,9 +164,9 @@ def run(rows: int, deliveries: int, units: int, work_dir: Path, progress=print) 
 
     work_dir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"rows": rows, "deliveries": deliveries}
-    with broker(HubSettings()) as bootstrap:
+    with broker(HubSettings()) as cluster:
         codec = codec_for(HubSettings())
-        settings = fresh_settings(bootstrap, "connectors", 6, work_dir)
+        settings = fresh_settings(cluster.secure, "connectors", 6, work_dir)
         postgres = PostgresServer()
         dsn = postgres.start()
         try:

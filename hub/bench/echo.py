@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import AIOKafkaConsumer
-
+from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer, send_by_key
-from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS
+from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS, CHECK_SCOPES
 from hub.services.matcher import FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES, MAX_ROUND_CHECKS
 from hub.settings import HubSettings
 
@@ -21,18 +20,17 @@ ECHO_KEY = b"echo"  # one key, as the matcher's results to one requester share i
 
 async def echo(settings: HubSettings) -> None:
     """Send every check request's bytes back on the results topic until cancelled."""
-    consumer = AIOKafkaConsumer(CHECK_REQUESTS.name(settings), group_id=f"{settings.app_id}-echo",
-                                bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+    consumer = make_consumer(settings, *CHECK_REQUESTS.names(settings), group_id=f"{settings.app_id}-echo", enable_auto_commit=False,
                                 auto_offset_reset="earliest", fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
                                 fetch_min_bytes=FETCH_MIN_BYTES)
     producer = make_producer(settings, linger_ms=0, enable_idempotence=False)
     await consumer.start()
     await producer.start()
-    results = CHECK_RESULTS.name(settings)
+    results = {CHECK_REQUESTS.name(settings, scope): CHECK_RESULTS.name(settings, scope) for scope in CHECK_SCOPES}
     try:
         while True:
             batch = await consumer.getmany(timeout_ms=20, max_records=MAX_ROUND_CHECKS)
-            outputs = [(results, ECHO_KEY, record.value) for records in batch.values() for record in records]
+            outputs = [(results[record.topic], ECHO_KEY, record.value) for records in batch.values() for record in records]
             if outputs:
                 await send_by_key(producer, outputs)
     finally:

@@ -12,6 +12,7 @@ from hub.bench import kkru
 from hub.bench.quality import REQUESTER, kkru_card, state_of
 from hub.domain.identifiers import with_iin_check_digit
 from hub.domain.validation import hinted
+from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
 
 VIN_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -76,14 +77,14 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
     """Send checks at `rate` per second for `seconds`; return latencies (ms) of the answers (messages of
     answer_schema that carry the check id), how many were sent, and the seconds from the first send to the
     last answer."""
-    from aiokafka import AIOKafkaConsumer
 
     from hub.cli.checks import request_of
+    from hub.domain.regions import scope_of_unit_code
     from hub.kafka.producer import make_producer
     from hub.kafka.reader import assign_from_start
     from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
+    consumer = make_consumer(settings, group_id=None,
                                 enable_auto_commit=False, fetch_max_wait_ms=5, fetch_min_bytes=8192)
     await consumer.start()
     # Requests of many requesters reach the broker together (up to 2 ms apart), as through a gateway, so
@@ -95,7 +96,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
     latencies: list[float] = []
     last_answer = 0.0
     try:
-        partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings)])
+        partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings, scope_of_unit_code(REQUESTER))])
         await consumer.seek_to_end(*partitions)
         for tp in partitions:
             await consumer.position(tp)
@@ -124,7 +125,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
             request = request_of(schema, subject, REQUESTER)
             value = codec.encode("CheckRequest", request)
             sent_at[request["check_id"]] = time.perf_counter()
-            await producer.send(CHECK_REQUESTS.name(settings), value, key=request["check_id"].encode())
+            await producer.send(CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER)), value, key=request["check_id"].encode())
         deadline = time.perf_counter() + 60
         while sent_at and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
@@ -155,11 +156,12 @@ async def warm_up(producer, codec, settings: HubSettings, source: Iterator[tuple
     """Send one check and wait for its answer, so the timed checks start once the matcher's consumer
     group has joined (on a fresh broker the group coordinator takes a while to appear)."""
     from hub.cli.checks import request_of
+    from hub.domain.regions import scope_of_unit_code
     from hub.kafka.topics import CHECK_REQUESTS
 
     request = request_of(*next(source), REQUESTER)
     sent_at[request["check_id"]] = time.perf_counter()
-    await producer.send(CHECK_REQUESTS.name(settings), codec.encode("CheckRequest", request),
+    await producer.send(CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER)), codec.encode("CheckRequest", request),
                         key=request["check_id"].encode())
     deadline = time.perf_counter() + timeout_s
     while request["check_id"] in sent_at and time.perf_counter() < deadline:
@@ -185,7 +187,14 @@ def percentile(values: list[float], share: float) -> float:
 def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path,
         progress=print) -> dict[str, Any]:
     """Run the latency benchmark against one broker and return its figures."""
-    from hub.bench.common import StealMeter, WorkerProcess, broker, drop_topics, fresh_settings, raw_consume_per_s
+    from hub.bench.common import (
+        StealMeter,
+        WorkerProcess,
+        broker,
+        drop_topics,
+        fresh_settings,
+        raw_consume_per_s,
+    )
     from hub.kafka.producer import publish_placed
     from hub.kafka.topics import REGISTER
     from hub.services.matcher import snapshot_path_of
@@ -193,9 +202,9 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
 
     work_dir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"persons": persons, "things": things, "rate_per_s": rate, "seconds": seconds}
-    with broker(HubSettings()) as bootstrap:
+    with broker(HubSettings()) as cluster:
         codec = codec_for(HubSettings())
-        settings = fresh_settings(bootstrap, "matcher", 6, work_dir)
+        settings = fresh_settings(cluster.secure, "matcher", 6, work_dir)
         people = kkru.persons(persons, seed)
         progress(f"enrolling {persons} persons and {things} vehicles")
         asyncio.run(publish_placed(settings, register_messages(settings, codec, people, things, seed)))
@@ -211,7 +220,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             result["snapshot_write_s"] = round(wait_for_file(snapshot, 3600) - ready_s, 1)
             result["snapshot_mb"] = round(snapshot.stat().st_size / 1e6)
             plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
-            result.update(raw_echo(bootstrap, codec, work_dir, people, rate, seconds, seed, progress))
+            result.update(raw_echo(cluster.secure, codec, work_dir, people, rate, seconds, seed, progress))
             progress(f"checking at {rate}/s for {seconds} s")
             steal = StealMeter()
             latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
@@ -229,24 +238,37 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             asyncio.run(checks_at_rate(settings, codec, first_checks, rate, 0.01))  # ten checks
             result["restart_to_answers_s"] = round(time.monotonic() - worker.started_s, 1)  # recent checks too
             result["restored_rss_mb"] = round(worker.rss_mb())
+            if cluster.plain is not None:
+                plain = settings.model_copy(update={**cluster.plain, "kafka_client_properties": None})
+                worker.stop()
+                progress(f"baseline: the matcher over the plaintext listener, checking at {rate}/s for {seconds} s")
+                worker = WorkerProcess(plain, work_dir / "matcher-plain.log", service="matcher")
+                worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
+                asyncio.run(checks_at_rate(plain, codec, subjects(random.Random(seed + 3), people, plates), rate,
+                                           0.01))  # warm up the group
+                plain_latencies, _, _ = asyncio.run(checks_at_rate(
+                    plain, codec, subjects(random.Random(seed + 4), people, plates), rate, seconds))
+                result["plain_p99_ms"] = round(percentile(plain_latencies, 0.99), 2)
         finally:
             worker.stop()
             drop_topics(settings)
     result.update({"p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
                    "checks_per_s": round(len(latencies) / elapsed_s, 1), "answered": len(latencies), "sent": sent})
+    if "plain_p99_ms" in result:
+        result["p99_tls_vs_plain"] = round(result["p99_ms"] / result["plain_p99_ms"], 2)
     result["p99_vs_raw_echo"] = round(result["p99_ms"] / result["raw_echo_p99_ms"], 2)
     result["build_vs_raw_read"] = round(result["index_build_per_s"] / result["raw_register_read_per_s"], 3)
     return result
 
 
-def raw_echo(bootstrap: str, codec, work_dir: Path, people: list[kkru.Person], rate: float, seconds: float,
+def raw_echo(connection: dict[str, Any], codec, work_dir: Path, people: list[kkru.Person], rate: float, seconds: float,
              seed: int, progress) -> dict[str, float]:
     """Run the same client against the raw aiokafka echo (hub.bench.echo) on topics of its own; return its
     p50 and p99 (ms), the baseline of the matcher's."""
     from hub.bench.common import StealMeter, WorkerProcess, drop_topics, fresh_settings
 
     progress(f"baseline: raw aiokafka echo at {rate}/s for {seconds} s")
-    settings = fresh_settings(bootstrap, "echo", 6, work_dir)
+    settings = fresh_settings(connection, "echo", 6, work_dir)
     echo = WorkerProcess(settings, work_dir / "echo.log", module="hub.bench.echo")
     steal = StealMeter()
     try:

@@ -15,8 +15,8 @@ import time
 import uvloop
 
 from hub.domain.catalog import Catalog
-from hub.domain.register import apply_event
 from hub.domain.regions import REGION_CODES
+from hub.domain.register import apply_event
 from hub.domain.validation import EventRules
 from hub.kafka.topics import CHANGES, regional_events_topic
 from hub.metrics.prometheus import PrometheusSensor, serve_metrics

@@ -125,11 +125,11 @@ def run(persons: int, strangers: int, seed: int, work_dir: Path, progress=print)
     work_dir.mkdir(parents=True, exist_ok=True)
     now_ms = int(time.time() * 1000)
     result: dict[str, Any] = {}
-    with broker(HubSettings()) as bootstrap:
+    with broker(HubSettings()) as cluster:
         codec = codec_for(HubSettings())
         originals_file, duplicates_file = febrl4_files()
         originals, duplicates = febrl_rows(originals_file), febrl_rows(duplicates_file)
-        settings = fresh_settings(bootstrap, "febrl", 6, work_dir)
+        settings = fresh_settings(cluster.secure, "febrl", 6, work_dir)
         progress(f"FEBRL4: {len(originals)} originals enrolled, {len(duplicates)} duplicates checked")
         states = [state_of(f"KZ-75-WANTED_PERSON-{row['rec_id']}", febrl_card(row), now_ms) for row in originals]
         questions = [(febrl_subject(row), f"KZ-75-WANTED_PERSON-{row['rec_id'].replace('dup-0', 'org')}")
@@ -141,7 +141,7 @@ def run(persons: int, strangers: int, seed: int, work_dir: Path, progress=print)
         people = kkru.persons(persons + strangers, seed)
         enrolled, unknown = people[:persons], people[persons:]
         rng = random.Random(seed)
-        settings = fresh_settings(bootstrap, "kkru", 6, work_dir)
+        settings = fresh_settings(cluster.secure, "kkru", 6, work_dir)
         progress(f"Kazakh/Russian: {persons} persons enrolled, {persons} variants and {strangers} strangers checked")
         states = [state_of(f"KZ-71-WANTED_PERSON-{n:08d}", kkru_card(p), now_ms) for n, p in enumerate(enrolled)]
         questions = [(kkru.query_of(rng, p), f"KZ-71-WANTED_PERSON-{n:08d}") for n, p in enumerate(enrolled)]

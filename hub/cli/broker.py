@@ -42,7 +42,10 @@ def broker_fetch(settings: HubSettings) -> None:
 @_options
 @pass_settings
 def broker_start(settings: HubSettings, base_dir: Path, nodes: str) -> None:
-    """Start in the background; print the bootstrap address when every node answers."""
+    """Start in the background (TLS + SASL/SCRAM); print the bootstrap address when every node answers.
+
+    The operator's credential (a super user) is in <dir>/admin.properties: point HUB_KAFKA_CLIENT_PROPERTIES at it.
+    """
     cluster = LocalCluster(base_dir, settings.cache_dir, nodes=int(nodes))
     state = cluster.start()
     click.echo(state.bootstrap_servers)
@@ -63,7 +66,7 @@ def broker_stop(base_dir: Path) -> None:
 def broker_status(base_dir: Path) -> None:
     """Print the state of a broker started in the background, as JSON."""
     state = ClusterState.load(base_dir)
-    click.echo(json.dumps({"bootstrap_servers": state.bootstrap_servers,
+    click.echo(json.dumps({"bootstrap_servers": state.bootstrap_servers, "admin_properties": state.admin_properties,
                            "nodes": [n.__dict__ for n in state.nodes]}))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
 
 pass_settings = click.make_pass_decorator(HubSettings)
@@ -79,25 +80,26 @@ def request_of(schema: str, subject: dict[str, Any], options: dict[str, Any], ch
 async def ask(settings: HubSettings, codec, requests: list[dict[str, Any]], timeout_s: float,
               on_answer=lambda result: None) -> dict[str, dict[str, Any]]:
     """Send check requests and return their results by check id (those answered within timeout_s)."""
-    from aiokafka import AIOKafkaConsumer
 
+    from hub.domain.regions import scope_of_unit_code
     from hub.kafka.producer import make_producer
     from hub.kafka.reader import assign_from_start
     from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
-                                enable_auto_commit=False)
+    scopes = sorted({scope_of_unit_code(r["requester_unit"]) for r in requests})
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
     await consumer.start()
     producer = make_producer(settings)
     await producer.start()
     try:
-        partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings)])
+        partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings, s) for s in scopes])
         await consumer.seek_to_end(*partitions)
         for tp in partitions:
             await consumer.position(tp)  # fix the start before asking
         wanted = {r["check_id"] for r in requests}
         for request in requests:
-            await producer.send(CHECK_REQUESTS.name(settings), codec.encode("CheckRequest", request),
+            topic = CHECK_REQUESTS.name(settings, scope_of_unit_code(request["requester_unit"]))
+            await producer.send(topic, codec.encode("CheckRequest", request),
                                 key=request["check_id"].encode())
         await producer.flush()
         answers: dict[str, dict[str, Any]] = {}
@@ -200,18 +202,18 @@ def notifications(settings: HubSettings, unit: str, follow: bool, as_json: bool,
 
 
 async def _follow_notifications(settings: HubSettings, unit: str, follow: bool, as_json: bool, lang: str) -> None:
-    from aiokafka import AIOKafkaConsumer
 
+    from hub.domain.regions import scope_of_unit_code
     from hub.kafka.reader import assign_from_start, behind
     from hub.kafka.topics import NOTIFICATIONS
     from hub.services.refdata import codec_for
 
     codec = codec_for(settings)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
-                                enable_auto_commit=False)
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
-        ends = await consumer.end_offsets(await assign_from_start(consumer, settings, [NOTIFICATIONS.name(settings)]))
+        ends = await consumer.end_offsets(await assign_from_start(
+            consumer, settings, [NOTIFICATIONS.name(settings, scope_of_unit_code(unit))]))
         seen: set[str] = set()
         while follow or await behind(consumer, ends):
             for records in (await consumer.getmany(timeout_ms=500)).values():

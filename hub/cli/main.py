@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from hub import __version__
+from hub.cli.access import access
 from hub.cli.broker import broker
 from hub.cli.checks import check, check_batch, notifications
 from hub.cli.connectors import outbox_relay
@@ -40,7 +41,7 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = HubSettings()
 
 
-for command in (schemas, topics, refdata, asyncapi_cmd, broker, run, demo, reconcile, import_cmd,
+for command in (schemas, topics, refdata, asyncapi_cmd, broker, access, run, demo, reconcile, import_cmd,
                 outbox_relay, sink, check, check_batch, notifications):
     cli.add_command(command)
 

@@ -13,6 +13,15 @@ from hub.settings import HubSettings
 pass_settings = click.make_pass_decorator(HubSettings)
 
 
+def scope_option(command):
+    """Add --region: the one scope whose notifications a sink delivers (default: every scope)."""
+    from hub.kafka.topics import CHECK_SCOPES
+
+    return click.option("--region", "scope", type=click.Choice(CHECK_SCOPES), default=None,
+                        help="Deliver only this region's notifications (KZ: the central units'), reading its topic "
+                             "alone, as a sink run with that region's principal does. Default: every region.")(command)
+
+
 @click.group("sink")
 def sink() -> None:
     """Deliver notifications to units (webhook, email) or copy the register into PostgreSQL."""
@@ -25,9 +34,10 @@ def sink() -> None:
 @click.option("--backoff-s", default=0.5, show_default=True, help="First retry delay; it doubles each time.")
 @click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CA certificates to trust for the receivers' HTTPS (default: the system's).")
+@scope_option
 @pass_settings
 def webhook(settings: HubSettings, subscriptions: Path, max_attempts: int, backoff_s: float,
-            ca_file: Path | None) -> None:
+            ca_file: Path | None, scope: str | None) -> None:
     """POST each unit's notifications as signed JSON (HMAC-SHA256), with retries and a dead-letter topic."""
     import ssl
 
@@ -35,7 +45,8 @@ def webhook(settings: HubSettings, subscriptions: Path, max_attempts: int, backo
 
     context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
     asyncio.run(_run(settings, "webhook", lambda codec, dead, sensor: WebhookSink(
-        load_subscriptions(subscriptions), codec, dead, max_attempts, backoff_s, ssl_context=context, sensor=sensor)))
+        load_subscriptions(subscriptions), codec, dead, max_attempts, backoff_s, ssl_context=context, sensor=sensor),
+        scope))
 
 
 @sink.command("email")
@@ -50,15 +61,16 @@ def webhook(settings: HubSettings, subscriptions: Path, max_attempts: int, backo
               help="CA certificates to trust for STARTTLS (default: the system's).")
 @click.option("--max-attempts", default=5, show_default=True, help="Sends tried before dead-lettering.")
 @click.option("--backoff-s", default=1.0, show_default=True, help="First retry delay; it doubles each time.")
+@scope_option
 @pass_settings
 def email(settings: HubSettings, addresses: Path, smtp_host: str, smtp_port: int, sender: str, username: str | None,
-          password: str | None, ca_file: Path | None, max_attempts: int, backoff_s: float) -> None:
+          password: str | None, ca_file: Path | None, max_attempts: int, backoff_s: float, scope: str | None) -> None:
     """Send each unit's notifications as letters in Kazakh, Russian and English."""
     from connectors.sinks.email import EmailSink, SmtpServer, load_addresses
 
     server = SmtpServer(smtp_host, smtp_port, sender, username, password, ca_file)
     asyncio.run(_run(settings, "email", lambda codec, dead, sensor: EmailSink(
-        server, load_addresses(addresses), codec, dead, max_attempts, backoff_s, sensor=sensor)))
+        server, load_addresses(addresses), codec, dead, max_attempts, backoff_s, sensor=sensor), scope))
 
 
 @sink.command("postgres")
@@ -71,7 +83,7 @@ def postgres(settings: HubSettings, dsn: str) -> None:
     asyncio.run(_run(settings, "postgres", lambda codec, dead, sensor: PostgresSink(dsn, codec, dead, sensor)))
 
 
-async def _run(settings: HubSettings, name: str, build) -> None:
+async def _run(settings: HubSettings, name: str, build, scope: str | None = None) -> None:
     from connectors.metrics import PrometheusConnectorSensor
     from connectors.sinks.runtime import DeadLetters, run_sink
     from hub.kafka.topics import NOTIFICATIONS, REGISTER
@@ -85,11 +97,20 @@ async def _run(settings: HubSettings, name: str, build) -> None:
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    topic = (REGISTER if name == "postgres" else NOTIFICATIONS).name(settings)
+    if name == "postgres":
+        topics = [REGISTER.name(settings)]
+    else:
+        topics = [NOTIFICATIONS.name(settings, scope)] if scope else NOTIFICATIONS.names(settings)
+    group = sink_group(settings, name, scope)
     try:
-        await run_sink(settings, topic, f"{settings.app_id}-sink-{name}", target, sensor, stop)
+        await run_sink(settings, topics, group, target, sensor, stop)
     finally:
         close = getattr(target, "close", None)
         if close is not None:
             await close()
         await dead.close()
+
+
+def sink_group(settings: HubSettings, name: str, scope: str | None) -> str:
+    """Return a sink's consumer group: '<app id>-sink-<name>', with '-<region>' when it serves one region."""
+    return f"{settings.app_id}-sink-{name}" + (f"-{scope.lower()}" if scope else "")

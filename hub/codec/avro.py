@@ -9,7 +9,14 @@ from typing import Any, Callable, Collection, Mapping
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError
 
-from hub.codec.compiled import Encoded, compile_reader, compile_writer, composite_fields, field_type, write_long
+from hub.codec.compiled import (
+    Encoded,
+    compile_reader,
+    compile_writer,
+    composite_fields,
+    field_type,
+    write_long,
+)
 from hub.codec.registry import SchemaRegistry, SchemaVersion, without_logical_types
 from hub.codec.single_object import HEADER_SIZE, MARKER, frame, split
 from hub.errors import CodecError, EncodeError, MalformedPayloadError

@@ -9,7 +9,12 @@ from pathlib import Path
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
-from hub.codec.registry import SchemaVersion, load_current, released_files, schema_version
+from hub.codec.registry import (
+    SchemaVersion,
+    load_current,
+    released_files,
+    schema_version,
+)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import fastavro
-from fastavro.schema import SchemaParseException, parse_schema, to_parsing_canonical_form
+from fastavro.schema import (
+    SchemaParseException,
+    parse_schema,
+    to_parsing_canonical_form,
+)
 
 from hub.codec.single_object import fingerprint_of
 from hub.errors import SchemaError, UnknownFingerprintError

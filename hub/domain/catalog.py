@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.domain.regions import CENTRAL_SCOPE, REGIONS, scope_of_unit_code
+
+
 @dataclass
 class Catalog:
     """Passports by code and reference-book entries by (book, code); the latest version wins."""
@@ -49,6 +52,18 @@ class Catalog:
         """Return the region of an active unit ('KZ' for central units), or None."""
         found = self.entry("UNIT", unit)
         return found["attributes"].get("region") if found else None
+
+    def unit_scope(self, unit: str) -> str:
+        """Return the scope whose topics a unit's answers and notices go to: its region, or KZ for the central
+        units; a unit in no book goes by its code's region prefix, else to KZ (read by the Ministry only)."""
+        found = self.entries.get(("UNIT", unit))
+        region = found["attributes"].get("region") if found else scope_of_unit_code(unit)
+        return region if region in REGIONS else CENTRAL_SCOPE
+
+    def unit_clearance(self, unit: str) -> str | None:
+        """Return the highest confidentiality level an active unit's officers may see (None: not given)."""
+        found = self.entry("UNIT", unit)
+        return found["attributes"].get("clearance") if found else None
 
     def unit_kinds(self, unit: str) -> set[str]:
         """Return the kinds of an active unit (e.g. CRIMINAL_POLICE)."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from hub.domain.matching.disclosure import disclosed_hit, may_see
 from hub.domain.matching.index import Match
+from hub.domain.reasons import Refusal
 
 OUTCOME_ORDER = ("HIT", "POSSIBLE_HIT", "NO_HIT")
 
@@ -41,27 +42,51 @@ def outcome_of(matches: list[Match]) -> str:
     return min((m.outcome for m in matches), key=OUTCOME_ORDER.index, default="NO_HIT")
 
 
+AUDITED_REQUEST = ("check_id", "requester_unit", "officer", "clearance", "purpose", "legal_ground", "channel",
+                   "written_request_number", "written_request_date", "requested_at")
+
+
+def _result(request: dict[str, Any], outcome: str, hits: list[dict[str, Any]], now_ms: int,
+            refusal: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"check_id": request["check_id"], "requester_unit": request["requester_unit"], "outcome": outcome,
+            "hits": hits, "answered_at": now_ms, "channel": request["channel"],
+            "written_request_number": request.get("written_request_number"),
+            "written_request_date": request.get("written_request_date"), "refusal": refusal}
+
+
+def _audit(request: dict[str, Any], source_topic: str, now_ms: int, **answer: Any) -> dict[str, Any]:
+    audit = {key: request.get(key) for key in AUDITED_REQUEST}
+    subject = json.dumps(request["subject"], ensure_ascii=False, sort_keys=True)
+    return {**audit, "answered_at": now_ms, "subject_json": subject, "source_topic": source_topic,
+            "hit_record_ids": [], "restricted_record_ids": [], "clearance_applied": None, "refusal_reason": None,
+            **answer}
+
+
+def refuse_check(request: dict[str, Any], refusal: Refusal, source_topic: str, now_ms: int) -> CheckAnswer:
+    """Return the answer to a request that is not taken: the refusal to the channel it came on, and its audit."""
+    texts = refusal.sentences()
+    reason = {"reason": refusal.code, **{f"text_{lang}": texts[lang] for lang in ("kk", "ru", "en")}}
+    return CheckAnswer(_result(request, "NO_HIT", [], now_ms, reason), [],
+                       _audit(request, source_topic, now_ms, outcome="NO_HIT", refusal_reason=refusal.code))
+
+
 def answer_check(request: dict[str, Any], matches: list[Match], states: dict[str, dict[str, Any]],
-                 now_ms: int) -> CheckAnswer:
-    """Return the answer to a check request given the records that matched it."""
-    hits = [disclosed_hit(states[m.record_id], request["clearance"], m.outcome, m.score, list(m.matched))
+                 now_ms: int, clearance: str | None = None, source_topic: str = "") -> CheckAnswer:
+    """Return the answer to a check request given the records that matched it, disclosed up to the clearance
+    applied (the request's own when none is given)."""
+    asked, clearance = request["clearance"], clearance or request["clearance"]
+    request = {**request, "clearance": clearance}
+    hits = [disclosed_hit(states[m.record_id], clearance, m.outcome, m.score, list(m.matched))
             for m in matches]
     outcome = outcome_of(matches)
-    result = {"check_id": request["check_id"], "requester_unit": request["requester_unit"], "outcome": outcome,
-              "hits": hits, "answered_at": now_ms, "channel": request["channel"],
-              "written_request_number": request.get("written_request_number"),
-              "written_request_date": request.get("written_request_date")}
+    result = _result(request, outcome, hits, now_ms)
     notifications = [to_requester(request, outcome, len(hits), now_ms)]
     for match in matches:
         notifications.append(to_enrolling_unit(request, states[match.record_id], match, now_ms))
-    full = [m.record_id for m in matches if may_see(request["clearance"], states[m.record_id]["confidentiality"])]
-    audit = {key: request.get(key) for key in ("check_id", "requester_unit", "officer", "clearance", "purpose",
-                                               "legal_ground", "channel", "written_request_number",
-                                               "written_request_date", "requested_at")}
-    audit.update({"answered_at": now_ms, "outcome": outcome,
-                  "subject_json": json.dumps(request["subject"], ensure_ascii=False, sort_keys=True),
-                  "hit_record_ids": full, "restricted_record_ids": [m.record_id for m in matches
-                                                                   if m.record_id not in full]})
+    full = [m.record_id for m in matches if may_see(clearance, states[m.record_id]["confidentiality"])]
+    audit = _audit({**request, "clearance": asked}, source_topic, now_ms, outcome=outcome, hit_record_ids=full,
+                   clearance_applied=clearance,
+                   restricted_record_ids=[m.record_id for m in matches if m.record_id not in full])
     return CheckAnswer(result, notifications, audit)
 
 

@@ -27,9 +27,15 @@ REGIONS: dict[str, tuple[str, str, str]] = {
 }
 
 REGION_CODES: tuple[str, ...] = tuple(REGIONS)
+CENTRAL_SCOPE = "KZ"  # the scope of the central units of the Ministry, which act nationwide
 
 
 def region_of_record(record_id: str) -> str | None:
     """Return the region code a record id begins with ('KZ-75-...'), or None."""
     prefix = record_id[:5]
     return prefix if prefix in REGIONS and record_id[5:6] == "-" else None
+
+
+def scope_of_unit_code(unit: str) -> str:
+    """Return the scope a unit code names: its region prefix ('KZ-75-CP' is KZ-75), else KZ (central units)."""
+    return region_of_record(unit) or CENTRAL_SCOPE

@@ -9,11 +9,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
-from hub.errors import BrokerError, ProvisioningError
+from hub.errors import AccessError, BrokerError, ProvisioningError
+from hub.kafka.connection import client_options
 from hub.kafka.topics import TopicSpec
 from hub.settings import HubSettings
 
 TOPIC_ALREADY_EXISTS = 36
+TOPIC_AUTHORIZATION_FAILED = 29
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class ProvisionResult:
 def admin_client(settings: HubSettings) -> AIOKafkaAdminClient:
     """Return an (unstarted) admin client for the settings' cluster."""
     return AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_options(settings),
         request_timeout_ms=int(settings.request_timeout_s * 1000),
     )
 
@@ -62,6 +64,9 @@ async def partition_numbers(admin: AIOKafkaAdminClient, names: list[str]) -> dic
     if not names:
         return {}
     described = await admin.describe_topics(sorted(set(names)))
+    denied = sorted(t["topic"] for t in described if t["error_code"] == TOPIC_AUTHORIZATION_FAILED)
+    if denied:
+        raise AccessError(f"this principal may not use {', '.join(denied)} (the broker's ACLs refuse it)")
     return {t["topic"]: sorted(p["partition"] for p in t["partitions"])
             for t in described if t["error_code"] == 0}
 

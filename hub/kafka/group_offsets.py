@@ -10,6 +10,7 @@ from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerError
 from hub.kafka.admin import admin_client, partition_numbers
+from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class GroupStartOffsets:
         if self._consumer is None:
             # aiokafka learns of one unknown topic per retry of an offsets request: a short back-off makes the
             # first load of a hundred topics take 0.2 s, not 2 s (measured with 21).
-            consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers, group_id=None,
+            consumer = make_consumer(self.settings, group_id=None,
                                         request_timeout_ms=int(self.settings.request_timeout_s * 1000),
                                         retry_backoff_ms=OFFSETS_RETRY_BACKOFF_MS)
             await consumer.start()

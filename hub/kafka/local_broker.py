@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -16,12 +17,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hub.errors import LocalBrokerError
+from hub.kafka.broker_config import ADMIN_USER, MECHANISM, NodeSpec, server_properties
+from hub.kafka.connection import (
+    Connection,
+    aiokafka_options,
+    client_properties_text,
+    read_client_properties,
+)
+from hub.kafka.tls import TlsFiles, ensure_tls, write_private
 from hub.settings import REPO_ROOT
 
 KAFKA_DEPLOY_DIR = REPO_ROOT / "deploy" / "kafka"
 POM_PATH = KAFKA_DEPLOY_DIR / "pom.xml"
 LOG4J_CONFIG = KAFKA_DEPLOY_DIR / "log4j2.properties"
 STATE_FILE = "cluster.json"
+ADMIN_PROPERTIES = "admin.properties"
 STOP_GRACE_S = 20.0
 START_TIMEOUT_S = 120.0
 
@@ -64,76 +74,54 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def new_password() -> str:
+    """Return a new random password (256 bits, URL-safe, no character a properties or JAAS file must escape)."""
+    return secrets.token_urlsafe(32)
+
+
 def new_cluster_id() -> str:
     """Return a Kafka cluster id: 16 random bytes, URL-safe base64 without padding."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
 @dataclass
-class NodeSpec:
-    """One KRaft node: its id, ports, folder and (once started) process id."""
-
-    node_id: int
-    broker_port: int
-    controller_port: int
-    directory: str
-    pid: int | None = None
-
-
-@dataclass
 class ClusterState:
-    """What a started cluster needs to be found and stopped again."""
+    """What a started cluster needs to be found, reached as its operator, and stopped again."""
 
     cluster_id: str
     nodes: list[NodeSpec] = field(default_factory=list)
+    admin_properties: str = ""  # the operator's client properties file (bootstrap, CA, SCRAM credential)
 
     @property
     def bootstrap_servers(self) -> str:
-        """Return the bootstrap address list of every node's PLAINTEXT listener."""
+        """Return the bootstrap address list of every node's SASL_SSL listener."""
         return ",".join(f"127.0.0.1:{n.broker_port}" for n in self.nodes)
+
+    @property
+    def plain_bootstrap_servers(self) -> str | None:
+        """Return the bootstrap addresses of a benchmark's plaintext listeners (None: the cluster has none)."""
+        if any(n.plain_port is None for n in self.nodes):
+            return None
+        return ",".join(f"127.0.0.1:{n.plain_port}" for n in self.nodes)
+
+    def admin_connection(self) -> Connection:
+        """Return the operator's connection to the cluster (super user, made at format time)."""
+        values = read_client_properties(Path(self.admin_properties))
+        return Connection(self.bootstrap_servers, "SASL_SSL", MECHANISM, values["username"], values["password"],
+                          Path(values["ssl.truststore.location"]))
 
     def save(self, base_dir: Path) -> None:
         """Write the state next to the nodes' folders."""
         (base_dir / STATE_FILE).write_text(json.dumps(asdict(self), indent=2))
 
     @classmethod
-    def load(cls, base_dir: Path) -> "ClusterState":
+    def load(cls, base_dir: Path) -> ClusterState:
         """Read the state a start wrote."""
-        raw = json.loads((base_dir / STATE_FILE).read_text())
-        return cls(raw["cluster_id"], [NodeSpec(**n) for n in raw["nodes"]])
-
-
-def server_properties(node: NodeSpec, nodes: list[NodeSpec]) -> str:
-    """Return server.properties of one combined broker and controller node."""
-    replication = min(3, len(nodes))
-    min_isr = 2 if len(nodes) >= 3 else 1
-    voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in nodes)
-    lines = {
-        "process.roles": "broker,controller",
-        "node.id": node.node_id,
-        "controller.quorum.voters": voters,
-        "listeners": f"PLAINTEXT://127.0.0.1:{node.broker_port},CONTROLLER://127.0.0.1:{node.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.broker_port}",
-        "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "log.dirs": f"{node.directory}/data",
-        "num.partitions": 1,
-        "default.replication.factor": replication,
-        "min.insync.replicas": min_isr,
-        "offsets.topic.replication.factor": replication,
-        "offsets.topic.num.partitions": 10,
-        "transaction.state.log.replication.factor": replication,
-        "transaction.state.log.min.isr": min_isr,
-        "share.coordinator.state.topic.replication.factor": replication,
-        "share.coordinator.state.topic.min.isr": min_isr,
-        "group.initial.rebalance.delay.ms": 0,
-        "auto.create.topics.enable": "false",
-        "log.segment.bytes": 64 * 1024 * 1024,
-        "log.cleaner.dedupe.buffer.size": 16 * 1024 * 1024,
-        "message.max.bytes": 8 * 1024 * 1024,
-    }
-    return "".join(f"{k}={v}\n" for k, v in lines.items())
+        try:
+            raw = json.loads((base_dir / STATE_FILE).read_text())
+        except (OSError, ValueError) as exc:
+            raise LocalBrokerError(f"no local broker was started in {base_dir} ({exc})") from exc
+        return cls(raw["cluster_id"], [NodeSpec(**n) for n in raw["nodes"]], raw.get("admin_properties", ""))
 
 
 # The optimising (C2) compiler of a fresh broker took half a core for minutes of a 2-core machine's
@@ -144,14 +132,17 @@ JIT_OPTIONS = ("-XX:TieredStopAtLevel=1",)
 class LocalCluster:
     """One or three local KRaft nodes in a folder, started and stopped as one."""
 
-    def __init__(self, base_dir: Path, cache_dir: Path, nodes: int = 1, heap_mb: int = 512):
-        """Prepare (not start) a cluster of `nodes` nodes under base_dir."""
+    def __init__(self, base_dir: Path, cache_dir: Path, nodes: int = 1, heap_mb: int = 512,
+                 plaintext_listener: bool = False):
+        """Prepare (not start) a cluster of `nodes` nodes under base_dir; only a benchmark asks for a plaintext
+        listener beside the secured ones, to measure what TLS and SCRAM cost."""
         if nodes not in (1, 3):
             raise LocalBrokerError("a local cluster has 1 or 3 nodes")
         self.base_dir = base_dir.resolve()
         self.cache_dir = cache_dir
         self.node_count = nodes
         self.heap_mb = heap_mb
+        self.plaintext_listener = plaintext_listener
         self.state: ClusterState | None = None
         self._procs: list[subprocess.Popen] = []
 
@@ -185,29 +176,45 @@ class LocalCluster:
         lib_dir = fetch_jars(self.cache_dir)
         self.base_dir.mkdir(parents=True, exist_ok=True)
         specs = [
-            NodeSpec(i + 1, free_port(), free_port(), str(self.base_dir / f"node-{i + 1}"))
+            NodeSpec(i + 1, free_port(), free_port(), str(self.base_dir / f"node-{i + 1}"),
+                     plain_port=free_port() if self.plaintext_listener else None)
             for i in range(self.node_count)
         ]
-        self.state = ClusterState(new_cluster_id(), specs)
+        self.state = ClusterState(new_cluster_id(), specs, str(self.base_dir / ADMIN_PROPERTIES))
+        tls = ensure_tls(self.base_dir / "tls")
+        admin = self._admin_connection(tls)
         for spec in specs:
-            self._format(lib_dir, spec)
+            self._format(lib_dir, spec, tls, admin.password)
         for spec in specs:
             self._spawn(lib_dir, spec)
         self.state.save(self.base_dir)
         self._wait_ready()
         return self.state
 
-    def _format(self, lib_dir: Path, spec: NodeSpec) -> None:
+    def _admin_connection(self, tls: TlsFiles) -> Connection:
+        """Return the operator's credential (the password kept in the folder, or a new one) and write its client
+        properties file (0600) with this start's addresses."""
+        path = self.base_dir / ADMIN_PROPERTIES
+        kept = read_client_properties(path).get("password") if path.exists() else None
+        connection = Connection(self.state.bootstrap_servers, "SASL_SSL", MECHANISM, ADMIN_USER,
+                                kept or new_password(), tls.ca)
+        write_private(path, client_properties_text(connection).encode())
+        return connection
+
+    def _format(self, lib_dir: Path, spec: NodeSpec, tls: TlsFiles, admin_password: str) -> None:
+        """Format a node's storage with the operator's SCRAM credential in its metadata (KIP-900)."""
         node_dir = Path(spec.directory)
         shutil.rmtree(node_dir, ignore_errors=True)
         (node_dir / "logs").mkdir(parents=True)
         props = node_dir / "server.properties"
-        props.write_text(server_properties(spec, self.state.nodes))
+        write_private(props, server_properties(spec, self.state.nodes, tls, admin_password).encode())
         cmd = self._java(lib_dir, node_dir, "kafka.tools.StorageTool", "format",
-                         "-t", self.state.cluster_id, "-c", str(props))
+                         "-t", self.state.cluster_id, "-c", str(props),
+                         "--add-scram", f"{MECHANISM}=[name={ADMIN_USER},password={admin_password}]")
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
-            raise LocalBrokerError(f"formatting node {spec.node_id} failed: {done.stdout}{done.stderr}")
+            output = (done.stdout + done.stderr).replace(admin_password, "***")
+            raise LocalBrokerError(f"formatting node {spec.node_id} failed: {output}")
 
     def _spawn(self, lib_dir: Path, spec: NodeSpec) -> None:
         node_dir = Path(spec.directory)
@@ -228,7 +235,7 @@ class LocalCluster:
                 self.stop()
                 raise LocalBrokerError(f"a broker exited at start: {self._log_tail()}")
         try:
-            wait_for_brokers(self.state.bootstrap_servers, self.node_count,
+            wait_for_brokers(aiokafka_options(self.state.admin_connection()), self.node_count,
                              timeout_s=max(1.0, deadline - time.monotonic()),
                              alive=lambda: all(p.poll() is None for p in self._procs))
         except LocalBrokerError as exc:

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerError
+from hub.kafka.connection import client_options
 from hub.kafka.partitioning import partition_for
 from hub.settings import HubSettings
 
@@ -19,7 +20,7 @@ Sent = list[tuple[asyncio.Future, int]]
 def make_producer(settings: HubSettings, **overrides) -> AIOKafkaProducer:
     """Return an (unstarted) idempotent producer with acks=all."""
     options = dict(
-        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
+        **client_options(settings), acks="all", enable_idempotence=True,
         linger_ms=5, max_batch_size=512 * 1024, request_timeout_ms=int(settings.request_timeout_s * 1000),
     )
     options.update(overrides)

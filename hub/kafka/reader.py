@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.kafka.admin import partitions_of
+from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
 
 
@@ -34,8 +35,7 @@ async def behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
 async def read_from(settings: HubSettings, topic: str, starts: dict[int, int]) -> list:
     """Return the records of a topic from the given offset of each partition (the start where none is
     given) up to the end offsets it has when the reading starts."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                                group_id=None)
+    consumer = make_consumer(settings, enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         partitions = await assign_from_start(consumer, settings, [topic])
@@ -54,7 +54,7 @@ async def read_from(settings: HubSettings, topic: str, starts: dict[int, int]) -
 
 async def end_offsets_of(settings: HubSettings, topic: str) -> dict[int, int]:
     """Return the end offset of each partition of a topic."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None)
+    consumer = make_consumer(settings, group_id=None)
     await consumer.start()
     try:
         numbers = await partitions_of(settings, [topic])

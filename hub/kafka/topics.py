@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hub.domain.regions import REGION_CODES
+from hub.domain.regions import CENTRAL_SCOPE, REGION_CODES
 from hub.settings import HubSettings
 
 DAY_MS = 24 * 3600 * 1000
@@ -47,19 +47,91 @@ class TopicSpec:
         return {**conf, **self.extra_config}
 
 
+CHECK_SCOPES: tuple[str, ...] = (*REGION_CODES, CENTRAL_SCOPE)
+
+
+@dataclass(frozen=True)
+class TopicFamily:
+    """Topics of one kind, one per scope (a region, or KZ for the central units), so that the broker's ACLs
+    decide who writes and reads each scope's messages."""
+
+    base: str
+    title: str
+    description: str
+    key: str
+    schema: str
+    producers: tuple[str, ...]
+    consumers: tuple[str, ...]
+    scopes: tuple[str, ...]
+    retention_ms: int = 30 * DAY_MS
+    extra_schemas: tuple[str, ...] = ()
+
+    def spec(self, scope: str) -> TopicSpec:
+        """Return the topic of one scope, e.g. checks.requests.kz-75."""
+        if scope not in self.scopes:
+            raise ValueError(f"{self.base} has no topic for {scope}")
+        return TopicSpec(
+            suffix=f"{self.base}.{scope.lower()}", title=f"{self.title} {scope}",
+            description=self.description.format(scope=scope), key=self.key, schema=self.schema,
+            producers=tuple(p.format(scope=scope) for p in self.producers),
+            consumers=tuple(c.format(scope=scope) for c in self.consumers),
+            retention_ms=self.retention_ms, extra_schemas=self.extra_schemas)
+
+    def name(self, settings: HubSettings, scope: str) -> str:
+        """Return the full name of one scope's topic."""
+        return self.spec(scope).name(settings)
+
+    def names(self, settings: HubSettings) -> list[str]:
+        """Return the full names of every scope's topic."""
+        return [self.name(settings, scope) for scope in self.scopes]
+
+    def specs(self) -> list[TopicSpec]:
+        """Return every scope's topic."""
+        return [self.spec(scope) for scope in self.scopes]
+
+    def scope_of(self, settings: HubSettings, topic: str) -> str | None:
+        """Return the scope of one of the family's topics (None: the topic is not one of them)."""
+        head = settings.topic(f"{self.base}.")
+        if not topic.startswith(head):
+            return None
+        scope = topic[len(head):].upper()
+        return scope if scope in self.scopes else None
+
+
+EVENTS = TopicFamily(
+    "events", "Regional events",
+    "Enrolment, correction and removal events of the registers of region {scope}.",
+    "record id (UTF-8), so that the events of one record stay in order", "kz.mvd.records.RecordEvent",
+    ("regional systems of {scope} (connectors)",), ("aggregator",), REGION_CODES, retention_ms=14 * DAY_MS,
+    extra_schemas=("kz.mvd.records.RecordEventBatch",))
+CHECK_REQUESTS = TopicFamily(
+    "checks.requests", "Check requests",
+    "Online checks and written requests of the units of {scope} against the central register (items 10, 11).",
+    "check id (UTF-8)", "kz.mvd.records.CheckRequest",
+    ("checking systems of {scope}", "hub check", "hub check-batch"), ("matcher",), CHECK_SCOPES,
+    retention_ms=7 * DAY_MS)
+CHECK_RESULTS = TopicFamily(
+    "checks.results", "Check results",
+    "Answers to the checks asked on the requests topic of {scope}, keyed by the requesting unit.",
+    "requester unit code (UTF-8)", "kz.mvd.records.CheckResult",
+    ("matcher",), ("checking systems of {scope}", "hub check"), CHECK_SCOPES)
+NOTIFICATIONS = TopicFamily(
+    "notifications", "Notifications",
+    "Written notices to the units of {scope}: results, matches on their records, rejections, terms (item 12).",
+    "recipient unit code (UTF-8)", "kz.mvd.records.Notification",
+    ("aggregator", "matcher", "reconciler"), ("units of {scope}", "webhook sink", "email sink"), CHECK_SCOPES,
+    retention_ms=90 * DAY_MS)
+MANIFESTS = TopicFamily(
+    "reconciliation.manifests", "Reconciliation manifests",
+    "Chunks of the manifests of the registers of region {scope} (item 9.10).",
+    "region and record type, 'KZ-75/WANTED_PERSON' (UTF-8)", "kz.mvd.records.ReconciliationManifest",
+    ("regional systems of {scope}",), ("reconciler",), REGION_CODES)
+FAMILIES = (EVENTS, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, MANIFESTS)
+
+
 def regional_events_topic(region: str) -> TopicSpec:
     """Return the events topic of one region, e.g. events.kz-75."""
-    return TopicSpec(
-        suffix=f"events.{region.lower()}",
-        title=f"Regional events {region}",
-        description=f"Enrolment, correction and removal events of the registers of region {region}.",
-        key="record id (UTF-8), so that the events of one record stay in order",
-        schema="kz.mvd.records.RecordEvent",
-        extra_schemas=("kz.mvd.records.RecordEventBatch",),
-        producers=(f"regional systems of {region} (connectors)",),
-        consumers=("aggregator",),
-        retention_ms=14 * DAY_MS,
-    )
+    return EVENTS.spec(region)
 
 
 REGISTER = TopicSpec(
@@ -87,25 +159,6 @@ REJECTED = TopicSpec(
     "unit code of the sender (UTF-8), or the source topic when unknown", "kz.mvd.records.Rejection",
     ("aggregator",), ("operators", "regional systems"), retention_ms=90 * DAY_MS,
 )
-CHECK_REQUESTS = TopicSpec(
-    "checks.requests", "Check requests",
-    "Online checks and written requests against the central register (items 10, 11).",
-    "check id (UTF-8)", "kz.mvd.records.CheckRequest",
-    ("checking systems", "hub check", "hub check-batch"), ("matcher",), retention_ms=7 * DAY_MS,
-)
-CHECK_RESULTS = TopicSpec(
-    "checks.results", "Check results",
-    "Answers to checks, keyed by the requesting unit.",
-    "requester unit code (UTF-8)", "kz.mvd.records.CheckResult",
-    ("matcher",), ("checking systems", "hub check"), retention_ms=30 * DAY_MS,
-)
-NOTIFICATIONS = TopicSpec(
-    "notifications", "Notifications",
-    "Written notices to units: results, matches on their records, rejections, terms (item 12).",
-    "recipient unit code (UTF-8)", "kz.mvd.records.Notification",
-    ("aggregator", "matcher", "reconciler"), ("units", "webhook sink", "email sink"),
-    retention_ms=90 * DAY_MS,
-)
 DEAD_LETTERS = TopicSpec(
     "notifications.dead", "Undeliverable notifications",
     "Notifications a sink (webhook, email) could not deliver after every attempt, with the original bytes.",
@@ -117,12 +170,6 @@ CHECK_AUDIT = TopicSpec(
     "Append-only audit of every check, whatever its outcome (items 9.3, 13).",
     "check id (UTF-8)", "kz.mvd.records.CheckAuditEntry",
     ("matcher",), ("auditors",), retention_ms=FOREVER_MS,
-)
-MANIFESTS = TopicSpec(
-    "reconciliation.manifests", "Reconciliation manifests",
-    "Chunks of regional registers' manifests (item 9.10).",
-    "region and record type, 'KZ-75/WANTED_PERSON' (UTF-8)", "kz.mvd.records.ReconciliationManifest",
-    ("regional systems",), ("reconciler",), retention_ms=30 * DAY_MS,
 )
 REPORTS = TopicSpec(
     "reconciliation.reports", "Reconciliation reports",
@@ -143,10 +190,9 @@ REFERENCE_BOOKS = TopicSpec(
     ("hub refdata load",), ("aggregator", "matcher", "reconciler"), compacted=True, partitions=1,
 )
 
-SHARED_TOPICS = (REGISTER, DUE, CHANGES, REJECTED, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS,
-                 DEAD_LETTERS, CHECK_AUDIT, MANIFESTS, REPORTS, PASSPORTS, REFERENCE_BOOKS)
+SHARED_TOPICS = (REGISTER, DUE, CHANGES, REJECTED, DEAD_LETTERS, CHECK_AUDIT, REPORTS, PASSPORTS, REFERENCE_BOOKS)
 
 
 def all_topics() -> list[TopicSpec]:
-    """Return every topic the hub owns: the regional events topics, then the shared ones."""
-    return [regional_events_topic(code) for code in REGION_CODES] + list(SHARED_TOPICS)
+    """Return every topic the hub owns: the families' topics of every scope, then the shared ones."""
+    return [spec for family in FAMILIES for spec in family.specs()] + list(SHARED_TOPICS)

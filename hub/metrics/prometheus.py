@@ -31,6 +31,8 @@ class PrometheusSensor(Sensor):
         self.batches = PlainHistogram("hub_batch_events", "Events per processed batch.",
                                       (1, 10, 50, 100, 250, 500, 1000, 2500, 5000), r)
         self.checks = LabelledCounter("hub_checks_total", "Checks answered, by outcome.", ["outcome"], r)
+        self.checks_refused = LabelledCounter("hub_checks_refused_total", "Checks refused, by reason code.",
+                                              ["reason"], r)
         self.check_latency = PlainHistogram("hub_check_latency_seconds", "Time from a check's request to its answer.",
                                             CHECK_BUCKETS_S, r)
         self.index_records = Gauge("hub_match_index_records", "Live records in the match index.", registry=r)
@@ -75,6 +77,10 @@ class PrometheusSensor(Sensor):
         """Count one answered check and observe its latency."""
         self.checks.add((outcome,))
         self.check_latency.observe(max(0.0, seconds))
+
+    def on_check_refused(self, reason: str) -> None:
+        """Count one refused check."""
+        self.checks_refused.add((reason,))
 
     def on_index_size(self, records: int) -> None:
         """Set the match index's size."""

@@ -98,7 +98,8 @@ def regional_units(kinds: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
                 continue
             names = {"kk": f"{region_kk}: {item['kk']}", "ru": f"{region_ru}: {item['ru']}",
                      "en": f"{region_en}: {item['en']}"}
-            units.append(entry("UNIT", f"{region}-{item['suffix']}", names, region=region, kinds=kind))
+            units.append(entry("UNIT", f"{region}-{item['suffix']}", names, region=region, kinds=kind,
+                               clearance=item["clearance"]))
     return units
 
 

@@ -12,11 +12,17 @@ from faust.types import TP
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
-from hub.domain.regions import REGION_CODES
 from hub.errors import BrokerError
 from hub.kafka.group_offsets import GroupStartOffsets
 from hub.kafka.partitioning import partition_for
-from hub.kafka.topics import CHANGES, DUE, NOTIFICATIONS, REGISTER, REJECTED, regional_events_topic
+from hub.kafka.topics import (
+    CHANGES,
+    DUE,
+    EVENTS,
+    NOTIFICATIONS,
+    REGISTER,
+    REJECTED,
+)
 from hub.sensors import Sensor
 from hub.services.acks import InOrderAcks
 from hub.services.catalog_follower import CatalogFollower
@@ -24,7 +30,11 @@ from hub.services.heap import settle_heap
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
 from hub.services.processor import RegisterProcessor, wall_clock_ms
-from hub.services.register_table import BufferedTable, faust_store_persister, faust_store_reader
+from hub.services.register_table import (
+    BufferedTable,
+    faust_store_persister,
+    faust_store_reader,
+)
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -37,12 +47,19 @@ EXIT_OFFSET_GAP = 75  # EX_TEMPFAIL: restart the worker
 MAX_BYTES_IN_FLIGHT = 2 << 20
 
 
+def notices_topic(settings: HubSettings, catalog: Catalog):
+    """Return the function naming the notifications topic of a unit, or of a scope when one is given."""
+    def name(unit: str, scope: str | None = None) -> str:
+        return NOTIFICATIONS.name(settings, scope if scope in NOTIFICATIONS.scopes else catalog.unit_scope(unit))
+    return name
+
+
 def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, sensor: Sensor,
                        catalog: Catalog | None = None, clock_ms=wall_clock_ms) -> RegisterProcessor:
     """Register the aggregator's agent, table, timers and catalog follower on the app."""
     catalog = catalog or Catalog()
     follower = CatalogFollower(settings, codec, catalog)
-    names = [regional_events_topic(code).name(settings) for code in REGION_CODES]
+    names = EVENTS.names(settings)
     due_name = DUE.name(settings)
     inputs = app.topic(*names, due_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)
     register = app.topic(REGISTER.name(settings), key_type=bytes, value_type=bytes,
@@ -50,7 +67,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     table = app.Table("register-state", default=None, partitions=settings.partitions, key_type=bytes,
                       value_type=bytes, changelog_topic=register, options=rocksdb_options(settings))
     outputs = Outputs(faust_sender(app), REGISTER.name(settings), CHANGES.name(settings), REJECTED.name(settings),
-                      NOTIFICATIONS.name(settings), due_name, on_failure=lambda exc: app._crash(exc),
+                      notices_topic(settings, catalog), due_name, on_failure=lambda exc: app._crash(exc),
                       send_many=faust_batch_sender(app))
     buffered = BufferedTable(table.data, faust_store_persister(table.data, REGISTER.name(settings)),
                              faust_store_reader(table.data))

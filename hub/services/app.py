@@ -7,6 +7,7 @@ import logging
 import faust
 from faust.worker import Worker
 
+from hub.kafka.connection import faust_options
 from hub.settings import HubSettings
 
 
@@ -14,7 +15,7 @@ def build_app(settings: HubSettings) -> faust.App:
     """Return a Faust app for the settings: at-least-once, raw bytes, compacted changelogs."""
     return faust.App(
         settings.app_id,
-        broker=[f"kafka://{hp}" for hp in settings.kafka_bootstrap_servers.split(",")],
+        **faust_options(settings),
         store=f"{settings.table_store}://",
         datadir=str(settings.data_dir),
         topic_partitions=settings.partitions,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaConsumer
-
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.errors import CodecError
+from hub.kafka.connection import make_consumer
 from hub.kafka.reader import assign_from_start, behind
 from hub.kafka.topics import PASSPORTS, REFERENCE_BOOKS
 from hub.settings import HubSettings
@@ -41,8 +40,7 @@ class CatalogFollower:
 
     async def run(self) -> None:
         """Consume forever; set caught_up once the end offsets seen at start are reached."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                    enable_auto_commit=False, group_id=None)
+        consumer = make_consumer(self.settings, enable_auto_commit=False, group_id=None)
         await consumer.start()
         try:
             names = [PASSPORTS.name(self.settings), REFERENCE_BOOKS.name(self.settings)]

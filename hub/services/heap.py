@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 
-
 # Collector thresholds (young objects, young collections per middle one, middle ones per full one).
 THROUGHPUT_THRESHOLDS = (50_000, 20, 100)  # a stream processor: collections rare, whatever each one takes
 # A service answering requests: collections short. Measured in the matcher answering 60,000 checks over

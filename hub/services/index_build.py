@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.domain.matching.entries import Batcher, EntryBatch, IndexEntry, index_entry
 from hub.errors import CodecError, IndexBuildError
+from hub.kafka.connection import make_consumer
 from hub.process import fork_child
 from hub.settings import HubSettings
 
@@ -63,8 +64,7 @@ def batches_of(records: Iterable, view: View, batcher: Batcher) -> list[EntryBat
 
 def register_consumer(settings: HubSettings) -> AIOKafkaConsumer:
     """Return a groupless consumer that reads the register whole, in fetches of up to 4 MB a partition."""
-    return AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                            group_id=None, max_partition_fetch_bytes=4 << 20)
+    return make_consumer(settings, enable_auto_commit=False, group_id=None, max_partition_fetch_bytes=4 << 20)
 
 
 def shares_of(partitions: list[TopicPartition], processes: int) -> list[list[TopicPartition]]:

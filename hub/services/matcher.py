@@ -13,22 +13,45 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
-from hub.domain.checks import answer_check, delayed_hit
+from hub.domain.checks import CheckAnswer, answer_check, delayed_hit, refuse_check
+from hub.domain.intake import take_check
 from hub.domain.matching.entries import Batcher, EntryBatch
 from hub.domain.matching.index import MatchIndex
 from hub.domain.matching.persons import PersonFacts
 from hub.domain.matching.recent import RecentChecks
+from hub.domain.regions import CENTRAL_SCOPE
 from hub.domain.validation import hinted
 from hub.errors import CodecError, IndexBuildError, SnapshotError
+from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer, send_by_key
 from hub.kafka.reader import assign_from_start, behind, read_to_end
-from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REGISTER, REJECTED
+from hub.kafka.topics import (
+    CHECK_AUDIT,
+    CHECK_REQUESTS,
+    CHECK_RESULTS,
+    NOTIFICATIONS,
+    REGISTER,
+    REJECTED,
+)
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
 from hub.services.heap import LATENCY_THRESHOLDS, freeze_survivors, settle_heap
-from hub.services.index_build import BATCH_ENTRIES, batches_of, build_in_processes, read_message, register_consumer
-from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, paused_gc, read_snapshot,
-                                         remove_abandoned, writer_finished)
+from hub.services.index_build import (
+    BATCH_ENTRIES,
+    batches_of,
+    build_in_processes,
+    read_message,
+    register_consumer,
+)
+from hub.services.index_snapshot import (
+    Snapshot,
+    check_offsets,
+    fork_writer,
+    paused_gc,
+    read_snapshot,
+    remove_abandoned,
+    writer_finished,
+)
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings
 
@@ -36,7 +59,8 @@ log = logging.getLogger(__name__)
 
 KEEP_CHECKS_MARGIN_DAYS = 1  # checks are kept this much longer than the longest delayed-hit window
 # What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
-ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids"})
+ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids",
+                           "clearance_applied", "source_topic", "refusal_reason"})
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often, in the background
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
@@ -138,11 +162,12 @@ class Matcher:
                 audit = self.codec.decode(record.value or b"", expect="CheckAuditEntry").value
             except CodecError:
                 continue
-            if audit["requested_at"] >= cutoff_ms:
+            if audit["requested_at"] >= cutoff_ms and audit.get("refusal_reason") is None:
                 kept.append(audit)
         for n, audit in enumerate(sorted(kept, key=lambda entry: entry["requested_at"])):  # oldest first
             subject = json.loads(audit["subject_json"])
             request = {key: value for key, value in audit.items() if key not in ANSWER_FIELDS}
+            request["clearance"] = audit.get("clearance_applied") or request["clearance"]
             self.recent.add({**request, "subject": subject}, person=is_person(subject))
             if n % 1_000 == 999:
                 await asyncio.sleep(0)  # let the index be built meanwhile: a month of checks takes seconds
@@ -298,12 +323,12 @@ class Matcher:
         passport = self.catalog.passport(state["record_type"]) or {}
         for request, match in self.recent.matched_by(state, passport.get("delayed_hit_window_days") or 0):
             notice = delayed_hit(request, state, match, self.clock_ms())
-            await self._send(NOTIFICATIONS, notice["recipient_unit"], "Notification", notice)
+            topic, key, value = self._notice(notice)
+            await self._producer.send(topic, value, key=key)
 
     async def answer_checks(self, stop: asyncio.Event) -> None:
         """Answer check requests as the matcher's consumer group, committing once the answers are acknowledged."""
-        consumer = AIOKafkaConsumer(CHECK_REQUESTS.name(self.settings), group_id=f"{self.settings.app_id}-matcher",
-                                    bootstrap_servers=self.settings.kafka_bootstrap_servers,
+        consumer = make_consumer(self.settings, *CHECK_REQUESTS.names(self.settings), group_id=f"{self.settings.app_id}-matcher",
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     fetch_max_wait_ms=FETCH_MAX_WAIT_MS, fetch_min_bytes=FETCH_MIN_BYTES,
                                     session_timeout_ms=int(self.settings.session_timeout_s * 1000))
@@ -349,19 +374,34 @@ class Matcher:
             source = Source(record.topic, record.partition, record.offset)
             value = rejection_value(refusal_of(exc), source, record.value or b"", None, self.clock_ms())
             return [self._output(REJECTED, record.topic, "Rejection", value)]
+        scope = CHECK_REQUESTS.scope_of(self.settings, record.topic)
+        intake = take_check(request, scope, self.catalog)
+        if intake.refusal is not None:
+            answer = refuse_check(request, intake.refusal, record.topic, self.clock_ms())
+            self.sensor.on_check_refused(intake.refusal.code)
+        else:
+            answer = self._answer_taken(request, intake.clearance, record.topic)
+            self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
+        result = {**answer.result, "hits": [hinted(hit) for hit in answer.result["hits"]]}
+        results_topic = CHECK_RESULTS.name(self.settings, scope or CENTRAL_SCOPE)
+        outputs = [(results_topic, request["requester_unit"].encode(), self.codec.encode("CheckResult", result)),
+                   self._output(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
+        return outputs + [self._notice(notice) for notice in answer.notifications]
+
+    def _answer_taken(self, request: dict[str, Any], clearance: str, source_topic: str) -> CheckAnswer:
+        """Answer a request taken, disclosing up to the clearance applied (kept with it for delayed hits)."""
         person = is_person(request["subject"])
         facts = PersonFacts.of(request["subject"]) if person else None
         matches = self.index.search(request["subject"], person=person, query=facts)
         states = {m.record_id: self._answered_state(m.record_id) for m in matches}
-        answer = answer_check(request, matches, states, self.clock_ms())
-        self.recent.add(request, person=person, facts=facts)
-        self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
-        result = {**answer.result, "hits": [hinted(hit) for hit in answer.result["hits"]]}
-        outputs = [self._output(CHECK_RESULTS, request["requester_unit"], "CheckResult", result),
-                   self._output(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
-        outputs += [self._output(NOTIFICATIONS, notice["recipient_unit"], "Notification", notice)
-                    for notice in answer.notifications]
-        return outputs
+        self.recent.add({**request, "clearance": clearance}, person=person, facts=facts)
+        return answer_check(request, matches, states, self.clock_ms(), clearance, source_topic)
+
+    def _notice(self, notice: dict[str, Any]) -> Output:
+        """Address a notice to the notifications topic of its recipient's scope."""
+        unit = notice["recipient_unit"]
+        topic = NOTIFICATIONS.name(self.settings, self.catalog.unit_scope(unit))
+        return topic, unit.encode(), self.codec.encode("Notification", notice)
 
     def _answered_state(self, record_id: str) -> dict[str, Any]:
         """Return a matched record's state with its document kept as the bytes it is stored as, which a hit
@@ -371,9 +411,6 @@ class Matcher:
     def _output(self, topic_spec, key: str, schema: str, value: dict[str, Any]) -> Output:
         return topic_spec.name(self.settings), key.encode(), self.codec.encode(schema, value)
 
-    async def _send(self, topic_spec, key: str, schema: str, value: dict[str, Any]):
-        topic, encoded_key, encoded = self._output(topic_spec, key, schema, value)
-        return await self._producer.send(topic, encoded, key=encoded_key)
 
 
 def snapshot_path_of(settings: HubSettings) -> Path:

@@ -18,10 +18,12 @@ Sent = "list[tuple[asyncio.Future, list]]"
 class Outputs:
     """Sends change-log entries, rejections, notifications and timer commands; remembers failures."""
 
-    def __init__(self, send: SendFn, register: str, changes: str, rejected: str, notifications: str, due: str,
+    def __init__(self, send: SendFn, register: str, changes: str, rejected: str,
+                 notifications: Callable[[str, str | None], str], due: str,
                  on_failure: Callable[[BaseException], None], send_many: SendManyFn | None = None):
         """Send with `send(topic, key, value, partition)`, and many messages to one partition with
-        `send_many(topic, partition, [(key, value)...])`; `on_failure` hears of any refused send."""
+        `send_many(topic, partition, [(key, value)...])`; `notifications(unit, scope)` names the notifications
+        topic of a unit (of a scope, when one is given); `on_failure` hears of any refused send."""
         self._send, self._on_failure, self._send_many = send, on_failure, send_many
         self.register_topic, self.changes_topic, self.rejected_topic = register, changes, rejected
         self.notifications_topic, self.due_topic = notifications, due
@@ -52,9 +54,10 @@ class Outputs:
         """Publish a rejection."""
         await self._emit(self.rejected_topic, key, value)
 
-    async def notify(self, unit: str, value: bytes) -> None:
-        """Publish a notification to a unit."""
-        await self._emit(self.notifications_topic, unit.encode(), value)
+    async def notify(self, unit: str, value: bytes, scope: str | None = None) -> None:
+        """Publish a notification to a unit, on its scope's topic (or on the given scope's: a refused input's
+        notice goes back to the region whose topic it came in on, whatever unit it names)."""
+        await self._emit(self.notifications_topic(unit, scope), unit.encode(), value)
 
     async def due(self, record_key: bytes, value: bytes) -> None:
         """Publish a timer command for a record (same partition as its events)."""

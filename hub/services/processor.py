@@ -13,7 +13,14 @@ from hub.domain.catalog import Catalog
 from hub.domain.deadlines import DeadlineIndex
 from hub.domain.notices import term_ended, term_ending
 from hub.domain.reasons import Refusal
-from hub.domain.register import apply_event, deadlines, due_action, expire, noticed, purge
+from hub.domain.register import (
+    apply_event,
+    deadlines,
+    due_action,
+    expire,
+    noticed,
+    purge,
+)
 from hub.domain.validation import EventRules, hinted
 from hub.errors import CodecError
 from hub.kafka.partitioning import partitions_for
@@ -21,7 +28,12 @@ from hub.sensors import Sensor
 from hub.services.outputs import Outputs
 from hub.services.register_table import BufferedTable
 from hub.services.register_writes import PartitionWriter
-from hub.services.rejections import Source, refusal_of, rejection_notice, rejection_value
+from hub.services.rejections import (
+    Source,
+    refusal_of,
+    rejection_notice,
+    rejection_value,
+)
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +214,8 @@ class RegisterProcessor:
         key = (value["unit"] or source.topic).encode()
         await self.outputs.reject(key, self.codec.encode("Rejection", value))
         if value["unit"]:
-            await self.outputs.notify(value["unit"], self.codec.encode("Notification", rejection_notice(value)))
+            await self.outputs.notify(value["unit"], self.codec.encode("Notification", rejection_notice(value)),
+                                      scope=source.region)
         self.sensor.on_event(source.region, (event or {}).get("action") or "UNKNOWN", "rejected")
         self.sensor.on_rejection(refusal.code)
 

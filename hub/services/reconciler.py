@@ -10,12 +10,14 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.codec import AvroCodec
+from hub.domain.reasons import Refusal
 from hub.domain.reconcile import Manifest, ManifestAssembly, report, report_notice
 from hub.errors import CodecError
 from hub.kafka.admin import admin_client, partitions_of
+from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer
 from hub.kafka.reader import assign_from_start, behind
-from hub.kafka.topics import MANIFESTS, NOTIFICATIONS, REGISTER, REJECTED, REPORTS, regional_events_topic
+from hub.kafka.topics import EVENTS, MANIFESTS, NOTIFICATIONS, REGISTER, REJECTED, REPORTS
 from hub.services.register_table import register_state
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings
@@ -37,8 +39,7 @@ class RegisterView:
     async def run(self) -> None:
         """Consume forever."""
         topic = REGISTER.name(self.settings)
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                         enable_auto_commit=False, group_id=None)
+        self.consumer = make_consumer(self.settings, enable_auto_commit=False, group_id=None)
         await self.consumer.start()
         try:
             await assign_from_start(self.consumer, self.settings, [topic])
@@ -81,8 +82,7 @@ class Reconciler:
 
     async def run(self) -> None:
         """Consume manifests forever, as the group '<app id>-reconciler'; commit only between manifests."""
-        consumer = AIOKafkaConsumer(MANIFESTS.name(self.settings),
-                                    bootstrap_servers=self.settings.kafka_bootstrap_servers,
+        consumer = make_consumer(self.settings, *MANIFESTS.names(self.settings),
                                     group_id=f"{self.settings.app_id}-reconciler", enable_auto_commit=False,
                                     auto_offset_reset="earliest")
         producer = make_producer(self.settings)
@@ -101,29 +101,39 @@ class Reconciler:
 
     async def take(self, producer, record) -> None:
         """Take one manifest chunk; reconcile when it completes a manifest. Bad chunks are rejected."""
+        source = Source(record.topic, record.partition, record.offset)
         try:
             chunk = self.codec.decode(record.value or b"", expect="ReconciliationManifest").value
         except CodecError as exc:
-            source = Source(record.topic, record.partition, record.offset)
-            value = rejection_value(refusal_of(exc), source, record.value or b"", None, _now_ms())
-            await producer.send_and_wait(REJECTED.name(self.settings), self.codec.encode("Rejection", value),
-                                         key=record.topic.encode())
+            await self.reject(producer, refusal_of(exc), source, record.value or b"", None)
+            return
+        scope = MANIFESTS.scope_of(self.settings, record.topic)
+        if chunk["region"] != scope:
+            refusal = Refusal("REGION_MISMATCH", f"a manifest of {chunk['region']} came on the topic of {scope}",
+                              "region")
+            await self.reject(producer, refusal, source, record.value or b"", {"region": scope, "unit": chunk["unit"]})
             return
         manifest = self.assembly.add(chunk)
         if manifest is not None:
             await self.reconcile(producer, manifest)
 
+    async def reject(self, producer, refusal: Refusal, source: Source, raw: bytes, event: dict | None) -> None:
+        """Send a refused chunk to the rejected topic, where operators see it."""
+        value = rejection_value(refusal, source, raw, event, _now_ms())
+        await producer.send_and_wait(REJECTED.name(self.settings), self.codec.encode("Rejection", value),
+                                     key=source.topic.encode())
+
     async def reconcile(self, producer, manifest: Manifest) -> dict[str, Any]:
         """Wait until the hub applied the region's events and read the register, then report."""
         region, record_type = manifest.header["region"], manifest.header["record_type"]
-        await self.aggregator_caught_up(regional_events_topic(region).name(self.settings))
+        await self.aggregator_caught_up(EVENTS.name(self.settings, region))
         await self.view.reach_end()
         central = dict(self.view.live.get((region, record_type), {}))
         value = report(manifest, central, _now_ms())
         key = f"{region}/{record_type}".encode()
         await producer.send_and_wait(REPORTS.name(self.settings), self.codec.encode("ReconciliationReport", value),
                                      key=key)
-        await producer.send_and_wait(NOTIFICATIONS.name(self.settings),
+        await producer.send_and_wait(NOTIFICATIONS.name(self.settings, region),
                                      self.codec.encode("Notification", report_notice(value)),
                                      key=value["responsible_unit"].encode())
         self.reports += 1
@@ -132,7 +142,7 @@ class Reconciler:
 
     async def aggregator_caught_up(self, topic: str) -> None:
         """Wait until the aggregator's group has committed every event now on the region's topic."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers, group_id=None)
+        consumer = make_consumer(self.settings, group_id=None)
         await consumer.start()
         try:
             partitions = [TopicPartition(topic, p) for p in (await partitions_of(self.settings, [topic]))[topic]]

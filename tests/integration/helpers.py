@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
-
 from hub.codec import AvroCodec
+from hub.kafka.connection import make_consumer
 from hub.kafka.reader import assign_from_start
 from hub.settings import HubSettings
 
@@ -19,11 +18,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def settings_env(settings: HubSettings) -> dict[str, str]:
-    """Return the environment that gives a child process these settings."""
-    env = dict(os.environ)
-    for name, value in settings.model_dump().items():
-        env[f"HUB_{name.upper()}"] = str(value)
-    return env
+    """Return the environment that gives a child process these settings (those given, not the defaults, so
+    that a client properties file still fills every Kafka setting not given)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("HUB_")}, **settings.as_env()}
 
 
 class Worker:
@@ -68,7 +65,7 @@ class Worker:
 async def read_topic(settings: HubSettings, topic: str, expect: int, timeout_s: float = 60.0,
                      quiet_s: float = 3.0) -> list:
     """Read a topic from the start until `expect` records arrived and nothing more came for quiet_s."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    consumer = make_consumer(settings, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = await assign_from_start(consumer, settings, [topic])
@@ -93,7 +90,7 @@ def decode_all(codec: AvroCodec, records: list, schema: str) -> list[dict]:
 
 async def read_until(settings: HubSettings, topic: str, done, timeout_s: float = 60.0) -> list:
     """Read a topic from the start until done(records) holds; fail after timeout_s."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    consumer = make_consumer(settings, enable_auto_commit=False)
     await consumer.start()
     try:
         await assign_from_start(consumer, settings, [topic])

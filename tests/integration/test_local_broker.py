@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub.kafka.admin import provision, topic_config, admin_client
+from hub.kafka.admin import admin_client, provision, topic_config
+from hub.kafka.connection import aiokafka_options
 from hub.kafka.local_broker import ClusterState, LocalCluster, port_is_open
 from hub.kafka.probe import broker_count
 from hub.kafka.topics import REGISTER
@@ -38,7 +39,8 @@ def test_cli_starts_and_stops_a_single_node(tmp_path: Path) -> None:
     bootstrap = started.stdout.strip().splitlines()[-1]
     assert bootstrap.startswith("127.0.0.1:")
     state = ClusterState.load(tmp_path)
-    assert asyncio.run(broker_count(bootstrap)) == 1
+    assert state.bootstrap_servers == bootstrap
+    assert asyncio.run(broker_count(aiokafka_options(state.admin_connection()))) == 1
     stopped = subprocess.run(hub + ["broker", "stop", "--dir", str(tmp_path)], capture_output=True,
                              text=True, timeout=60, cwd=REPO)
     assert stopped.returncode == 0, stopped.stderr
@@ -49,8 +51,8 @@ def test_three_node_cluster_replicates_and_survives_a_node_loss(tmp_path: Path) 
     cluster = LocalCluster(tmp_path, HubSettings().cache_dir, nodes=3, heap_mb=384)
     state = cluster.start()
     try:
-        assert asyncio.run(broker_count(state.bootstrap_servers)) == 3
-        settings = HubSettings(kafka_bootstrap_servers=state.bootstrap_servers, topic_prefix="fault",
+        assert asyncio.run(broker_count(aiokafka_options(state.admin_connection()))) == 3
+        settings = HubSettings(kafka_client_properties=state.admin_properties, topic_prefix="fault",
                                replication_factor=3, min_insync_replicas=2, partitions=3)
         asyncio.run(provision(settings, [REGISTER]))
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-from aiokafka import AIOKafkaConsumer
-
 from hub.codec import AvroCodec
 from hub.kafka.admin import admin_client, provision, topic_config
+from hub.kafka.connection import make_consumer
 from hub.kafka.producer import publish
 from hub.kafka.topics import REGISTER, all_topics, regional_events_topic
-from hub.settings import HubSettings
 from hub.services.refdata import load_reference_data
+from hub.settings import HubSettings
 from tests.samples import EVENT
 
 
@@ -82,7 +81,7 @@ def test_encoded_events_survive_the_broker(hub_settings: HubSettings, codec: Avr
     assert sent == 50
 
     async def read_all() -> list[dict]:
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=hub_settings.kafka_bootstrap_servers,
+        consumer = make_consumer(hub_settings, topic,
                                     auto_offset_reset="earliest", enable_auto_commit=False)
         await consumer.start()
         try:

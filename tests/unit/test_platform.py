@@ -25,10 +25,16 @@ def test_asyncapi_names_every_topic_with_key_schema_roles_and_policy(settings: H
     doc = document(settings)
     assert doc["asyncapi"] == "3.0.0"
     addresses = {c["address"]: c for c in doc["channels"].values()}
-    regional = addresses["hub.events.{region}"]
-    assert sorted(regional["parameters"]["region"]["enum"]) == sorted(c.lower() for c in REGION_CODES)
+    regional = addresses["hub.events.{scope}"]
+    assert sorted(regional["parameters"]["scope"]["enum"]) == sorted(c.lower() for c in REGION_CODES)
+    # Requests, results and notifications have one topic per region and one for the central units (kz).
+    for base in ("checks.requests", "checks.results", "notifications"):
+        scopes = addresses[f"hub.{base}.{{scope}}"]["parameters"]["scope"]["enum"]
+        assert sorted(scopes) == sorted([c.lower() for c in REGION_CODES] + ["kz"])
+    assert addresses["hub.events.{scope}"]["x-key"] and doc["components"]["securitySchemes"]["scram"]
     for spec in all_topics():
-        if spec.suffix.startswith("events."):
+        family = spec.suffix.rsplit(".", 1)[0]
+        if f"hub.{family}.{{scope}}" in addresses:
             continue
         channel = addresses[spec.name(settings)]
         binding = channel["bindings"]["kafka"]

@@ -15,8 +15,8 @@ that for generated values of every schema of the contract.
 """
 
 from hub.codec.compiled._reader import compile_reader
-from hub.codec.compiled._writer import compile_writer, write_long
 from hub.codec.compiled._types import Encoded, Unsupported, composite_fields, field_type
+from hub.codec.compiled._writer import compile_writer, write_long
 
 __all__ = ["compile_reader", "compile_writer", "composite_fields", "field_type", "write_long", "Encoded",
            "Unsupported"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable, Collection, Mapping
 
-from hub.codec.compiled._types import Encoded, NamedTypes, Source, Unsupported, full_name, type_id
+from hub.codec.compiled._types import (
+    Encoded,
+    NamedTypes,
+    Source,
+    Unsupported,
+    full_name,
+    type_id,
+)
 
 # Arrays and maps whose items take no bytes at all (nulls) could claim any count; at most this many.
 MAX_EMPTY_ITEMS = 1 << 20

@@ -5,8 +5,19 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable
 
-from hub.codec.compiled._types import (INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, Encoded, NamedTypes, Source,
-                                       Unsupported, branch_name, full_name, type_id)
+from hub.codec.compiled._types import (
+    INT_MAX,
+    INT_MIN,
+    LONG_MAX,
+    LONG_MIN,
+    Encoded,
+    NamedTypes,
+    Source,
+    Unsupported,
+    branch_name,
+    full_name,
+    type_id,
+)
 
 _SMALL = [bytes([(n << 1) ^ (n >> 63)]) for n in range(-64, 64)]
 # Larger longs are mostly instants, and one event writes the same instant several times (enrolled, updated,

@@ -26,7 +26,7 @@ PLACE_WORDS = frozenset({
     "kala", "kalasy", "koshe", "koshesi", "dangyly", "shagyn", "audany", "audan", "oblysy", "ui", "uy", "pater",
     "auyly", "kent",
     # English and FEBRL-like Latin
-    "city", "street", "st", "road", "rd", "avenue", "ave", "av", "lane", "ln", "place", "pl", "crescent", "cres",
+    "city", "street", "st", "road", "rd", "avenue", "ave", "av", "lane", "ln", "place", "crescent", "cres",
     "drive", "dr", "court", "ct", "circuit", "terrace", "way", "flat", "apt", "unit", "house",
 })
 _WORD = re.compile(r"[a-z0-9]+")

@@ -10,7 +10,13 @@ import numpy as np
 
 from hub.domain.matching.addresses import address_key
 from hub.domain.matching.blocks import query_block_ids
-from hub.domain.matching.entries import EntryBatch, IndexEntry, facts_of, index_entry, key_id
+from hub.domain.matching.entries import (
+    EntryBatch,
+    IndexEntry,
+    facts_of,
+    index_entry,
+    key_id,
+)
 from hub.domain.matching.keys import Key, document_keys, subject_keys
 from hub.domain.matching.persons import PersonFacts, match_person, weigh_address
 from hub.domain.matching.postings import MAX_ORDINAL, Postings

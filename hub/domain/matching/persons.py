@@ -17,7 +17,11 @@ from typing import Any, Callable, NamedTuple
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from hub.domain.identifiers import iin_is_valid, normalise_document_number
-from hub.domain.matching.addresses import ADDRESS_AGREES, ADDRESS_NEAR, address_similarity
+from hub.domain.matching.addresses import (
+    ADDRESS_AGREES,
+    ADDRESS_NEAR,
+    address_similarity,
+)
 from hub.domain.matching.names import name_keys
 
 # (least similarity, bits) per part, best band first; the last band is disagreement.

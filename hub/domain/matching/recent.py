@@ -5,11 +5,11 @@ from __future__ import annotations
 from itertools import islice, takewhile
 from typing import Any
 
+from hub.domain.matching.addresses import address_key
 from hub.domain.matching.blocks import person_blocks, query_block_ids
 from hub.domain.matching.entries import exact_key
 from hub.domain.matching.index import Match
 from hub.domain.matching.keys import document_keys, subject_keys
-from hub.domain.matching.addresses import address_key
 from hub.domain.matching.multimap import add_member, discard_member, members_of
 from hub.domain.matching.persons import PersonFacts, match_person, weigh_address
 

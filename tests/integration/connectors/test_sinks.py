@@ -12,8 +12,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from connectors.local_servers import self_signed_certificate
 from connectors.metrics import PrometheusConnectorSensor
-from connectors.sinks.email import EmailSink, SmtpServer as SmtpTarget, letter
+from connectors.sinks.email import EmailSink, letter
+from connectors.sinks.email import SmtpServer as SmtpTarget
 from connectors.sinks.postgres import PostgresSink
 from connectors.sinks.runtime import DeadLetters, run_sink
 from connectors.sinks.webhook import SIGNATURE_HEADER, Subscription, WebhookSink, verify
@@ -22,7 +24,6 @@ from hub.kafka.producer import publish
 from hub.kafka.reader import read_to_end
 from hub.kafka.topics import DEAD_LETTERS, NOTIFICATIONS, REGISTER
 from hub.settings import HubSettings
-from connectors.local_servers import self_signed_certificate
 from tests.integration.servers import Receiver, SmtpServer, start_receiver
 from tests.samples import NOTIFICATION, REGISTER_RECORD
 
@@ -40,13 +41,14 @@ def notifications(unit: str, count: int) -> list[tuple[str, dict]]:
 def publish_notifications(settings: HubSettings, codec, items: list[tuple[str, dict]], garbage_for: str) -> None:
     messages = [(unit, codec.encode("Notification", value)) for unit, value in items]
     messages.insert(3, (garbage_for, b"\x00 not a notification"))
-    asyncio.run(publish(settings, NOTIFICATIONS.name(settings), messages))
+    for scope in {unit[:5] for unit, _ in messages}:  # each region's notices on its own topic
+        asyncio.run(publish(settings, NOTIFICATIONS.name(settings, scope), [m for m in messages if m[0][:5] == scope]))
 
 
-async def run_until(settings: HubSettings, topic: str, sink, sensor, done, timeout_s: float = 120.0) -> None:
+async def run_until(settings: HubSettings, topics: list[str], sink, sensor, done, timeout_s: float = 120.0) -> None:
     """Run a sink until done() holds (checked every 0.2 s), then stop it gracefully."""
     stop = asyncio.Event()
-    task = asyncio.create_task(run_sink(settings, topic, f"{settings.app_id}-{sink.name}", sink, sensor, stop))
+    task = asyncio.create_task(run_sink(settings, topics, f"{settings.app_id}-{sink.name}", sink, sensor, stop))
     deadline = time.monotonic() + timeout_s
     while not done() and time.monotonic() < deadline and not task.done():
         await asyncio.sleep(0.2)
@@ -80,7 +82,7 @@ def test_webhook_delivers_signed_notifications_retries_and_dead_letters(provisio
         sink = WebhookSink(subscriptions, codec, dead, max_attempts=4, backoff_s=0.05,
                            ssl_context=ssl.create_default_context(cafile=str(cert)), sensor=sensor)
         try:
-            await run_until(provisioned, NOTIFICATIONS.name(provisioned), sink, sensor,
+            await run_until(provisioned, NOTIFICATIONS.names(provisioned), sink, sensor,
                             lambda: len(receiver.received) >= 30 and dead.sent >= 9)
         finally:
             await sink.close()
@@ -116,7 +118,7 @@ def test_email_sink_sends_letters_over_starttls_in_three_languages(provisioned, 
                          {"KZ-75-CP": ["duty.kz75@police.kz", "chief.kz75@police.kz"], "KZ-71-CP": ["kz71@police.kz"]},
                          codec, dead, backoff_s=0.05, sensor=sensor)
         try:
-            await run_until(provisioned, NOTIFICATIONS.name(provisioned), sink, sensor,
+            await run_until(provisioned, NOTIFICATIONS.names(provisioned), sink, sensor,
                             lambda: len(server.messages()) >= 8 and dead.sent >= 1)
         finally:
             await dead.close()
@@ -167,7 +169,7 @@ def test_postgres_sink_keeps_a_sql_copy_of_the_register(provisioned, codec, post
         dead = DeadLetters(provisioned, codec, "postgres")
         sink = PostgresSink(postgres_dsn, codec, dead, sensor)
         try:
-            await run_until(provisioned, REGISTER.name(provisioned), sink, sensor,
+            await run_until(provisioned, [REGISTER.name(provisioned)], sink, sensor,
                             lambda: sensor.sent._value.get() >= len(messages))
         finally:
             await sink.close()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin.records_to_delete import RecordsToDelete
 from aiokafka.structs import OffsetAndMetadata
 
 from hub.kafka.admin import admin_client, provision
+from hub.kafka.connection import make_consumer
 from hub.kafka.group_offsets import GroupStartOffsets
 from hub.kafka.producer import make_producer
 from hub.kafka.topics import CHECK_AUDIT, CHECK_RESULTS
@@ -34,7 +35,7 @@ async def _fill(settings: HubSettings, topics: list[str]) -> None:
 
 
 async def _commit(settings: HubSettings, offsets: dict[TopicPartition, int]) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=settings.app_id,
+    consumer = make_consumer(settings, group_id=settings.app_id,
                                 enable_auto_commit=False)
     await consumer.start()
     try:
@@ -45,8 +46,8 @@ async def _commit(settings: HubSettings, offsets: dict[TopicPartition, int]) -> 
 
 
 def test_every_partition_starts_where_the_group_committed_else_at_its_first_offset(hub_settings: HubSettings):
-    asyncio.run(provision(hub_settings, [CHECK_RESULTS, CHECK_AUDIT]))
-    topics = [CHECK_RESULTS.name(hub_settings), CHECK_AUDIT.name(hub_settings)]
+    asyncio.run(provision(hub_settings, [CHECK_RESULTS.spec("KZ-75"), CHECK_AUDIT]))
+    topics = [CHECK_RESULTS.name(hub_settings, "KZ-75"), CHECK_AUDIT.name(hub_settings)]
     asyncio.run(_fill(hub_settings, topics))
     asyncio.run(_commit(hub_settings, {TopicPartition(topics[0], 0): 7, TopicPartition(topics[1], 0): 3}))
 

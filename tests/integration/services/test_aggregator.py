@@ -8,7 +8,14 @@ from pathlib import Path
 from hub.codec import AvroCodec
 from hub.kafka.admin import provision
 from hub.kafka.producer import publish
-from hub.kafka.topics import CHANGES, NOTIFICATIONS, REGISTER, REJECTED, all_topics, regional_events_topic
+from hub.kafka.topics import (
+    CHANGES,
+    NOTIFICATIONS,
+    REGISTER,
+    REJECTED,
+    all_topics,
+    regional_events_topic,
+)
 from hub.services.refdata import load_reference_data
 from hub.settings import HubSettings
 from tests.integration.helpers import Worker, decode_all, read_topic
@@ -48,7 +55,7 @@ def test_aggregator_applies_valid_events_once_and_rejects_the_rest(hub_settings:
                               "Rejection")
         changes = decode_all(codec, asyncio.run(read_topic(hub_settings, CHANGES.name(hub_settings), 22)),
                              "RegisterChange")
-        notices = decode_all(codec, asyncio.run(read_topic(hub_settings, NOTIFICATIONS.name(hub_settings), 3)),
+        notices = decode_all(codec, asyncio.run(read_topic(hub_settings, NOTIFICATIONS.name(hub_settings, "KZ-75"), 3)),
                              "Notification")
     finally:
         worker.stop()

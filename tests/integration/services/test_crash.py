@@ -15,7 +15,7 @@ import random
 import time
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
@@ -24,9 +24,16 @@ from hub.domain.simulate import interleave, simulators
 from hub.domain.validation import check_event
 from hub.errors import CodecError
 from hub.kafka.admin import partitions_of, provision
+from hub.kafka.connection import make_consumer
 from hub.kafka.partitioning import group_by_partition
 from hub.kafka.producer import publish_placed
-from hub.kafka.topics import CHANGES, REGISTER, REJECTED, all_topics, regional_events_topic
+from hub.kafka.topics import (
+    CHANGES,
+    REGISTER,
+    REJECTED,
+    all_topics,
+    regional_events_topic,
+)
 from hub.services.refdata import load_reference_data
 from hub.settings import HubSettings
 from tests.integration.helpers import Worker, read_topic
@@ -99,7 +106,7 @@ def _messages(settings: HubSettings, codec: AvroCodec, inputs: list, rng: random
 
 
 async def _end_offset_sum(settings: HubSettings, topic: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = make_consumer(settings)
     await consumer.start()
     try:
         numbers = (await partitions_of(settings, [topic]))[topic]

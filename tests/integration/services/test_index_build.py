@@ -15,6 +15,7 @@ from aiokafka import TopicPartition
 from hub.domain.matching.index import MatchIndex
 from hub.errors import BrokerError, IndexBuildError
 from hub.kafka.admin import provision
+from hub.kafka.connection import make_consumer
 from hub.kafka.producer import publish
 from hub.kafka.reader import read_to_end
 from hub.kafka.topics import REGISTER, all_topics
@@ -72,8 +73,7 @@ def prepared(hub_settings, codec):
 
 
 async def ends_of(settings) -> tuple[dict, dict]:
-    from aiokafka import AIOKafkaConsumer
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = make_consumer(settings)
     await consumer.start()
     try:
         partitions = [TopicPartition(REGISTER.name(settings), p) for p in range(settings.partitions)]

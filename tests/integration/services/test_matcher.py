@@ -43,6 +43,12 @@ def decoded(settings: HubSettings, codec, topic: str, schema: str) -> list[dict]
     return [codec.decode(r.value, expect=schema).value for r in asyncio.run(read_to_end(settings, topic))]
 
 
+def notices(settings: HubSettings, codec) -> list[dict]:
+    """Return the notices to the requester's region (KZ-71) and the enrolling unit's (KZ-75), each on its own topic."""
+    return [n for region in ("KZ-71", "KZ-75")
+            for n in decoded(settings, codec, NOTIFICATIONS.name(settings, region), "Notification")]
+
+
 def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_settings, codec, tmp_path: Path):
     asyncio.run(provision(hub_settings, all_topics()))
     asyncio.run(load_reference_data(hub_settings, hub_settings.refdata_dir))
@@ -81,8 +87,7 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
         asyncio.run(publish(hub_settings, register, [(late["record_id"], codec.encode("RegisterRecord", late))]))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            notices = decoded(hub_settings, codec, NOTIFICATIONS.name(hub_settings), "Notification")
-            if any(n["kind"] == "DELAYED_HIT" for n in notices):
+            if any(n["kind"] == "DELAYED_HIT" for n in notices(hub_settings, codec)):
                 break
             time.sleep(0.5)
 
@@ -114,14 +119,13 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not any(
                 n["kind"] == "DELAYED_HIT" and n["check_id"] == unanswered["check_id"]
-                for n in decoded(hub_settings, codec, NOTIFICATIONS.name(hub_settings), "Notification")):
+                for n in notices(hub_settings, codec)):
             time.sleep(0.5)
     finally:
         worker.stop()
 
     by_kind: dict[str, list[dict]] = {}
-    unique = {n["notification_id"]: n for n in decoded(hub_settings, codec, NOTIFICATIONS.name(hub_settings),
-                                                       "Notification")}  # replays after the restart share ids
+    unique = {n["notification_id"]: n for n in notices(hub_settings, codec)}  # replays after the restart share ids
     for notice in unique.values():
         by_kind.setdefault(notice["kind"], []).append(notice)
     assert {n["recipient_unit"] for n in by_kind["CHECK_RESULT"]} == {"KZ-71-CP"}
@@ -159,6 +163,6 @@ def test_check_batch_answers_every_row_and_reports_bad_ones(hub_settings, codec,
     assert rows[1]["outcome"] == "HIT" and rows[1]["record_ids"] == state["record_id"]
     assert rows[2]["outcome"] == "NO_HIT"
     assert rows[3]["outcome"] == "" and "one subject" in rows[3]["error"]
-    written = [n for n in decoded(hub_settings, codec, NOTIFICATIONS.name(hub_settings), "Notification")
+    written = [n for n in notices(hub_settings, codec)
                if n["kind"] == "WRITTEN_ANSWER"]
     assert sorted(n["attributes"]["written_request_number"] for n in written) == ["71-12/1", "71-12/2"]

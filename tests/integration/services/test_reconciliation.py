@@ -14,7 +14,14 @@ from pathlib import Path
 from hub.codec import AvroCodec
 from hub.kafka.admin import provision
 from hub.kafka.producer import publish
-from hub.kafka.topics import MANIFESTS, NOTIFICATIONS, REJECTED, REPORTS, all_topics, regional_events_topic
+from hub.kafka.topics import (
+    EVENTS,
+    MANIFESTS,
+    NOTIFICATIONS,
+    REJECTED,
+    REPORTS,
+    all_topics,
+)
 from hub.services.refdata import load_reference_data
 from hub.settings import HubSettings
 from tests.integration.helpers import REPO, Worker, read_until, settings_env
@@ -41,15 +48,17 @@ def test_manifest_differences_are_reported_and_notified(hub_settings: HubSetting
                         service="reconciler")
     try:
         # The manifest goes out right behind the events: the reconciler must wait for the aggregator.
-        asyncio.run(publish(settings, regional_events_topic("KZ-75").name(settings),
+        asyncio.run(publish(settings, EVENTS.name(settings, "KZ-75"),
                             [(e["record_id"], codec.encode("RecordEvent", e)) for e in events]))
-        asyncio.run(publish(settings, MANIFESTS.name(settings),
+        foreign = {**chunks[0], "manifest_id": "m-71-wp-1", "region": "KZ-71", "unit": "KZ-71-CP", "chunk_count": 1}
+        asyncio.run(publish(settings, MANIFESTS.name(settings, "KZ-75"),
                             [("KZ-75/WANTED_PERSON", codec.encode("ReconciliationManifest", c)) for c in chunks]
-                            + [("KZ-75/WANTED_PERSON", b"not a manifest")]))
+                            + [("KZ-75/WANTED_PERSON", b"not a manifest"),
+                               ("KZ-71/WANTED_PERSON", codec.encode("ReconciliationManifest", foreign))]))
         reports = asyncio.run(read_until(settings, REPORTS.name(settings), lambda rs: len(rs) >= 1, 120))
-        notices = asyncio.run(read_until(settings, NOTIFICATIONS.name(settings), lambda rs: any(
+        notices = asyncio.run(read_until(settings, NOTIFICATIONS.name(settings, "KZ-75"), lambda rs: any(
             codec.decode(r.value).value["kind"] == "RECONCILIATION_REPORT" for r in rs), 30))
-        rejected = asyncio.run(read_until(settings, REJECTED.name(settings), lambda rs: len(rs) >= 1, 30))
+        rejected = asyncio.run(read_until(settings, REJECTED.name(settings), lambda rs: len(rs) >= 2, 30))
     finally:
         worker.stop()
         reconciler.stop()
@@ -61,7 +70,11 @@ def test_manifest_differences_are_reported_and_notified(hub_settings: HubSetting
     notice = next(codec.decode(r.value).value for r in notices
                   if codec.decode(r.value).value["kind"] == "RECONCILIATION_REPORT")
     assert notice["recipient_unit"] == "KZ-75-CP" and "лишние: 1" in notice["text_ru"]
-    assert codec.decode(rejected[0].value).value["source_topic"] == MANIFESTS.name(settings)
+    refused = [codec.decode(r.value).value for r in rejected]
+    assert {r["source_topic"] for r in refused} == {MANIFESTS.name(settings, "KZ-75")}
+    # A region's manifest on another region's topic is refused: the topic, not the message, says who sent it.
+    assert sorted(r["reason_code"] for r in refused) == ["REGION_MISMATCH", "UNDECODABLE"]
+    assert report["region"] == "KZ-75" and len(reports) == 1
 
     shown = subprocess.run([sys.executable, "-m", "hub", "reconcile", "--region", "kz-75", "--json"], cwd=REPO,
                            env=settings_env(settings), capture_output=True, text=True, timeout=60, check=True)

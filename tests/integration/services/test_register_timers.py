@@ -9,7 +9,14 @@ from pathlib import Path
 from hub.codec import AvroCodec
 from hub.kafka.admin import provision
 from hub.kafka.producer import publish
-from hub.kafka.topics import CHANGES, NOTIFICATIONS, REGISTER, REJECTED, all_topics, regional_events_topic
+from hub.kafka.topics import (
+    CHANGES,
+    NOTIFICATIONS,
+    REGISTER,
+    REJECTED,
+    all_topics,
+    regional_events_topic,
+)
 from hub.refdata.load import starter_passports
 from hub.services.refdata import load_reference_data, publish_passports
 from hub.settings import HubSettings
@@ -61,7 +68,7 @@ def test_live_passport_change_then_term_notice_expiry_and_purge(hub_settings: Hu
 
         register = asyncio.run(read_until(settings, REGISTER.name(settings), purged, timeout_s=60))
         changes = asyncio.run(read_until(settings, CHANGES.name(settings), lambda rs: len(rs) >= 3))
-        notices = asyncio.run(read_until(settings, NOTIFICATIONS.name(settings),
+        notices = asyncio.run(read_until(settings, NOTIFICATIONS.name(settings, "KZ-75"),
                                          lambda rs: sum(r.key == b"KZ-75-AP" for r in rs) >= 2))
     finally:
         worker.stop()

@@ -7,10 +7,18 @@ import json
 
 import pytest
 from fastavro.schema import fingerprint as fastavro_fingerprint
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from hub.codec import MARKER, AvroCodec, SchemaRegistry, crc64_avro
-from hub.errors import CodecError, EncodeError, MalformedPayloadError, NotSingleObjectError, UnknownFingerprintError
+from hub.errors import (
+    CodecError,
+    EncodeError,
+    MalformedPayloadError,
+    NotSingleObjectError,
+    UnknownFingerprintError,
+)
 from hub.kafka.topics import all_topics
 from tests.samples import EVENT, SAMPLES
 

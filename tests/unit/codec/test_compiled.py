@@ -7,10 +7,18 @@ from typing import Any
 
 import pytest
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hub.codec.compiled import Encoded, compile_reader, compile_writer
-from hub.codec.compiled._types import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, NamedTypes, branch_name
+from hub.codec.compiled._types import (
+    INT_MAX,
+    INT_MIN,
+    LONG_MAX,
+    LONG_MIN,
+    NamedTypes,
+    branch_name,
+)
 from hub.codec.registry import without_logical_types
 from hub.errors import EncodeError, MalformedPayloadError
 from tests.samples import CHECK_REQUEST, PERSON, REGISTER_RECORD, SAMPLES, THING

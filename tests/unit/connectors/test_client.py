@@ -7,8 +7,17 @@ from datetime import date, datetime, timezone
 import pytest
 from pydantic import ValidationError
 
-from connectors.client import Correction, Enrolment, MemoryVersions, RegionalClient, Removal, SqliteVersions
-from connectors.client import Prepared, from_event, stable_event_id
+from connectors.client import (
+    Correction,
+    Enrolment,
+    MemoryVersions,
+    Prepared,
+    RegionalClient,
+    Removal,
+    SqliteVersions,
+    from_event,
+    stable_event_id,
+)
 from hub.errors import InvalidEventError
 from hub.settings import HubSettings
 from tests.samples import EVENT, NOW_MS, PERSON

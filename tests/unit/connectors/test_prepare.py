@@ -19,7 +19,7 @@ from connectors.importer.rows import CardFile, prepare_card_rows
 from connectors.outbox.rows import outbox_value, prepare_outbox_rows
 from hub.errors import InvalidEventError
 from hub.kafka.partitioning import partition_for
-from hub.settings import HubSettings, REPO_ROOT
+from hub.settings import REPO_ROOT, HubSettings
 from tests.samples import EVENT, NOW_MS
 
 ROW_EVENT = {k: v for k, v in EVENT.items() if k not in ("event_id", "region")}

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.domain.identifiers import (
-    fold_lookalikes, iin_is_valid, imei_is_valid, luhn_ok, plate_is_valid, vin_check_digit_ok,
-    vin_is_well_formed, with_iin_check_digit,
+    fold_lookalikes,
+    iin_is_valid,
+    imei_is_valid,
+    luhn_ok,
+    plate_is_valid,
+    vin_check_digit_ok,
+    vin_is_well_formed,
+    with_iin_check_digit,
 )
 
 

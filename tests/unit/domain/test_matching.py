@@ -9,14 +9,16 @@ import sys
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.domain.identifiers import with_iin_check_digit
-from hub.domain.matching.disclosure import LEVELS, disclosed_hit, may_see
-from hub.domain.matching import blocks as blocks_module, entries as entries_module
-from hub.domain.matching.blocks import block_id
-from hub.domain.matching.entries import Batcher, index_entry
+from hub.domain.matching import blocks as blocks_module
+from hub.domain.matching import entries as entries_module
 from hub.domain.matching import index as index_module
+from hub.domain.matching.blocks import block_id
+from hub.domain.matching.disclosure import LEVELS, disclosed_hit, may_see
+from hub.domain.matching.entries import Batcher, index_entry
 from hub.domain.matching.index import MatchIndex
 from hub.domain.matching.keys import warnings_of
 from hub.domain.matching.names import name_keys
@@ -290,7 +292,11 @@ def test_the_index_keeps_encoded_payloads_and_decodes_only_what_answers(codec):
     ("12 totterdell street, st albans", "12 totterdell st, st albans"),
 ])
 def test_spellings_of_one_address_agree(one, other):
-    from hub.domain.matching.addresses import ADDRESS_NEAR, address_key, address_similarity
+    from hub.domain.matching.addresses import (
+        ADDRESS_NEAR,
+        address_key,
+        address_similarity,
+    )
     assert address_similarity(address_key(one), address_key(other)) >= ADDRESS_NEAR
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hub.domain.matching.multimap import FEW_MEMBERS, add_member, discard_member, members_of
+from hub.domain.matching.multimap import (
+    FEW_MEMBERS,
+    add_member,
+    discard_member,
+    members_of,
+)
 
 KEYS = st.sampled_from(["a", "b", 7])
 IDS = st.sampled_from([f"R{n}" for n in range(FEW_MEMBERS * 2)] + list(range(FEW_MEMBERS * 2)))  # strings or ordinals

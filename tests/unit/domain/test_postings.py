@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshal
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.domain.matching.postings import MAX_KEY, Postings
 

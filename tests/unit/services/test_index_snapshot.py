@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 
 from hub.errors import SnapshotError
-from hub.services.index_snapshot import (Snapshot, check_offsets, fork_writer, read_snapshot, remove_abandoned,
-                                         write_snapshot, writer_finished)
+from hub.services.index_snapshot import (
+    Snapshot,
+    check_offsets,
+    fork_writer,
+    read_snapshot,
+    remove_abandoned,
+    write_snapshot,
+    writer_finished,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TOPIC = "hub.register"

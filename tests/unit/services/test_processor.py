@@ -41,7 +41,8 @@ class Harness:
     def __init__(self, codec: AvroCodec, catalog: Catalog, table: dict | None = None):
         self.codec, self.sent, self.clock = codec, [], Clock(NOW_MS)
         self.table: dict[bytes, bytes] = {} if table is None else table
-        outputs = Outputs(self._send, "register", "changes", "rejected", "notifications", DUE_TOPIC, self._fail)
+        outputs = Outputs(self._send, "register", "changes", "rejected", lambda unit, scope=None: "notifications", DUE_TOPIC,
+                          self._fail)
         self.processor = RegisterProcessor(BufferedTable(self.table), codec, catalog, Sensor(), outputs, PARTITIONS, DUE_TOPIC,
                                            self.clock)
         self.offset = 0

@@ -1,0 +1,42 @@
+"""Whether a check request is taken, and with what clearance: identity comes from the topic it came in on
+and the units book, not from what the message says of itself (items 10-13; pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hub.domain.catalog import Catalog
+from hub.domain.matching.disclosure import LEVELS
+from hub.domain.reasons import Refusal
+
+
+@dataclass(frozen=True)
+class Intake:
+    """The decision on one request: the clearance applied, or why it is refused."""
+
+    clearance: str
+    refusal: Refusal | None = None
+
+
+def lower_clearance(asked: str, allowed: str) -> str:
+    """Return the lower of two clearances (an unknown level counts as OPEN)."""
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    return min(asked, allowed, key=lambda level: rank.get(level, 0))
+
+
+def take_check(request: dict[str, Any], scope: str | None, catalog: Catalog) -> Intake:
+    """Take a request when its unit is an active unit of the topic's scope; its clearance is the unit's, or
+    less when the request asks less."""
+    unit = request["requester_unit"]
+    if scope is None:
+        return Intake("OPEN", Refusal("REGION_MISMATCH", f"the request came on topic of no region for {unit}",
+                                      "requester_unit"))
+    region = catalog.unit_region(unit)
+    if region is None:
+        return Intake("OPEN", Refusal("UNKNOWN_UNIT", f"{unit} is in no units book or is closed", "requester_unit"))
+    if region != scope:
+        return Intake("OPEN", Refusal("REGION_MISMATCH", f"unit {unit} is of {region}, the request came on the "
+                                                         f"topic of {scope}", "requester_unit"))
+    allowed = catalog.unit_clearance(unit) or "OPEN"
+    return Intake(lower_clearance(request["clearance"], allowed))
