@@ -96,7 +96,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
     latencies: list[float] = []
     last_answer = 0.0
     try:
-        partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings, scope_of_unit_code(REQUESTER))])
+        partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings, scope_of_unit_code(REQUESTER["unit"]))])
         await consumer.seek_to_end(*partitions)
         for tp in partitions:
             await consumer.position(tp)
@@ -125,7 +125,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
             request = request_of(schema, subject, REQUESTER)
             value = codec.encode("CheckRequest", request)
             sent_at[request["check_id"]] = time.perf_counter()
-            await producer.send(CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER)), value, key=request["check_id"].encode())
+            await producer.send(CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER["unit"])), value, key=request["check_id"].encode())
         deadline = time.perf_counter() + 60
         while sent_at and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
@@ -161,7 +161,7 @@ async def warm_up(producer, codec, settings: HubSettings, source: Iterator[tuple
 
     request = request_of(*next(source), REQUESTER)
     sent_at[request["check_id"]] = time.perf_counter()
-    await producer.send(CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER)), codec.encode("CheckRequest", request),
+    await producer.send(CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER["unit"])), codec.encode("CheckRequest", request),
                         key=request["check_id"].encode())
     deadline = time.perf_counter() + timeout_s
     while request["check_id"] in sent_at and time.perf_counter() < deadline:
