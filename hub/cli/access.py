@@ -11,6 +11,9 @@ import click
 from hub.settings import HubSettings
 
 pass_settings = click.make_pass_decorator(HubSettings)
+output_option = click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the client properties file [default: HUB_CREDENTIALS_DIR/<principal>.properties].")
 
 
 @click.group("access")
@@ -63,8 +66,7 @@ def access_list(settings: HubSettings, as_json: bool) -> None:
 
 @access.command("add-system")
 @click.argument("region")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the client properties file [default: HUB_CREDENTIALS_DIR/<principal>.properties].")
+@output_option
 @pass_settings
 def access_add_system(settings: HubSettings, region: str, output: Path | None) -> None:
     """Give the systems of REGION (e.g. KZ-75, or KZ for the central units) their credential.
@@ -82,8 +84,7 @@ def access_add_system(settings: HubSettings, region: str, output: Path | None) -
 
 @access.command("add-service")
 @click.argument("service")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the client properties file [default: HUB_CREDENTIALS_DIR/<principal>.properties].")
+@output_option
 @pass_settings
 def access_add_service(settings: HubSettings, service: str, output: Path | None) -> None:
     """Give a hub service (aggregator, matcher, reconciler, sink-webhook, sink-email, sink-postgres) its credential."""
@@ -98,8 +99,7 @@ def access_add_service(settings: HubSettings, service: str, output: Path | None)
 
 @access.command("rotate")
 @click.argument("principal")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the client properties file [default: HUB_CREDENTIALS_DIR/<principal>.properties].")
+@output_option
 @pass_settings
 def access_rotate(settings: HubSettings, principal: str, output: Path | None) -> None:
     """Give PRINCIPAL (e.g. region-kz-75, hub-matcher) a new password; the old one stops working at once."""
