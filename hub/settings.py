@@ -43,6 +43,11 @@ class HubSettings(BaseSettings):
         "hub", description="First part of every topic name; tests give each run its own."
     )
     partitions: int = Field(6, ge=1, description="Partitions of every data topic.")
+    check_partitions: int = Field(
+        1, ge=1, description="Partitions of each scope's check requests, check results and notifications topics: "
+        "a region's checks are few, and every partition a consumer reads is in each of its fetches, so many "
+        "idle ones add to the latency of every check."
+    )
     replication_factor: int = Field(1, ge=1, description="Replication factor of every topic.")
     min_insync_replicas: int = Field(1, ge=1, description="min.insync.replicas of every topic.")
     app_id: str = Field("records-hub", description="Faust application id (consumer group).")

@@ -37,15 +37,17 @@ class BenchCluster:
 
 
 @contextlib.contextmanager
-def broker(settings: HubSettings) -> Iterator[BenchCluster]:
+def broker(settings: HubSettings, quick_jit: bool = True) -> Iterator[BenchCluster]:
     """Yield the cluster KAFKA_CLIENT_PROPERTIES reaches (as a super user) when set, else a local one-node
-    broker with a plaintext listener beside its secured one, so the cost of TLS is measured in the same run."""
+    broker with a plaintext listener beside its secured one, so the cost of TLS is measured in the same run
+    (with the JVM's quick compiler alone unless told)."""
     given = os.environ.get("KAFKA_CLIENT_PROPERTIES")
     if given:
         yield BenchCluster({"kafka_client_properties": Path(given)}, None)
         return
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-        cluster = LocalCluster(Path(folder), settings.cache_dir, nodes=1, heap_mb=2048, plaintext_listener=True)
+        cluster = LocalCluster(Path(folder), settings.cache_dir, nodes=1, heap_mb=2048, plaintext_listener=True,
+                               quick_jit=quick_jit)
         state = cluster.start()
         try:
             yield BenchCluster({"kafka_client_properties": Path(state.admin_properties)},

@@ -39,4 +39,6 @@ async def echo(settings: HubSettings) -> None:
 
 
 if __name__ == "__main__":
+    import uvloop
+    uvloop.install()
     asyncio.run(echo(HubSettings()))

@@ -25,6 +25,7 @@ class TopicSpec:
     compacted: bool = False
     retention_ms: int = 30 * DAY_MS
     partitions: int | None = None
+    partitions_setting: str = "partitions"  # the setting that gives the partitions when `partitions` does not
     extra_config: dict[str, str] = field(default_factory=dict)
     extra_schemas: tuple[str, ...] = ()
 
@@ -34,7 +35,7 @@ class TopicSpec:
 
     def partition_count(self, settings: HubSettings) -> int:
         """Return the topic's partitions: its own, or the settings' default."""
-        return self.partitions or settings.partitions
+        return self.partitions or getattr(settings, self.partitions_setting)
 
     def config(self, settings: HubSettings) -> dict[str, str]:
         """Return the topic-level configuration it is created with."""
@@ -65,6 +66,7 @@ class TopicFamily:
     scopes: tuple[str, ...]
     retention_ms: int = 30 * DAY_MS
     extra_schemas: tuple[str, ...] = ()
+    partitions_setting: str = "partitions"
 
     def spec(self, scope: str) -> TopicSpec:
         """Return the topic of one scope, e.g. checks.requests.kz-75."""
@@ -75,11 +77,14 @@ class TopicFamily:
             description=self.description.format(scope=scope), key=self.key, schema=self.schema,
             producers=tuple(p.format(scope=scope) for p in self.producers),
             consumers=tuple(c.format(scope=scope) for c in self.consumers),
-            retention_ms=self.retention_ms, extra_schemas=self.extra_schemas)
+            retention_ms=self.retention_ms, extra_schemas=self.extra_schemas,
+            partitions_setting=self.partitions_setting)
 
     def name(self, settings: HubSettings, scope: str) -> str:
         """Return the full name of one scope's topic."""
-        return self.spec(scope).name(settings)
+        if scope not in self.scopes:
+            raise ValueError(f"{self.base} has no topic for {scope}")
+        return settings.topic(f"{self.base}.{scope.lower()}")
 
     def names(self, settings: HubSettings) -> list[str]:
         """Return the full names of every scope's topic."""
@@ -109,18 +114,18 @@ CHECK_REQUESTS = TopicFamily(
     "Online checks and written requests of the units of {scope} against the central register (items 10, 11).",
     "check id (UTF-8)", "kz.mvd.records.CheckRequest",
     ("checking systems of {scope}", "hub check", "hub check-batch"), ("matcher",), CHECK_SCOPES,
-    retention_ms=7 * DAY_MS)
+    retention_ms=7 * DAY_MS, partitions_setting="check_partitions")
 CHECK_RESULTS = TopicFamily(
     "checks.results", "Check results",
     "Answers to the checks asked on the requests topic of {scope}, keyed by the requesting unit.",
     "requester unit code (UTF-8)", "kz.mvd.records.CheckResult",
-    ("matcher",), ("checking systems of {scope}", "hub check"), CHECK_SCOPES)
+    ("matcher",), ("checking systems of {scope}", "hub check"), CHECK_SCOPES, partitions_setting="check_partitions")
 NOTIFICATIONS = TopicFamily(
     "notifications", "Notifications",
     "Written notices to the units of {scope}: results, matches on their records, rejections, terms (item 12).",
     "recipient unit code (UTF-8)", "kz.mvd.records.Notification",
     ("aggregator", "matcher", "reconciler"), ("units of {scope}", "webhook sink", "email sink"), CHECK_SCOPES,
-    retention_ms=90 * DAY_MS)
+    retention_ms=90 * DAY_MS, partitions_setting="check_partitions")
 MANIFESTS = TopicFamily(
     "reconciliation.manifests", "Reconciliation manifests",
     "Chunks of the manifests of the registers of region {scope} (item 9.10).",

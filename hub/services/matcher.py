@@ -64,11 +64,9 @@ ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often, in the background
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
-# A fetch waits up to 2 ms for 1 KB of requests (about three) to gather. Measured at 1,000 checks/s over
-# 1,000,000 persons and 1,000,000 vehicles, request to answer as the benchmark's client sees it: 5 ms / 4 KB
-# gave p99 24.7 to 24.9 ms at 0.35 of a core; 2 ms / 1 KB p99 17.4 ms at 0.45; no wait at all (1 byte)
-# p99 15.4 to 17.0 ms at 0.60, every fetch then carrying about one request.
-FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES = 2, 1024
+# A fetch returns as soon as one request is there, and an idle one waits on the broker (not in a poll loop) for
+# at most 100 ms: the latency of a check is then the broker's and this process's, not a polling period's.
+FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES = 100, 1
 # A snapshot older than the register's tombstones are kept for may miss a purge: it is not used then.
 SNAPSHOT_MAX_AGE_MS = int(REGISTER.extra_config["delete.retention.ms"])
 FREEZE_EVERY_RECORDS = 100_000  # while the index is built, its objects so far leave the collector's sight this often
