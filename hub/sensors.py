@@ -36,6 +36,9 @@ class Sensor:
     def on_index_size(self, records: int) -> None:
         """The match index holds this many live records."""
 
+    def on_index_left_out(self, records: int) -> None:
+        """This many register records could not be indexed (a defect in the record): they are left out."""
+
     def on_index_ready(self, seconds: float) -> None:
         """The match index caught up with the register this long after the matcher began building or restoring it."""
 

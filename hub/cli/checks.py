@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from hub.domain.limits import out_of_range
 from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
 
@@ -71,10 +72,14 @@ def request_of(schema: str, subject: dict[str, Any], options: dict[str, Any], ch
     not given are empty)."""
     if schema == "kz.mvd.records.PersonSubject":
         subject = {**dict.fromkeys(PERSON_FIELDS), **subject}
-    return {"check_id": f"chk-{uuid.uuid4()}", "requester_unit": options["unit"], "officer": options["officer"],
+    request = {"check_id": f"chk-{uuid.uuid4()}", "requester_unit": options["unit"], "officer": options["officer"],
             "clearance": options["clearance"], "purpose": options["purpose"], "legal_ground": options["legal_ground"],
             "channel": channel, "written_request_number": number, "written_request_date": on,
             "requested_at": int(time.time() * 1000), "subject": (schema, subject)}
+    refusal = out_of_range(request, request["requested_at"])
+    if refusal is not None:  # refused here as the matcher would refuse it
+        raise click.UsageError(f"{refusal.code}: {refusal.sentences()['en']}")
+    return request
 
 
 async def ask(settings: HubSettings, codec, requests: list[dict[str, Any]], timeout_s: float,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.domain.catalog import Catalog
+from hub.domain.limits import out_of_range
 from hub.domain.matching.disclosure import LEVELS
 from hub.domain.reasons import Refusal
 
@@ -25,9 +26,9 @@ def lower_clearance(asked: str, allowed: str) -> str:
     return min(asked, allowed, key=lambda level: rank.get(level, 0))
 
 
-def take_check(request: dict[str, Any], scope: str | None, catalog: Catalog) -> Intake:
-    """Take a request when its unit is an active unit of the topic's scope; its clearance is the unit's, or
-    less when the request asks less."""
+def take_check(request: dict[str, Any], scope: str | None, catalog: Catalog, now_ms: int) -> Intake:
+    """Take a request when its unit is an active unit of the topic's scope and its values are in range; its
+    clearance is the unit's, or less when the request asks less."""
     unit = request["requester_unit"]
     if scope is None:
         return Intake("OPEN", Refusal("REGION_MISMATCH", f"the request came on topic of no region for {unit}",
@@ -38,5 +39,8 @@ def take_check(request: dict[str, Any], scope: str | None, catalog: Catalog) -> 
     if region != scope:
         return Intake("OPEN", Refusal("REGION_MISMATCH", f"unit {unit} is of {region}, the request came on the "
                                                          f"topic of {scope}", "requester_unit"))
+    refusal = out_of_range(request, now_ms)
+    if refusal is not None:
+        return Intake("OPEN", refusal)
     allowed = catalog.unit_clearance(unit) or "OPEN"
     return Intake(lower_clearance(request["clearance"], allowed))

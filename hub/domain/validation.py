@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from hub.domain import identifiers as ids
 from hub.domain.catalog import Catalog
+from hub.domain.limits import out_of_range
 from hub.domain.reasons import Refusal
 from hub.domain.regions import region_of_record
 from hub.domain.register import DAY_MS
@@ -82,7 +83,10 @@ class EventRules:
 
     def check(self, event: dict[str, Any], topic_region: str, now_ms: int) -> Refusal | None:
         """Return why an event must be refused before looking at the register, or None; the checks run in
-        the order type, regions, unit, ground, document."""
+        the order ranges, type, regions, unit, ground, document."""
+        refusal = out_of_range(event, now_ms)
+        if refusal is not None:
+            return refusal
         if self._revision != self.catalog.revision or len(self._static) > self.MAX_REMEMBERED:
             self._static.clear()
             self._revision = self.catalog.revision

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from hub.metrics.collectors import LabelledCounter, LabelledGauge, PlainHistogram
 from hub.sensors import Sensor
@@ -36,6 +36,8 @@ class PrometheusSensor(Sensor):
         self.check_latency = PlainHistogram("hub_check_latency_seconds", "Time from a check's request to its answer.",
                                             CHECK_BUCKETS_S, r)
         self.index_records = Gauge("hub_match_index_records", "Live records in the match index.", registry=r)
+        self.index_left_out = Counter("hub_match_index_left_out", "Register records the matcher could not index "
+                                      "(a defect in the record) and left out.", registry=r)
         self.index_ready = Gauge("hub_match_index_ready_seconds", "Time the match index took at start to catch up "
                                  "with the register (built from it, or restored from a snapshot and brought up to "
                                  "date).", registry=r)
@@ -85,6 +87,10 @@ class PrometheusSensor(Sensor):
     def on_index_size(self, records: int) -> None:
         """Set the match index's size."""
         self.index_records.set(records)
+
+    def on_index_left_out(self, records: int) -> None:
+        """Count records left out of the match index."""
+        self.index_left_out.inc(records)
 
     def on_index_ready(self, seconds: float) -> None:
         """Set how long the match index took to catch up at start."""

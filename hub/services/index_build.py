@@ -12,7 +12,7 @@ import os
 import signal
 import struct
 import traceback
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable, NamedTuple
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -36,19 +36,34 @@ View = Callable[[bytes], dict[str, Any]]
 Apply = Callable[[EntryBatch], Awaitable[None]]
 
 
-def read_message(record: Any, view: View) -> tuple[str, IndexEntry | None, bool] | None:
-    """Return what a register message (an aiokafka record) says of its record: its id, its entry (None: it
-    is removed or purged) and whether it is a new enrolment; None for an unreadable message, which is
-    logged and leaves its record as it was."""
+class Read(NamedTuple):
+    """What a register message says of its record: its entry (None: removed, purged or left out), whether it
+    is a new enrolment, and whether it was left out for a defect."""
+
+    record_id: str
+    entry: IndexEntry | None
+    enrolled: bool
+    left_out: bool = False
+
+
+def read_message(record: Any, view: View) -> Read | None:
+    """Return what a register message (an aiokafka record) says of its record; None for an unreadable message,
+    which is logged and leaves its record as it was. A record whose entry cannot be worked out is left out of
+    the index (logged with its id), so that one defective record never stops the matcher."""
     value = record.value
     if value is None:  # a purge's tombstone
-        return record.key.decode("utf-8", "replace"), None, False
+        return Read(record.key.decode("utf-8", "replace"), None, False)
     try:
         state = view(value)
     except CodecError as exc:
         log.error("unreadable register record %s: %s", record.key.decode("utf-8", "replace"), exc)
         return None
-    return state["record_id"], index_entry(state), state["version"] == 1 and state["status"] == "LIVE"
+    try:
+        entry = index_entry(state)
+    except Exception as exc:  # noqa: BLE001 - a defect in one record must not stop the index
+        log.error("register record %s left out of the match index: %r", state.get("record_id"), exc)
+        return Read(state["record_id"], None, False, left_out=True)
+    return Read(state["record_id"], entry, state["version"] == 1 and state["status"] == "LIVE")
 
 
 def batches_of(records: Iterable, view: View, batcher: Batcher) -> list[EntryBatch]:
@@ -57,8 +72,7 @@ def batches_of(records: Iterable, view: View, batcher: Batcher) -> list[EntryBat
     for record in records:
         read = read_message(record, view)
         if read is not None:
-            record_id, entry, enrolled = read
-            full += batcher.add(record_id, record.value, entry, enrolled)
+            full += batcher.add(read.record_id, record.value, read.entry, read.enrolled, read.left_out)
     return full
 
 

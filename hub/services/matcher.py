@@ -19,6 +19,7 @@ from hub.domain.matching.entries import Batcher, EntryBatch
 from hub.domain.matching.index import MatchIndex
 from hub.domain.matching.persons import PersonFacts
 from hub.domain.matching.recent import RecentChecks
+from hub.domain.reasons import Refusal
 from hub.domain.regions import CENTRAL_SCOPE
 from hub.domain.validation import hinted
 from hub.errors import CodecError, IndexBuildError, SnapshotError
@@ -298,6 +299,8 @@ class Matcher:
     async def apply_batch(self, batch: EntryBatch) -> None:
         """Apply a batch of register entries; new enrolments among them may answer recent checks late."""
         self.index.add_batch(batch)
+        if batch.left_out:
+            self.sensor.on_index_left_out(len(batch.left_out))
         if len(self.recent):
             for record_id in batch.enrolled:
                 if record_id in self.index:
@@ -310,16 +313,23 @@ class Matcher:
         read = read_message(record, self._index_view)
         if read is None:
             return None
-        record_id, entry, enrolled = read
-        self.index.remove(record_id)
-        if entry is not None:
-            self.index.put_entry(entry, record.value)
-        return record_id if enrolled else None
+        self.index.remove(read.record_id)
+        if read.left_out:
+            self.sensor.on_index_left_out(1)
+        if read.entry is not None:
+            self.index.put_entry(read.entry, record.value)
+        return read.record_id if read.enrolled else None
 
     async def notify_delayed_hits(self, state: dict[str, Any]) -> None:
         """Tell earlier requesters that this newly enrolled record would have answered their check."""
         passport = self.catalog.passport(state["record_type"]) or {}
-        for request, match in self.recent.matched_by(state, passport.get("delayed_hit_window_days") or 0):
+        try:
+            matched = list(self.recent.matched_by(state, passport.get("delayed_hit_window_days") or 0))
+        except Exception as exc:  # noqa: BLE001 - a defect in one record must not stop the index
+            log.error("record %s not compared with recent checks: %r", state.get("record_id"), exc)
+            self.sensor.on_index_left_out(1)
+            return
+        for request, match in matched:
             notice = delayed_hit(request, state, match, self.clock_ms())
             topic, key, value = self._notice(notice)
             await self._producer.send(topic, value, key=key)
@@ -373,18 +383,29 @@ class Matcher:
             value = rejection_value(refusal_of(exc), source, record.value or b"", None, self.clock_ms())
             return [self._output(REJECTED, record.topic, "Rejection", value)]
         scope = CHECK_REQUESTS.scope_of(self.settings, record.topic)
-        intake = take_check(request, scope, self.catalog)
-        if intake.refusal is not None:
-            answer = refuse_check(request, intake.refusal, record.topic, self.clock_ms())
-            self.sensor.on_check_refused(intake.refusal.code)
-        else:
-            answer = self._answer_taken(request, intake.clearance, record.topic)
-            self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
+        try:
+            answer = self._take_and_answer(request, scope, record.topic)
+        except Exception as exc:  # noqa: BLE001 - a defect in one request must not stop the matcher
+            log.error("check %s from %s refused, it could not be answered: %r", request.get("check_id"),
+                      record.topic, exc)
+            refusal = Refusal("OTHER", f"the check could not be answered ({type(exc).__name__})")
+            answer = refuse_check(request, refusal, record.topic, self.clock_ms())
+            self.sensor.on_check_refused(refusal.code)
         result = {**answer.result, "hits": [hinted(hit) for hit in answer.result["hits"]]}
         results_topic = CHECK_RESULTS.name(self.settings, scope or CENTRAL_SCOPE)
         outputs = [(results_topic, request["requester_unit"].encode(), self.codec.encode("CheckResult", result)),
                    self._output(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
         return outputs + [self._notice(notice) for notice in answer.notifications]
+
+    def _take_and_answer(self, request: dict[str, Any], scope: str | None, topic: str) -> CheckAnswer:
+        """Answer a request, or refuse it when its channel, unit or values do not allow it to be taken."""
+        intake = take_check(request, scope, self.catalog, self.clock_ms())
+        if intake.refusal is not None:
+            self.sensor.on_check_refused(intake.refusal.code)
+            return refuse_check(request, intake.refusal, topic, self.clock_ms())
+        answer = self._answer_taken(request, intake.clearance, topic)
+        self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
+        return answer
 
     def _answer_taken(self, request: dict[str, Any], clearance: str, source_topic: str) -> CheckAnswer:
         """Answer a request taken, disclosing up to the clearance applied (kept with it for delayed hits)."""

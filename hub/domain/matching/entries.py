@@ -70,6 +70,7 @@ class EntryBatch:
         self.blocks, self.block_counts = array("I"), array("I")
         self.enrolled: list[str] = []
         self.removed: list[str] = []
+        self.left_out: list[str] = []  # records that could not be indexed (also in `removed`)
 
     def __len__(self) -> int:
         """Return how many entries the batch adds."""
@@ -90,14 +91,14 @@ class EntryBatch:
     def plain(self) -> tuple:
         """Return the batch as lists, strings and bytes (what `marshal` sends), for `from_plain`."""
         return (self.record_ids, self.payloads, self.facts, self.keys.tobytes(), self.key_counts.tobytes(),
-                self.blocks.tobytes(), self.block_counts.tobytes(), self.enrolled, self.removed)
+                self.blocks.tobytes(), self.block_counts.tobytes(), self.enrolled, self.removed, self.left_out)
 
     @classmethod
     def from_plain(cls, plain: tuple) -> "EntryBatch":
         """Return the batch that `plain` gave."""
         batch = cls()
         (batch.record_ids, batch.payloads, batch.facts, keys, key_counts, blocks, block_counts, batch.enrolled,
-         batch.removed) = plain
+         batch.removed, batch.left_out) = plain
         for column, raw in ((batch.keys, keys), (batch.key_counts, key_counts), (batch.blocks, blocks),
                             (batch.block_counts, block_counts)):
             column.frombytes(raw)
@@ -116,12 +117,15 @@ class Batcher:
         self.batch = EntryBatch()
         self._in_batch: set[str] = set()
 
-    def add(self, record_id: str, payload: Any, entry: IndexEntry | None, enrolled: bool = False) -> list[EntryBatch]:
-        """Add a register message's entry (None: the record is removed or purged); return the batches that
-        are full."""
+    def add(self, record_id: str, payload: Any, entry: IndexEntry | None, enrolled: bool = False,
+            left_out: bool = False) -> list[EntryBatch]:
+        """Add a register message's entry (None: the record is removed or purged, or left out as defective);
+        return the batches that are full."""
         full = [self.take()] if record_id in self._in_batch else []
         if entry is None:
             self.batch.removed.append(record_id)
+            if left_out:
+                self.batch.left_out.append(record_id)
             return full
         self.batch.add(entry, payload, enrolled)
         self._in_batch.add(record_id)

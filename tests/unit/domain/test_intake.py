@@ -36,32 +36,32 @@ def request(unit: str, clearance: str) -> dict:
 
 def test_a_unit_of_the_topics_region_is_taken_with_its_own_clearance_or_less():
     catalog = book_catalog()
-    assert take_check(request("KZ-75-AP", "TOP_SECRET"), "KZ-75", catalog).clearance == "OFFICIAL_USE"
-    assert take_check(request("KZ-75-CP", "OPEN"), "KZ-75", catalog).clearance == "OPEN"  # asks for less
-    assert take_check(request("MVD-DKP", "TOP_SECRET"), "KZ", catalog).clearance == "TOP_SECRET"
+    assert take_check(request("KZ-75-AP", "TOP_SECRET"), "KZ-75", catalog, NOW_MS).clearance == "OFFICIAL_USE"
+    assert take_check(request("KZ-75-CP", "OPEN"), "KZ-75", catalog, NOW_MS).clearance == "OPEN"  # asks for less
+    assert take_check(request("MVD-DKP", "TOP_SECRET"), "KZ", catalog, NOW_MS).clearance == "TOP_SECRET"
 
 
 def test_another_regions_unknown_or_closed_unit_is_refused_with_its_reason():
     catalog = book_catalog()
-    foreign = take_check(request("KZ-71-CP", "SECRET"), "KZ-75", catalog).refusal
+    foreign = take_check(request("KZ-71-CP", "SECRET"), "KZ-75", catalog, NOW_MS).refusal
     assert foreign.code == "REGION_MISMATCH" and "KZ-71" in foreign.sentences()["en"]
     assert "Регионы не совпадают" in foreign.sentences()["ru"] and foreign.sentences()["kk"]
-    assert take_check(request("KZ-75-XX", "OPEN"), "KZ-75", catalog).refusal.code == "UNKNOWN_UNIT"
-    assert take_check(request("KZ-75-OLD", "OPEN"), "KZ-75", catalog).refusal.code == "UNKNOWN_UNIT"
-    assert take_check(request("MVD-DKP", "OPEN"), "KZ-75", catalog).refusal.code == "REGION_MISMATCH"
-    assert take_check(request("KZ-75-CP", "OPEN"), "KZ", catalog).refusal.code == "REGION_MISMATCH"
+    assert take_check(request("KZ-75-XX", "OPEN"), "KZ-75", catalog, NOW_MS).refusal.code == "UNKNOWN_UNIT"
+    assert take_check(request("KZ-75-OLD", "OPEN"), "KZ-75", catalog, NOW_MS).refusal.code == "UNKNOWN_UNIT"
+    assert take_check(request("MVD-DKP", "OPEN"), "KZ-75", catalog, NOW_MS).refusal.code == "REGION_MISMATCH"
+    assert take_check(request("KZ-75-CP", "OPEN"), "KZ", catalog, NOW_MS).refusal.code == "REGION_MISMATCH"
 
 
 def test_a_clearance_lowered_in_the_book_takes_effect_at_once():
     catalog = book_catalog()
     catalog.put_entry(unit_entry("KZ-75-CP", "KZ-75", "OPEN", version=2))
-    assert take_check(request("KZ-75-CP", "SECRET"), "KZ-75", catalog).clearance == "OPEN"
+    assert take_check(request("KZ-75-CP", "SECRET"), "KZ-75", catalog, NOW_MS).clearance == "OPEN"
     catalog.put_entry(unit_entry("KZ-75-CP", "KZ-75", "OPEN", active=False, version=3))
-    assert take_check(request("KZ-75-CP", "OPEN"), "KZ-75", catalog).refusal.code == "UNKNOWN_UNIT"
+    assert take_check(request("KZ-75-CP", "OPEN"), "KZ-75", catalog, NOW_MS).refusal.code == "UNKNOWN_UNIT"
 
 
 def test_a_refusal_is_answered_on_the_channel_and_audited_without_a_hit():
-    refusal = take_check(request("KZ-71-CP", "SECRET"), "KZ-75", book_catalog()).refusal
+    refusal = take_check(request("KZ-71-CP", "SECRET"), "KZ-75", book_catalog(), NOW_MS).refusal
     done = refuse_check(request("KZ-71-CP", "SECRET"), refusal, "hub.checks.requests.kz-75", NOW_MS)
     assert done.result["refusal"]["reason"] == "REGION_MISMATCH" and done.result["hits"] == []
     assert done.result["outcome"] == "NO_HIT" and done.notifications == []
@@ -72,7 +72,7 @@ def test_a_refusal_is_answered_on_the_channel_and_audited_without_a_hit():
 def test_top_secret_asked_by_an_official_use_unit_sees_a_secret_record_only_as_restricted():
     record = {**REGISTER_RECORD, "confidentiality": "SECRET", "document": PERSON}
     asked = request("KZ-75-AP", "TOP_SECRET")
-    taken = take_check(asked, "KZ-75", book_catalog())
+    taken = take_check(asked, "KZ-75", book_catalog(), NOW_MS)
     done = answer_check(asked, [Match(record["record_id"], "HIT", 1.0, ("iin",))], {record["record_id"]: record},
                         NOW_MS, clearance=taken.clearance, source_topic="hub.checks.requests.kz-75")
     [hit] = done.result["hits"]
@@ -94,7 +94,7 @@ def test_no_unit_ever_sees_a_record_above_its_books_clearance_or_from_another_re
     records = [{**REGISTER_RECORD, "record_id": f"KZ-75-WANTED_PERSON-{n:08d}", "confidentiality": level,
                 "document": PERSON} for n, level in enumerate(levels)]
     matches = [Match(r["record_id"], "HIT", 1.0, ("iin",)) for r in records]
-    taken = take_check(request(unit, asked), scope, book_catalog())
+    taken = take_check(request(unit, asked), scope, book_catalog(), NOW_MS)
     if taken.refusal is None:
         done = answer_check(request(unit, asked), matches, {r["record_id"]: r for r in records}, NOW_MS,
                             clearance=taken.clearance)

@@ -139,12 +139,13 @@ def test_a_stale_or_premature_timer_command_changes_nothing(harness: Harness) ->
 def test_a_correction_without_a_term_keeps_it_and_one_with_a_term_extends_it(harness: Harness) -> None:
     rid, start = SUPERVISED["record_id"], SUPERVISED["occurred_at"]
     harness.event(SUPERVISED)
+    harness.clock.now_ms = start + 10 * DAY_MS  # an event cannot come from the hub's future
     harness.event({**SUPERVISED, "event_id": "c-1", "action": "CORRECT", "version": 2,
                    "ground": "DATA_CLARIFIED", "occurred_at": start + 10 * DAY_MS})
     assert harness.state(rid)["valid_until"] == start + 365 * DAY_MS
     harness.clock.now_ms = start + 340 * DAY_MS
     assert [c["kind"] for c in harness.sweep_and_apply()] == ["TERM_NOTICE"]
-    extended_at = start + 350 * DAY_MS
+    extended_at = harness.clock.now_ms = start + 350 * DAY_MS
     harness.event({**SUPERVISED, "event_id": "c-2", "action": "CORRECT", "version": 3,
                    "ground": "SUPERVISION_TERMS_CHANGED", "occurred_at": extended_at,
                    "valid_until": extended_at + 500 * DAY_MS})  # capped at the type's 365-day term
