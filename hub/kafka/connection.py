@@ -165,7 +165,8 @@ def _jaas_escape(value: str | None) -> str:
 
 
 def make_consumer(settings: HubSettings, *topics: str, **options):
-    """Return an (unstarted) aiokafka consumer of the settings' cluster, with their credential."""
+    """Return an (unstarted) aiokafka consumer of the settings' cluster, with their credential, reading committed
+    transactions only unless told otherwise (a regional system may publish in transactions)."""
     from aiokafka import AIOKafkaConsumer
 
-    return AIOKafkaConsumer(*topics, **client_options(settings), **options)
+    return AIOKafkaConsumer(*topics, **client_options(settings), **{"isolation_level": "read_committed", **options})

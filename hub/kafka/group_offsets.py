@@ -32,6 +32,7 @@ class GroupStartOffsets:
         self._known: dict[TopicPartition, int] = {}  # a TopicPartition is a (topic, partition) tuple
         self._admin = None
         self._consumer: AIOKafkaConsumer | None = None
+        self._verifier: AIOKafkaConsumer | None = None
         self.loads = 0
 
     async def __call__(self, topic: str, partition: int) -> int | None:
@@ -62,6 +63,30 @@ class GroupStartOffsets:
         log.info("group %s starts %d partitions where it committed, %d at their first offset (read in %.2f s)",
                  self.group_id, len(known) - len(never), len(never), time.monotonic() - started_s)
 
+    async def records_between(self, topic: str, partition: int, start: int, end: int,
+                              timeout_s: float = 30.0) -> list[int]:
+        """Return the offsets in [start, end) of a partition that hold records a read_committed consumer gets:
+        none when the range is only transaction markers, aborted records or records retention deleted."""
+        tp = TopicPartition(topic, partition)
+        try:
+            if self._verifier is None:
+                self._verifier = make_consumer(self.settings, group_id=None, enable_auto_commit=False,
+                                               isolation_level="read_committed", auto_offset_reset="earliest")
+                await self._verifier.start()
+            verifier = self._verifier
+            verifier.assign([tp])
+            verifier.seek(tp, start)
+            found: list[int] = []
+            deadline = time.monotonic() + timeout_s
+            while await verifier.position(tp) < end:
+                if time.monotonic() > deadline:
+                    raise BrokerError(f"{topic}[{partition}] could not be read from {start} to {end} in {timeout_s} s")
+                for records in (await verifier.getmany(tp, timeout_ms=500)).values():
+                    found += [r.offset for r in records if start <= r.offset < end]
+            return found
+        except KafkaError as exc:
+            raise BrokerError(f"cannot read {topic}[{partition}] from {start} to {end}: {exc!r}") from exc
+
     async def _clients(self):
         if self._admin is None:
             admin = admin_client(self.settings)
@@ -79,8 +104,9 @@ class GroupStartOffsets:
 
     async def close(self) -> None:
         """Close the clients it opened."""
-        if self._consumer is not None:
-            await self._consumer.stop()
+        for consumer in (self._consumer, self._verifier):
+            if consumer is not None:
+                await consumer.stop()
         if self._admin is not None:
             await self._admin.close()
-        self._admin = self._consumer = None
+        self._admin = self._consumer = self._verifier = None

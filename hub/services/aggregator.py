@@ -26,6 +26,7 @@ from hub.kafka.topics import (
 from hub.sensors import Sensor
 from hub.services.acks import InOrderAcks
 from hub.services.catalog_follower import CatalogFollower
+from hub.services.faust_internals import crash
 from hub.services.heap import settle_heap
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
@@ -67,7 +68,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
     table = app.Table("register-state", default=None, partitions=settings.partitions, key_type=bytes,
                       value_type=bytes, changelog_topic=register, options=rocksdb_options(settings))
     outputs = Outputs(faust_sender(app), REGISTER.name(settings), CHANGES.name(settings), REJECTED.name(settings),
-                      notices_topic(settings, catalog), due_name, on_failure=lambda exc: app._crash(exc),
+                      notices_topic(settings, catalog), due_name, on_failure=lambda exc: crash(app, exc),
                       send_many=faust_batch_sender(app))
     buffered = BufferedTable(table.data, faust_store_persister(table.data, REGISTER.name(settings)),
                              faust_store_reader(table.data))
@@ -75,7 +76,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
                                   settings.partitions, due_name, clock_ms)
     ready = asyncio.Event()
     starts = GroupStartOffsets(settings, settings.app_id, [*names, due_name])
-    guard = OffsetGuard(starts)
+    guard = OffsetGuard(starts, starts.records_between)
 
     def active_partitions() -> set[int]:
         return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in names}

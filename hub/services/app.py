@@ -8,12 +8,13 @@ import faust
 from faust.worker import Worker
 
 from hub.kafka.connection import faust_options
+from hub.services.faust_internals import read_committed
 from hub.settings import HubSettings
 
 
 def build_app(settings: HubSettings) -> faust.App:
-    """Return a Faust app for the settings: at-least-once, raw bytes, compacted changelogs."""
-    return faust.App(
+    """Return a Faust app for the settings: at-least-once, read_committed, raw bytes, compacted changelogs."""
+    app = faust.App(
         settings.app_id,
         **faust_options(settings),
         store=f"{settings.table_store}://",
@@ -37,6 +38,8 @@ def build_app(settings: HubSettings) -> faust.App:
         processing_guarantee="at_least_once",
         table_cleanup_interval=3600.0,
     )
+    read_committed(app)  # a regional system's aborted transactions are never applied
+    return app
 
 
 class HubWorker(Worker):

@@ -7,6 +7,7 @@ import logging
 from typing import Awaitable, Callable
 
 from hub.kafka.producer import send_in_batches
+from hub.services.faust_internals import aiokafka_producer_of
 
 log = logging.getLogger(__name__)
 
@@ -88,5 +89,5 @@ def faust_batch_sender(app) -> SendManyFn:
     It uses the aiokafka producer inside Faust's, so Faust's flush before each commit covers it.
     """
     async def send_many(topic: str, partition: int, items: list) -> list:
-        return await send_in_batches(app.producer._ensure_producer(), topic, partition, items)
+        return await send_in_batches(aiokafka_producer_of(app), topic, partition, items)
     return send_many

@@ -36,3 +36,29 @@ def test_a_partition_never_committed_starts_anywhere_and_a_rebalance_asks_again(
     guard.reset()
     with pytest.raises(OffsetGap):
         asyncio.run(guard.check("t", 0, 21))
+
+
+def _verifying_guard(committed: dict, held: dict) -> OffsetGuard:
+    """A guard whose partitions hold records (a read_committed reader's view) only at the offsets in `held`."""
+    async def read(topic: str, partition: int):
+        return committed.get((topic, partition))
+
+    async def records_between(topic: str, partition: int, start: int, end: int) -> list[int]:
+        return [o for o in held.get((topic, partition), []) if start <= o < end]
+    return OffsetGuard(read, records_between)
+
+
+def test_a_skip_over_transaction_markers_or_deleted_records_goes_on() -> None:
+    guard = _verifying_guard({("t", 0): 10}, {("t", 0): [10, 11, 15]})  # 12-14: a marker and an aborted pair
+    for offset in (10, 11, 15):
+        asyncio.run(guard.check("t", 0, offset))
+    assert guard.skipped == 3
+    asyncio.run(guard.check("t", 0, 40))  # 16-39 deleted by retention: nothing there now
+    assert guard.skipped == 27
+
+
+def test_a_skip_over_a_record_never_delivered_is_a_hole() -> None:
+    guard = _verifying_guard({("t", 0): 10}, {("t", 0): [10, 12, 13]})
+    asyncio.run(guard.check("t", 0, 10))
+    with pytest.raises(OffsetGap, match="offset 13 delivered, 11 expected .1 records between, the first at 12"):
+        asyncio.run(guard.check("t", 0, 13))

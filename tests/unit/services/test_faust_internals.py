@@ -1,0 +1,38 @@
+"""The private parts of Faust and aiokafka the hub uses are still there, and do what the adapter expects."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import faust
+from aiokafka import AIOKafkaConsumer
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from hub.services.faust_internals import (
+    ReadCommittedConsumer,
+    ReadCommittedThread,
+    isolation_level_of,
+    read_committed,
+)
+
+
+def test_the_methods_the_adapter_overrides_or_calls_exist_with_their_signatures() -> None:
+    assert list(inspect.signature(faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer).parameters) == [
+        "self", "transport"]
+    assert list(inspect.signature(faust_aiokafka.Consumer._new_consumer_thread).parameters) == ["self"]
+    assert callable(getattr(faust_aiokafka.Producer, "_ensure_producer", None))
+    assert callable(getattr(faust.App, "_crash", None))
+    assert "isolation_level=self._isolation_level" in inspect.getsource(AIOKafkaConsumer.start)
+
+
+def test_an_app_made_read_committed_builds_a_read_committed_consumer() -> None:
+    async def build() -> str:
+        app = faust.App("adapter-test", broker="kafka://127.0.0.1:1", web_enabled=False)
+        read_committed(app)
+        consumer = app.consumer  # what the worker uses, made by the app's transport
+        assert isinstance(consumer, ReadCommittedConsumer)
+        thread = consumer._new_consumer_thread()
+        assert isinstance(thread, ReadCommittedThread)
+        return isolation_level_of(thread._create_worker_consumer(app.transport))
+    assert asyncio.run(build()) == "read_committed"
