@@ -97,6 +97,18 @@ class HubSettings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, ge=0, description="Processes that read the register's partitions and work out index entries while the "
                                 "matcher builds its index from the start (0: the matcher alone; default: one per core)."
     )
+    reconcile_manifest_timeout_s: float = Field(
+        3600.0, gt=0, description="How long the reconciler waits for the rest of a manifest's chunks before it gives "
+                                  "the manifest up and tells its unit."
+    )
+    reconcile_wait_s: float = Field(
+        900.0, gt=0, description="How long a whole manifest waits for the aggregator to apply its region's events "
+                                 "before it is given up (its unit is told to send it again)."
+    )
+    reconcile_overdue_interval_s: float = Field(
+        3600.0, gt=0, description="How often the reconciler looks for regions whose manifests are overdue by their "
+                                  "passports' reconciliation schedules."
+    )
     log_level: str = Field("INFO", description="Log level of the services.")
     connector_workers: int = Field(
         2, ge=0, description="Worker processes that check and encode events for the importer and the outbox relay "

@@ -65,8 +65,9 @@ class GroupStartOffsets:
 
     async def records_between(self, topic: str, partition: int, start: int, end: int,
                               timeout_s: float = 30.0) -> list[int]:
-        """Return the offsets in [start, end) of a partition that hold records a read_committed consumer gets:
-        none when the range is only transaction markers, aborted records or records retention deleted."""
+        """Return offsets in [start, end) of a partition that hold records a read_committed consumer gets (those
+        of the first fetch that finds any): none when the range is only transaction markers, aborted records or
+        records retention deleted."""
         tp = TopicPartition(topic, partition)
         try:
             if self._verifier is None:
@@ -78,7 +79,7 @@ class GroupStartOffsets:
             verifier.seek(tp, start)
             found: list[int] = []
             deadline = time.monotonic() + timeout_s
-            while await verifier.position(tp) < end:
+            while not found and await verifier.position(tp) < end:  # the first fetch that finds any will do
                 if time.monotonic() > deadline:
                     raise BrokerError(f"{topic}[{partition}] could not be read from {start} to {end} in {timeout_s} s")
                 for records in (await verifier.getmany(tp, timeout_ms=500)).values():
@@ -86,6 +87,30 @@ class GroupStartOffsets:
             return found
         except KafkaError as exc:
             raise BrokerError(f"cannot read {topic}[{partition}] from {start} to {end}: {exc!r}") from exc
+
+    async def end_offsets(self, topic: str) -> dict[TopicPartition, int]:
+        """Return the end offset of each partition of a topic (the last stable offset: read_committed)."""
+        try:
+            admin, consumer = await self._clients()
+            numbers = await partition_numbers(admin, [topic])
+            return await consumer.end_offsets([TopicPartition(topic, p) for p in numbers.get(topic, [])])
+        except KafkaError as exc:
+            raise BrokerError(f"cannot read the end offsets of {topic}: {exc!r}") from exc
+
+    async def caught_up(self, ends: dict[TopicPartition, int]) -> bool:
+        """Tell whether the group has committed every record before the given end offsets (transaction markers,
+        aborted records and records retention deleted need not be)."""
+        try:
+            admin, _ = await self._clients()
+            committed = await admin.list_consumer_group_offsets(self.group_id, partitions=list(ends))
+        except KafkaError as exc:
+            raise BrokerError(f"cannot read where group {self.group_id} is: {exc!r}") from exc
+        for tp, end in ends.items():
+            found = committed.get(tp)
+            at = found.offset if found is not None and found.offset >= 0 else 0
+            if at < end and await self.records_between(tp.topic, tp.partition, at, end):
+                return False
+        return True
 
     async def _clients(self):
         if self._admin is None:

@@ -52,6 +52,26 @@ async def read_from(settings: HubSettings, topic: str, starts: dict[int, int]) -
         await consumer.stop()
 
 
+async def read_since(settings: HubSettings, topic: str, since_ms: int) -> list:
+    """Return the records of a topic from the first of each partition stamped at or after since_ms (the
+    broker's time index) up to the end offsets it has when the reading starts: what is older is not read."""
+    return await read_from(settings, topic, await offsets_at(settings, topic, since_ms))
+
+
+async def offsets_at(settings: HubSettings, topic: str, at_ms: int) -> dict[int, int]:
+    """Return the first offset of each partition stamped at or after at_ms (the end offset where none is)."""
+    consumer = make_consumer(settings, group_id=None)
+    await consumer.start()
+    try:
+        numbers = await partitions_of(settings, [topic])
+        partitions = [TopicPartition(topic, p) for p in numbers[topic]]
+        found = await consumer.offsets_for_times(dict.fromkeys(partitions, at_ms))
+        ends = await consumer.end_offsets(partitions)
+        return {tp.partition: found[tp].offset if found.get(tp) is not None else ends[tp] for tp in partitions}
+    finally:
+        await consumer.stop()
+
+
 async def end_offsets_of(settings: HubSettings, topic: str) -> dict[int, int]:
     """Return the end offset of each partition of a topic."""
     consumer = make_consumer(settings, group_id=None)

@@ -25,7 +25,7 @@ from hub.domain.validation import hinted
 from hub.errors import CodecError, IndexBuildError, SnapshotError
 from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer, send_by_key
-from hub.kafka.reader import assign_from_start, behind, read_to_end
+from hub.kafka.reader import assign_from_start, behind, read_since
 from hub.kafka.topics import (
     CHECK_AUDIT,
     CHECK_REQUESTS,
@@ -62,6 +62,8 @@ KEEP_CHECKS_MARGIN_DAYS = 1  # checks are kept this much longer than the longest
 # What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
 ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids",
                            "clearance_applied", "source_topic", "refusal_reason"})
+DAY_MS = 24 * 3600 * 1000
+AUDIT_CLOCK_MARGIN_MS = DAY_MS
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often, in the background
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
@@ -156,7 +158,10 @@ class Matcher:
         """Read the audit topic into the recent checks, so a restart keeps noticing delayed hits."""
         self.recent.keep_for_days(self._keep_checks_days())
         cutoff_ms, kept = self.clock_ms() - self.recent.keep_ms, []
-        for record in await read_to_end(self.settings, CHECK_AUDIT.name(self.settings)):
+        # Only the audit of the window is read (by the broker's time index), so the time to answers does not
+        # grow with the audit's age; a day's margin covers producers' clocks.
+        records = await read_since(self.settings, CHECK_AUDIT.name(self.settings), cutoff_ms - AUDIT_CLOCK_MARGIN_MS)
+        for record in records:
             try:
                 audit = self.codec.decode(record.value or b"", expect="CheckAuditEntry").value
             except CodecError:
@@ -170,6 +175,8 @@ class Matcher:
             self.recent.add({**request, "subject": subject}, person=is_person(subject))
             if n % 1_000 == 999:
                 await asyncio.sleep(0)  # let the index be built meanwhile: a month of checks takes seconds
+        log.info("recent checks: %d audit entries read from the last %d days, %d kept for delayed hits",
+                 len(records), self.recent.keep_ms // DAY_MS, len(kept))
 
     async def follow_register(self) -> None:
         """Restore the index from its snapshot or build it from the register's start (with builder processes),

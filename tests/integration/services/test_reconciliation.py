@@ -9,6 +9,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from hub.codec import AvroCodec
@@ -83,3 +84,59 @@ def test_manifest_differences_are_reported_and_notified(hub_settings: HubSetting
     table = subprocess.run([sys.executable, "-m", "hub", "reconcile", "--differences"], cwd=REPO,
                            env=settings_env(settings), capture_output=True, text=True, timeout=60, check=True)
     assert "m-75-wp-1" in table.stdout and "VERSION_DIFFERS" in table.stdout
+
+
+def committed_offsets(settings: HubSettings, group: str, topic: str) -> dict[int, int]:
+    """Return the group's committed offset of each partition of a topic (those committed)."""
+    from aiokafka import TopicPartition
+
+    from hub.kafka.admin import admin_client
+
+    async def read() -> dict[int, int]:
+        admin = admin_client(settings)
+        await admin.start()
+        try:
+            partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
+            found = await admin.list_consumer_group_offsets(group, partitions=partitions)
+            return {tp.partition: meta.offset for tp, meta in found.items() if meta.offset >= 0}
+        finally:
+            await admin.close()
+    return asyncio.run(read())
+
+
+def test_an_incomplete_manifest_holds_no_other_region_and_is_given_up(hub_settings: HubSettings, codec: AvroCodec,
+                                                                       tmp_path: Path) -> None:
+    settings = hub_settings.model_copy(update={"reconcile_manifest_timeout_s": 8.0, "metrics_port": 0})
+    asyncio.run(provision(settings, all_topics()))
+    asyncio.run(load_reference_data(settings, settings.refdata_dir))
+    half = {**MANIFEST, "manifest_id": "m-75-half", "chunk_index": 0, "chunk_count": 2}  # chunk 1 never comes
+    whole = {**MANIFEST, "manifest_id": "m-71-whole", "region": "KZ-71", "unit": "KZ-71-CP", "entries": []}
+    asyncio.run(publish(settings, MANIFESTS.name(settings, "KZ-75"),
+                        [("KZ-75/WANTED_PERSON", codec.encode("ReconciliationManifest", half))]))
+    asyncio.run(publish(settings, MANIFESTS.name(settings, "KZ-71"),
+                        [("KZ-71/WANTED_PERSON", codec.encode("ReconciliationManifest", whole))]))
+    reconciler = Worker(settings, tmp_path / "reconciler.log", service="reconciler")
+    group = f"{settings.app_id}-reconciler"
+    try:
+        reports = asyncio.run(read_until(settings, REPORTS.name(settings), lambda rs: len(rs) >= 1, 120))
+        assert codec.decode(reports[0].value).value["manifest_id"] == "m-71-whole"
+        held = asyncio.run(read_until(settings, MANIFESTS.name(settings, "KZ-71"), lambda rs: len(rs) >= 1, 10))
+        deadline = time.monotonic() + 30  # KZ-71's chunk is committed while KZ-75's manifest is still in hand
+        while committed_offsets(settings, group, MANIFESTS.name(settings, "KZ-71")) != {
+                held[0].partition: held[0].offset + 1} and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert committed_offsets(settings, group, MANIFESTS.name(settings, "KZ-71")) == {
+            held[0].partition: held[0].offset + 1}, (tmp_path / "reconciler.log").read_text()[-3000:]
+        notices = asyncio.run(read_until(settings, NOTIFICATIONS.name(settings, "KZ-75"), lambda rs: any(
+            codec.decode(r.value).value["attributes"].get("status") == "INCOMPLETE" for r in rs), 60))
+        deadline = time.monotonic() + 30
+        while not committed_offsets(settings, group, MANIFESTS.name(settings, "KZ-75")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        given_up = committed_offsets(settings, group, MANIFESTS.name(settings, "KZ-75"))
+    finally:
+        reconciler.stop()
+    notice = next(codec.decode(r.value).value for r in notices
+                  if codec.decode(r.value).value["attributes"].get("status") == "INCOMPLETE")
+    assert notice["recipient_unit"] == "KZ-75-CP" and "1 of the 2 chunks" in notice["text_en"]
+    assert notice["text_kk"] and notice["text_ru"]
+    assert sum(given_up.values()) == 1  # the given-up chunk is committed past: a restart does not take it again
