@@ -15,6 +15,7 @@ import yaml
 from aiokafka.structs import ConsumerRecord
 
 from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
+from connectors.sinks.delivery import DELIVERED, Attempt, DeliveryPolicy
 from connectors.sinks.runtime import DeadLetters
 from hub.codec import AvroCodec
 from hub.errors import CodecError, ConfigurationError
@@ -75,45 +76,39 @@ class EmailSink:
 
     def __init__(self, server: SmtpServer, addresses: dict[str, list[str]], codec: AvroCodec,
                  dead_letters: DeadLetters, max_attempts: int = 5, backoff_s: float = 1.0,
-                 max_backoff_s: float = 120.0, sensor: ConnectorSensor = NULL_CONNECTOR_SENSOR):
+                 max_backoff_s: float = 120.0, sensor: ConnectorSensor = NULL_CONNECTOR_SENSOR,
+                 breaker_failures: int = 5, breaker_open_s: float = 60.0, max_hold_s: float = 1_800.0,
+                 queue_bound: int = 1_000):
         """Send through `server` to `addresses` by unit."""
         self.server, self.addresses, self.codec, self.dead_letters = server, addresses, codec, dead_letters
-        self.max_attempts, self.backoff_s, self.max_backoff_s, self.sensor = max_attempts, backoff_s, max_backoff_s, sensor
+        self.policy = DeliveryPolicy(max_attempts, backoff_s, max_backoff_s, breaker_failures, breaker_open_s,
+                                     max_hold_s, queue_bound)
+        self.sensor = sensor
 
-    async def write(self, records: list[ConsumerRecord]) -> None:
-        """Send a batch's letters in order."""
-        for record in records:
-            recipients = self.addresses.get((record.key or b"").decode("utf-8", "replace"))
-            if recipients:
-                await self.send(record, recipients)
+    def route(self, record: ConsumerRecord) -> str | None:
+        """Return the unit a notification goes to, when it has addresses here."""
+        unit = (record.key or b"").decode("utf-8", "replace")
+        return unit if self.addresses.get(unit) else None
 
-    async def send(self, record: ConsumerRecord, recipients: list[str]) -> None:
-        """Send one notification's letter until the server accepts it, refuses it for good, or attempts run out."""
-        target = ", ".join(recipients)
+    def target(self, receiver: str) -> str:
+        """Return the unit's addresses."""
+        return ", ".join(self.addresses[receiver])
+
+    async def attempt(self, receiver: str, record: ConsumerRecord) -> Attempt:
+        """Send one notification's letter once."""
         try:
             notification = self.codec.decode(record.value or b"", expect="Notification").value
         except CodecError as exc:
-            await self.dead_letters.send(record, target, 0, "UNDECODABLE", str(exc))
-            self.sensor.on_failed(1)
-            return
-        message, error = letter(notification, self.server.sender, recipients), ""
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                await asyncio.to_thread(self._submit, message)
-                self.sensor.on_sent(1)
-                return
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPNotSupportedError,
-                    smtplib.SMTPAuthenticationError) as exc:
-                await self.dead_letters.send(record, target, attempt, "REFUSED", repr(exc))
-                self.sensor.on_failed(1)
-                return
-            except (smtplib.SMTPException, OSError) as exc:
-                error = repr(exc)
-            if attempt < self.max_attempts:
-                self.sensor.on_retried(1)
-                await asyncio.sleep(min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1)))
-        await self.dead_letters.send(record, target, self.max_attempts, "UNREACHABLE", error)
-        self.sensor.on_failed(1)
+            return Attempt("UNDECODABLE", str(exc))
+        message = letter(notification, self.server.sender, self.addresses[receiver])
+        try:
+            await asyncio.to_thread(self._submit, message)
+            return DELIVERED
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPNotSupportedError,
+                smtplib.SMTPAuthenticationError) as exc:
+            return Attempt("REFUSED", repr(exc))
+        except (smtplib.SMTPException, OSError) as exc:
+            return Attempt("RETRY", repr(exc))
 
     def _submit(self, message: EmailMessage) -> None:
         with smtplib.SMTP(self.server.host, self.server.port, timeout=self.server.timeout_s) as smtp:

@@ -1,4 +1,4 @@
-"""Runs a sink: a consumer group over one topic, each batch written by the sink, then committed."""
+"""Runs a sink: a consumer group over its topics, records delivered per receiver or written batch by batch."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import logging
 import time
 from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from connectors.metrics import ConnectorSensor
+from connectors.sinks.delivery import Deliveries
 from hub.codec import AvroCodec
 from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer
@@ -18,6 +19,7 @@ from hub.kafka.topics import DEAD_LETTERS
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
+POLL_MS = 200  # the consumer polls this often while receivers take their time, so it is never rebalanced out
 
 
 class Sink(Protocol):
@@ -71,20 +73,64 @@ async def lag_of(consumer: AIOKafkaConsumer) -> int:
     return lag
 
 
-async def run_sink(settings: HubSettings, topics: list[str], group: str, sink: Sink, sensor: ConnectorSensor,
+async def run_sink(settings: HubSettings, topics: list[str], group: str, sink, sensor: ConnectorSensor,
                    stop: asyncio.Event, max_records: int = 500) -> None:
-    """Consume the topics as `group` and hand each partition's batch to the sink, committing after each
-    batch is written; return once `stop` is set (the batch in hand is finished and committed first)."""
+    """Consume the topics as `group` and hand records to the sink until `stop` is set: to per-receiver queues
+    when the sink has a delivery policy (webhook, email), else batch by batch (PostgreSQL)."""
     consumer = make_consumer(settings, *topics, group_id=group,
-                                enable_auto_commit=False, auto_offset_reset="earliest",
-                                session_timeout_ms=int(settings.session_timeout_s * 1000))
+                             enable_auto_commit=False, auto_offset_reset="earliest",
+                             session_timeout_ms=int(settings.session_timeout_s * 1000))
     await consumer.start()
     try:
-        while not stop.is_set():
-            batch = await consumer.getmany(timeout_ms=500, max_records=max_records)
-            if batch:
-                await asyncio.gather(*(sink.write(records) for records in batch.values()))
-                await consumer.commit()
-            sensor.on_lag(await lag_of(consumer))
+        if getattr(sink, "policy", None) is not None:
+            await _deliver_to_receivers(consumer, sink, sensor, stop, max_records)
+        else:
+            await _write_batches(consumer, sink, sensor, stop, max_records)
     finally:
         await consumer.stop()
+
+
+async def _write_batches(consumer: AIOKafkaConsumer, sink: Sink, sensor: ConnectorSensor, stop: asyncio.Event,
+                         max_records: int) -> None:
+    """Hand each partition's batch to the sink, committing after each batch is written."""
+    while not stop.is_set():
+        batch = await consumer.getmany(timeout_ms=500, max_records=max_records)
+        if batch:
+            await asyncio.gather(*(sink.write(records) for records in batch.values()))
+            await consumer.commit()
+        sensor.on_lag(await lag_of(consumer))
+
+
+async def _deliver_to_receivers(consumer: AIOKafkaConsumer, sink, sensor: ConnectorSensor, stop: asyncio.Event,
+                                max_records: int) -> None:
+    """Queue records per receiver and keep polling; pause what fills a queue; commit what is finished."""
+    deliveries = Deliveries(sink, sink.dead_letters, sensor)
+    positions: dict[TopicPartition, int] = {}
+    committed: dict[TopicPartition, int] = {}
+    paused: set[TopicPartition] = set()
+    try:
+        while not stop.is_set():
+            for tp, records in (await consumer.getmany(timeout_ms=POLL_MS, max_records=max_records)).items():
+                for record in records:
+                    deliveries.take(tp, record)
+                positions[tp] = records[-1].offset + 1
+            backlog = deliveries.backlogged()
+            if backlog != paused:
+                consumer.resume(*(paused - backlog))
+                consumer.pause(*(backlog - paused))
+                paused = backlog
+            await _commit_finished(consumer, deliveries, positions, committed)
+            sensor.on_lag(await lag_of(consumer) + deliveries.waiting())
+        await _commit_finished(consumer, deliveries, positions, committed)
+    finally:
+        await deliveries.close()
+
+
+async def _commit_finished(consumer: AIOKafkaConsumer, deliveries: Deliveries, positions: dict[TopicPartition, int],
+                           committed: dict[TopicPartition, int]) -> None:
+    assigned = consumer.assignment()
+    offsets = {tp: offset for tp, offset in deliveries.committable(positions).items()
+               if tp in assigned and committed.get(tp) != offset}
+    if offsets:
+        await consumer.commit(offsets)
+        committed.update(offsets)

@@ -18,6 +18,7 @@ import yaml
 from aiokafka.structs import ConsumerRecord
 
 from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
+from connectors.sinks.delivery import DELIVERED, Attempt, DeliveryPolicy
 from connectors.sinks.runtime import DeadLetters
 from hub.codec import AvroCodec
 from hub.errors import CodecError, ConfigurationError
@@ -65,58 +66,44 @@ def load_subscriptions(path: Path) -> dict[str, Subscription]:
 
 
 class WebhookSink:
-    """Delivers notifications to their unit's URL: one unit's in order, units side by side."""
+    """Delivers notifications to their unit's URL: one unit's in order, units side by side (connectors.sinks.
+    delivery runs the queues, retries, breakers and dead letters)."""
 
     name = "webhook"
 
     def __init__(self, subscriptions: dict[str, Subscription], codec: AvroCodec, dead_letters: DeadLetters,
                  max_attempts: int = 6, backoff_s: float = 0.5, max_backoff_s: float = 60.0,
                  timeout_s: float = 10.0, ssl_context: ssl.SSLContext | None = None,
-                 sensor: ConnectorSensor = NULL_CONNECTOR_SENSOR):
-        """Deliver with these subscriptions; give up after max_attempts (backoff doubling from backoff_s)."""
+                 sensor: ConnectorSensor = NULL_CONNECTOR_SENSOR, breaker_failures: int = 5,
+                 breaker_open_s: float = 30.0, max_hold_s: float = 600.0, queue_bound: int = 1_000):
+        """Deliver with these subscriptions; give up after max_attempts (backoff doubling from backoff_s), or
+        after max_hold_s behind a receiver's open breaker."""
         self.subscriptions, self.codec, self.dead_letters = subscriptions, codec, dead_letters
-        self.max_attempts, self.backoff_s, self.max_backoff_s = max_attempts, backoff_s, max_backoff_s
+        self.policy = DeliveryPolicy(max_attempts, backoff_s, max_backoff_s, breaker_failures, breaker_open_s,
+                                     max_hold_s, queue_bound)
         self.timeout_s, self.ssl_context, self.sensor = timeout_s, ssl_context, sensor
         self._session: aiohttp.ClientSession | None = None
 
-    async def write(self, records: list[ConsumerRecord]) -> None:
-        """Deliver a batch: records grouped by unit, each unit's in order."""
-        by_unit: dict[str, list[ConsumerRecord]] = {}
-        for record in records:
-            by_unit.setdefault((record.key or b"").decode("utf-8", "replace"), []).append(record)
-        await asyncio.gather(*(self._deliver_all(unit, items) for unit, items in by_unit.items()))
+    def route(self, record: ConsumerRecord) -> str | None:
+        """Return the unit a notification goes to, when it has a subscription here."""
+        unit = (record.key or b"").decode("utf-8", "replace")
+        return unit if unit in self.subscriptions else None
 
-    async def _deliver_all(self, unit: str, records: list[ConsumerRecord]) -> None:
-        subscription = self.subscriptions.get(unit)
-        if subscription is None:
-            return  # the unit reads its notifications elsewhere
-        for record in records:
-            await self.deliver(subscription, record)
+    def target(self, receiver: str) -> str:
+        """Return the unit's URL."""
+        return self.subscriptions[receiver].url
 
-    async def deliver(self, subscription: Subscription, record: ConsumerRecord) -> None:
-        """POST one notification until it is accepted, refused for good, or attempts run out."""
+    async def attempt(self, receiver: str, record: ConsumerRecord) -> Attempt:
+        """POST one notification once."""
         try:
             notification = self.codec.decode(record.value or b"", expect="Notification").value
         except CodecError as exc:
-            await self.dead_letters.send(record, subscription.url, 0, "UNDECODABLE", str(exc))
-            self.sensor.on_failed(1)
-            return
-        body = notification_json(notification)
-        error = ""
-        for attempt in range(1, self.max_attempts + 1):
-            status, error = await self._post(subscription, notification["notification_id"], body)
-            if 200 <= status < 300:
-                self.sensor.on_sent(1)
-                return
-            if status and status not in RETRIABLE_STATUSES:
-                await self.dead_letters.send(record, subscription.url, attempt, "REFUSED", error)
-                self.sensor.on_failed(1)
-                return
-            if attempt < self.max_attempts:
-                self.sensor.on_retried(1)
-                await asyncio.sleep(min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1)))
-        await self.dead_letters.send(record, subscription.url, self.max_attempts, "UNREACHABLE", error)
-        self.sensor.on_failed(1)
+            return Attempt("UNDECODABLE", str(exc))
+        status, error = await self._post(self.subscriptions[receiver], notification["notification_id"],
+                                         notification_json(notification))
+        if 200 <= status < 300:
+            return DELIVERED
+        return Attempt("RETRY" if not status or status in RETRIABLE_STATUSES else "REFUSED", error)
 
     async def _post(self, subscription: Subscription, notification_id: str, body: bytes) -> tuple[int, str]:
         if self._session is None:

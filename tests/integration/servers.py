@@ -54,10 +54,13 @@ class Receiver:
     received: list[dict] = field(default_factory=list)
     scripted: dict[str, list[int]] = field(default_factory=dict)
     always: dict[str, int] = field(default_factory=dict)
+    hang: set[str] = field(default_factory=set)  # paths that take the request and never answer
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         path = request.path
+        if path in self.hang:
+            await asyncio.sleep(3600)
         if path in self.always:
             return web.Response(status=self.always[path], text="refused")
         key = f"{path}|{request.headers.get('Idempotency-Key')}"
@@ -75,7 +78,7 @@ async def start_receiver(receiver: Receiver, cert: Path, key: Path) -> tuple[web
     context.load_cert_chain(str(cert), str(key))
     app = web.Application()
     app.router.add_post("/{tail:.*}", receiver.handle)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)  # a hanging handler is not waited for
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port, ssl_context=context).start()

@@ -21,10 +21,11 @@ from connectors.sinks.runtime import DeadLetters, run_sink
 from connectors.sinks.webhook import SIGNATURE_HEADER, Subscription, WebhookSink, verify
 from hub.kafka.local_broker import free_port
 from hub.kafka.producer import publish
-from hub.kafka.reader import read_to_end
+from hub.kafka.reader import end_offsets_of, read_to_end
 from hub.kafka.topics import DEAD_LETTERS, NOTIFICATIONS, REGISTER
 from hub.settings import HubSettings
 from tests.integration.servers import Receiver, SmtpServer, start_receiver
+from tests.integration.services.test_reconciliation import committed_offsets
 from tests.samples import NOTIFICATION, REGISTER_RECORD
 
 
@@ -79,7 +80,7 @@ def test_webhook_delivers_signed_notifications_retries_and_dead_letters(provisio
             "KZ-19-CP": Subscription("KZ-19-CP", "https://127.0.0.1:9/closed", secret),
         }
         dead = DeadLetters(provisioned, codec, "webhook")
-        sink = WebhookSink(subscriptions, codec, dead, max_attempts=4, backoff_s=0.05,
+        sink = WebhookSink(subscriptions, codec, dead, max_attempts=4, backoff_s=0.05, breaker_open_s=0.2,
                            ssl_context=ssl.create_default_context(cafile=str(cert)), sensor=sensor)
         try:
             await run_until(provisioned, NOTIFICATIONS.names(provisioned), sink, sensor,
@@ -227,3 +228,64 @@ def test_a_sink_process_serves_metrics_and_stops_cleanly_on_sigterm(provisioned,
         finally:
             await admin.close()
     assert asyncio.run(committed()) == 200  # everything copied was committed before it stopped
+
+
+def test_a_hanging_or_failing_receiver_holds_up_only_its_own_notices(provisioned, codec, certificate):
+    cert, key = certificate
+    healthy, stuck = ["KZ-75-OK1", "KZ-75-OK2"], ["KZ-75-HANG", "KZ-75-FAIL"]
+    first = [item for n in range(20) for unit in healthy + stuck for item in notifications(unit, 20)[n:n + 1]]
+    later = [(unit, {**value, "notification_id": value["notification_id"] + "-later"})
+             for unit in healthy for unit, value in notifications(unit, 10)]
+    receiver = Receiver(always={"/fail": 503}, hang={"/hang"})
+    sensor = PrometheusConnectorSensor("webhook_sink")
+    topic = NOTIFICATIONS.name(provisioned, "KZ-75")  # one partition: every unit's notices in one line
+    publish_all = lambda items: asyncio.run(publish(provisioned, topic, [  # noqa: E731
+        (unit, codec.encode("Notification", value)) for unit, value in items]))
+    publish_all(first)
+    timings: dict[str, float] = {}
+
+    async def scenario():
+        import ssl
+        runner, port = await start_receiver(receiver, cert, key)
+        subscriptions = {unit: Subscription(unit, f"https://127.0.0.1:{port}/{unit[6:].lower()}", b"s")
+                         for unit in healthy + stuck}
+        dead = DeadLetters(provisioned, codec, "webhook")
+        sink = WebhookSink(subscriptions, codec, dead, max_attempts=3, backoff_s=0.1, timeout_s=1.0,
+                           breaker_failures=2, breaker_open_s=1.0, max_hold_s=6.0,
+                           ssl_context=ssl.create_default_context(cafile=str(cert)), sensor=sensor)
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_sink(provisioned, [topic], f"{provisioned.app_id}-webhook", sink, sensor, stop))
+        try:
+            await wait_for(lambda: len(receiver.received) >= 40, 60)
+            started = time.monotonic()
+            await asyncio.to_thread(publish_all, later)  # while the stuck receivers' notices are still in hand
+            await wait_for(lambda: len(receiver.received) >= 60, 60)
+            timings["later_s"] = time.monotonic() - started
+            await wait_for(lambda: dead.sent >= 40, 120)
+        finally:
+            stop.set()
+            await task
+            await sink.close()
+            await dead.close()
+            await runner.cleanup()
+    asyncio.run(scenario())
+
+    assert timings["later_s"] < 10, timings  # not behind the hanging receiver's minute of timeouts
+    got = [r["json"]["notification_id"] for r in receiver.received]
+    assert sorted(got) == sorted(v["notification_id"] for unit, v in first + later if unit in healthy)
+    for unit in healthy:  # each unit's in order
+        mine = [n for n in got if unit in n]
+        assert mine == [v["notification_id"] for u, v in first + later if u == unit]
+    letters = dead_letters(provisioned, codec)
+    assert sorted(d["key"] for d in letters) == sorted(stuck * 20)  # none lost: every other one dead-lettered
+    assert {d["reason_code"] for d in letters} == {"UNREACHABLE"}
+    assert any("circuit is open" in d["error"] for d in letters if d["key"] == "KZ-75-HANG")
+    ends = asyncio.run(end_offsets_of(provisioned, topic))
+    assert committed_offsets(provisioned, f"{provisioned.app_id}-webhook", topic) == ends  # all finished
+
+
+async def wait_for(done, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "not done in time"
+        await asyncio.sleep(0.1)
