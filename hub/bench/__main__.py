@@ -74,6 +74,17 @@ def quality(persons: int, strangers: int, seed: int, work_dir: Path | None) -> N
     report(lambda folder: run(persons, strangers, seed, folder, progress=progress), work_dir)
 
 
+@bench.command("fuzz")
+@click.option("--inputs", default=1_000_000, show_default=True, help="Malformed inputs sent (half events, half checks).")
+@click.option("--seed", default=577, show_default=True, help="Seed of the mutations.")
+@click.option("--work-dir", type=click.Path(path_type=Path), help="Where worker logs go (default: a temp dir).")
+def fuzz(inputs: int, seed: int, work_dir: Path | None) -> None:
+    """Malformed events and check requests through the broker to a running aggregator and matcher."""
+    from hub.bench.fuzz import run
+
+    report(lambda folder: run(inputs, seed, folder, progress=progress), work_dir)
+
+
 @bench.command("matcher")
 @click.option("--persons", default=1_000_000, show_default=True, help="Persons on the register.")
 @click.option("--things", default=1_000_000, show_default=True, help="Vehicles on the register.")
