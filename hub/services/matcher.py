@@ -64,6 +64,7 @@ ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record
                            "clearance_applied", "source_topic", "refusal_reason"})
 DAY_MS = 24 * 3600 * 1000
 AUDIT_CLOCK_MARGIN_MS = DAY_MS
+LAG_INTERVAL_S = 5.0
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often, in the background
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
@@ -189,7 +190,7 @@ class Matcher:
             targets = await consumer.end_offsets(partitions)
             if not self.restore_snapshot(consumer, targets):
                 await self.build_from_start(consumer, partitions, targets)
-            indexed, frozen_at_s = 0, time.monotonic()
+            indexed, frozen_at_s, lag_at_s = 0, time.monotonic(), 0.0
             while True:
                 if not self.caught_up.is_set() and not await behind(consumer, targets):
                     self.seal_index_if_due()  # after a build; a restored index is sealed already
@@ -213,6 +214,9 @@ class Matcher:
                 self.recent.keep_for_days(self._keep_checks_days())  # passports may change while it runs
                 self.recent.prune(self.clock_ms(), limit=PRUNE_CHECKS)
                 self.sensor.on_index_size(len(self.index))
+                if time.monotonic() - lag_at_s >= LAG_INTERVAL_S:
+                    await self.report_lag(consumer)
+                    lag_at_s = time.monotonic()
         finally:
             await consumer.stop()
 
@@ -353,7 +357,11 @@ class Matcher:
         committing: asyncio.Task | None = None
         last_commit_s = time.monotonic()
         try:
+            lag_at_s = 0.0
             while not stop.is_set():
+                if time.monotonic() - lag_at_s >= LAG_INTERVAL_S:
+                    await self.report_lag(consumer)
+                    lag_at_s = time.monotonic()
                 batch = await consumer.getmany(timeout_ms=20, max_records=MAX_ROUND_CHECKS)
                 outputs = [message for records in batch.values() for record in records
                            for message in self.answer(record)]
@@ -372,6 +380,13 @@ class Matcher:
                 await self._commit(consumer, pending, dict(read))
         finally:
             await consumer.stop()
+
+    async def report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Report how far behind its partitions' ends a consumer is (the index, or the answering)."""
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                self.sensor.on_lag(tp.topic, tp.partition, max(0, highwater - await consumer.position(tp)))
 
     @staticmethod
     async def _commit(consumer: AIOKafkaConsumer, pending: list, offsets: dict[TopicPartition, int]) -> None:

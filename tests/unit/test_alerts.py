@@ -9,6 +9,7 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
+from connectors.metrics import PrometheusConnectorSensor
 from hub.metrics.prometheus import PrometheusSensor
 
 PROMETHEUS_DIR = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
@@ -33,6 +34,14 @@ def test_every_metric_the_alerts_use_is_one_the_hub_exports() -> None:
     sensor.on_lag("hub.events.kz-75", 0, 1)
     sensor.on_applied_latency(0.5)
     sensor.on_rejection("INVALID_GROUND")
-    exported = set(re.findall(r"^(hub_[a-z_]+)", generate_latest(sensor.registry).decode(), re.M))
+    sensor.on_check("HIT", 0.01)
+    sensor.on_check_refused("UNKNOWN_UNIT")
+    sensor.on_index_left_out(1)
+    connectors = PrometheusConnectorSensor("webhook_sink")
+    for hook in (connectors.on_sent, connectors.on_failed, connectors.on_retried, connectors.on_lag):
+        hook(1)
+    connectors.on_invalid("INVALID_FIELD")
+    exported = set(re.findall(r"^(hub_[a-z_]+)", generate_latest(sensor.registry).decode()
+                              + generate_latest(connectors.registry).decode(), re.M))
     used = set(re.findall(r"\b(hub_[a-z_]+)", (PROMETHEUS_DIR / "alerts.yml").read_text()))
     assert used and used <= exported, used - exported
