@@ -13,15 +13,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
-from hub.domain.checks import CheckAnswer, answer_check, delayed_hit, refuse_check
-from hub.domain.intake import take_check
+from hub.domain.checks import delayed_hit
 from hub.domain.matching.entries import Batcher, EntryBatch
 from hub.domain.matching.index import MatchIndex
-from hub.domain.matching.persons import PersonFacts
 from hub.domain.matching.recent import RecentChecks
-from hub.domain.reasons import Refusal
-from hub.domain.regions import CENTRAL_SCOPE
-from hub.domain.validation import hinted
 from hub.errors import CodecError, IndexBuildError, SnapshotError
 from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer, send_by_key
@@ -29,10 +24,7 @@ from hub.kafka.reader import assign_from_start, behind, read_since
 from hub.kafka.topics import (
     CHECK_AUDIT,
     CHECK_REQUESTS,
-    CHECK_RESULTS,
-    NOTIFICATIONS,
     REGISTER,
-    REJECTED,
 )
 from hub.sensors import Sensor
 from hub.services.catalog_follower import CatalogFollower
@@ -53,7 +45,7 @@ from hub.services.index_snapshot import (
     remove_abandoned,
     writer_finished,
 )
-from hub.services.rejections import Source, refusal_of, rejection_value
+from hub.services.matcher_answers import AnswersChecks, is_person
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -79,8 +71,6 @@ FREEZE_EVERY_RECORDS = 100_000  # while the index is built, its objects so far l
 # forgotten, by their reference counts: they hold no cycles).
 FREEZE_INTERVAL_S = 60.0
 
-Output = tuple[str, bytes, bytes]  # topic, key, value
-STORED_DOCUMENT = "kz.mvd.records.RegisterRecord.document"
 # What indexing reads of a register record (MatchIndex.put, document_keys, PersonFacts.of): the rest of it is
 # moved past unread while the index is built, and decoded only for a hit or a delayed hit.
 DOCUMENT_KEY_FIELDS = frozenset({"iin", "surname", "given_name", "patronymic", "birth_date", "birth_year", "sex",
@@ -97,7 +87,7 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
-class Matcher:
+class Matcher(AnswersChecks):
     """Builds the index from the register (then follows it), and answers check requests as a consumer group."""
 
     def __init__(self, settings: HubSettings, codec: AvroCodec, sensor: Sensor, catalog: Catalog | None = None,
@@ -395,73 +385,10 @@ class Matcher:
         await asyncio.gather(*pending)
         await consumer.commit(offsets)
 
-    def answer(self, record) -> list[Output]:
-        """Answer one check request message (an unreadable one goes to the rejected topic); return the
-        messages to send."""
-        try:
-            request = self.codec.decode(record.value or b"", expect="CheckRequest").value
-        except CodecError as exc:
-            source = Source(record.topic, record.partition, record.offset)
-            value = rejection_value(refusal_of(exc), source, record.value or b"", None, self.clock_ms())
-            return [self._output(REJECTED, record.topic, "Rejection", value)]
-        scope = CHECK_REQUESTS.scope_of(self.settings, record.topic)
-        try:
-            answer = self._take_and_answer(request, scope, record.topic)
-        except Exception as exc:  # noqa: BLE001 - a defect in one request must not stop the matcher
-            log.error("check %s from %s refused, it could not be answered: %r", request.get("check_id"),
-                      record.topic, exc)
-            refusal = Refusal("OTHER", f"the check could not be answered ({type(exc).__name__})")
-            answer = refuse_check(request, refusal, record.topic, self.clock_ms())
-            self.sensor.on_check_refused(refusal.code)
-        result = {**answer.result, "hits": [hinted(hit) for hit in answer.result["hits"]]}
-        results_topic = CHECK_RESULTS.name(self.settings, scope or CENTRAL_SCOPE)
-        outputs = [(results_topic, request["requester_unit"].encode(), self.codec.encode("CheckResult", result)),
-                   self._output(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
-        return outputs + [self._notice(notice) for notice in answer.notifications]
-
-    def _take_and_answer(self, request: dict[str, Any], scope: str | None, topic: str) -> CheckAnswer:
-        """Answer a request, or refuse it when its channel, unit or values do not allow it to be taken."""
-        intake = take_check(request, scope, self.catalog, self.clock_ms())
-        if intake.refusal is not None:
-            self.sensor.on_check_refused(intake.refusal.code)
-            return refuse_check(request, intake.refusal, topic, self.clock_ms())
-        answer = self._answer_taken(request, intake.clearance, topic)
-        self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
-        return answer
-
-    def _answer_taken(self, request: dict[str, Any], clearance: str, source_topic: str) -> CheckAnswer:
-        """Answer a request taken, disclosing up to the clearance applied (kept with it for delayed hits)."""
-        person = is_person(request["subject"])
-        facts = PersonFacts.of(request["subject"]) if person else None
-        matches = self.index.search(request["subject"], person=person, query=facts)
-        states = {m.record_id: self._answered_state(m.record_id) for m in matches}
-        self.recent.add({**request, "clearance": clearance}, person=person, facts=facts)
-        return answer_check(request, matches, states, self.clock_ms(), clearance, source_topic)
-
-    def _notice(self, notice: dict[str, Any]) -> Output:
-        """Address a notice to the notifications topic of its recipient's scope."""
-        unit = notice["recipient_unit"]
-        topic = NOTIFICATIONS.name(self.settings, self.catalog.unit_scope(unit))
-        return topic, unit.encode(), self.codec.encode("Notification", notice)
-
-    def _answered_state(self, record_id: str) -> dict[str, Any]:
-        """Return a matched record's state with its document kept as the bytes it is stored as, which a hit
-        copies as they are."""
-        return self.codec.decode_encoded(self.index.payload_of(record_id), "RegisterRecord", STORED_DOCUMENT)
-
-    def _output(self, topic_spec, key: str, schema: str, value: dict[str, Any]) -> Output:
-        return topic_spec.name(self.settings), key.encode(), self.codec.encode(schema, value)
-
-
 
 def snapshot_path_of(settings: HubSettings) -> Path:
     """Return where the matcher keeps its index snapshot: under data_dir, named after the register topic."""
     return settings.data_dir / "matcher" / f"{REGISTER.name(settings)}.index"
-
-
-def is_person(subject: dict[str, Any]) -> bool:
-    """Tell whether a subject is a PersonSubject (the codec reads unions without their names)."""
-    return "surname" in subject and "iin" in subject
 
 
 def install_matcher(app, settings: HubSettings, codec: AvroCodec, sensor: Sensor) -> Matcher:

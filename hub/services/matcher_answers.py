@@ -1,0 +1,88 @@
+"""How the matcher answers one check request: intake, search, disclosure and the messages it sends."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hub.domain.checks import CheckAnswer, answer_check, refuse_check
+from hub.domain.intake import take_check
+from hub.domain.matching.persons import PersonFacts
+from hub.domain.reasons import Refusal
+from hub.domain.regions import CENTRAL_SCOPE
+from hub.domain.validation import hinted
+from hub.errors import CodecError
+from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, REJECTED
+from hub.services.rejections import Source, refusal_of, rejection_value
+
+log = logging.getLogger(__name__)
+
+Output = tuple[str, bytes, bytes]  # topic, key, value
+STORED_DOCUMENT = "kz.mvd.records.RegisterRecord.document"
+
+
+class AnswersChecks:
+    """The matcher's answering of requests (mixed into Matcher, whose settings, codec, catalog, index, recent
+    checks, sensor and clock it uses)."""
+
+    def answer(self, record) -> list[Output]:
+        """Answer one check request message (an unreadable one goes to the rejected topic); return the
+        messages to send."""
+        try:
+            request = self.codec.decode(record.value or b"", expect="CheckRequest").value
+        except CodecError as exc:
+            source = Source(record.topic, record.partition, record.offset)
+            value = rejection_value(refusal_of(exc), source, record.value or b"", None, self.clock_ms())
+            return [self._output(REJECTED, record.topic, "Rejection", value)]
+        scope = CHECK_REQUESTS.scope_of(self.settings, record.topic)
+        try:
+            answer = self._take_and_answer(request, scope, record.topic)
+        except Exception as exc:  # noqa: BLE001 - a defect in one request must not stop the matcher
+            log.error("check %s from %s refused, it could not be answered: %r", request.get("check_id"),
+                      record.topic, exc)
+            refusal = Refusal("OTHER", f"the check could not be answered ({type(exc).__name__})")
+            answer = refuse_check(request, refusal, record.topic, self.clock_ms())
+            self.sensor.on_check_refused(refusal.code)
+        result = {**answer.result, "hits": [hinted(hit) for hit in answer.result["hits"]]}
+        results_topic = CHECK_RESULTS.name(self.settings, scope or CENTRAL_SCOPE)
+        outputs = [(results_topic, request["requester_unit"].encode(), self.codec.encode("CheckResult", result)),
+                   self._output(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
+        return outputs + [self._notice(notice) for notice in answer.notifications]
+
+    def _take_and_answer(self, request: dict[str, Any], scope: str | None, topic: str) -> CheckAnswer:
+        """Answer a request, or refuse it when its channel, unit or values do not allow it to be taken."""
+        intake = take_check(request, scope, self.catalog, self.clock_ms())
+        if intake.refusal is not None:
+            self.sensor.on_check_refused(intake.refusal.code)
+            return refuse_check(request, intake.refusal, topic, self.clock_ms())
+        answer = self._answer_taken(request, intake.clearance, topic)
+        self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
+        return answer
+
+    def _answer_taken(self, request: dict[str, Any], clearance: str, source_topic: str) -> CheckAnswer:
+        """Answer a request taken, disclosing up to the clearance applied (kept with it for delayed hits)."""
+        person = is_person(request["subject"])
+        facts = PersonFacts.of(request["subject"]) if person else None
+        matches = self.index.search(request["subject"], person=person, query=facts)
+        states = {m.record_id: self._answered_state(m.record_id) for m in matches}
+        self.recent.add({**request, "clearance": clearance}, person=person, facts=facts)
+        return answer_check(request, matches, states, self.clock_ms(), clearance, source_topic)
+
+    def _notice(self, notice: dict[str, Any]) -> Output:
+        """Address a notice to the notifications topic of its recipient's scope."""
+        unit = notice["recipient_unit"]
+        topic = NOTIFICATIONS.name(self.settings, self.catalog.unit_scope(unit))
+        return topic, unit.encode(), self.codec.encode("Notification", notice)
+
+    def _answered_state(self, record_id: str) -> dict[str, Any]:
+        """Return a matched record's state with its document kept as the bytes it is stored as, which a hit
+        copies as they are."""
+        return self.codec.decode_encoded(self.index.payload_of(record_id), "RegisterRecord", STORED_DOCUMENT)
+
+    def _output(self, topic_spec, key: str, schema: str, value: dict[str, Any]) -> Output:
+        return topic_spec.name(self.settings), key.encode(), self.codec.encode(schema, value)
+
+
+def is_person(subject: dict[str, Any]) -> bool:
+    """Tell whether a subject is a PersonSubject (the codec reads unions without their names)."""
+    return "surname" in subject and "iin" in subject
