@@ -7,15 +7,58 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RUN_FILE = Path(".hub-run") / "hub.env"
+
+
+class RunFileSource(PydanticBaseSettingsSource):
+    """The connection `./deploy/up` chose, from its run file (HUB_RUN_FILE, or .hub-run/hub.env here): read
+    only when no HUB_KAFKA_* variable is given, so that an explicit connection always wins whole."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[None, str, bool]:
+        """Unused: __call__ reads the whole file."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, str]:
+        """Return the settings the run file gives (none when a HUB_KAFKA_* variable is set or no file is there)."""
+        if any(name.startswith("HUB_KAFKA_") for name in os.environ):
+            return {}
+        return read_run_file(Path(os.environ.get("HUB_RUN_FILE") or DEFAULT_RUN_FILE))
+
+
+def read_run_file(path: Path) -> dict[str, str]:
+    """Return the HUB_ settings of a run file (KEY=VALUE lines) by field name; {} when it cannot be read."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    values = {}
+    for line in lines:
+        name, sep, value = line.strip().partition("=")
+        if sep and name.startswith("HUB_") and name != "HUB_RUN_FILE":
+            values[name[4:].lower()] = value
+    return values
 
 
 class HubSettings(BaseSettings):
     """Every setting of the hub; each field is the variable HUB_<FIELD NAME>."""
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        """Read, in this order: arguments, HUB_ variables, the run file of `./deploy/up`."""
+        return init_settings, env_settings, RunFileSource(settings_cls), dotenv_settings, file_secret_settings
+
+    run_file: Path = Field(
+        DEFAULT_RUN_FILE, description="The file where `./deploy/up` writes the connection it chose (bootstrap, the "
+        "operator's client properties, the credentials folder); every `hub` command reads it when no HUB_KAFKA_* "
+        "variable is given."
+    )
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."

@@ -10,6 +10,12 @@ from hub.refdata.load import starter_books, starter_passports
 from hub.settings import HubSettings
 
 
+@pytest.fixture(autouse=True)
+def no_run_file(monkeypatch, tmp_path) -> None:
+    """Keep a developer's `./deploy/up` run file (.hub-run/hub.env) out of every test's settings."""
+    monkeypatch.setenv("HUB_RUN_FILE", str(tmp_path / "no-run-file.env"))
+
+
 @pytest.fixture(scope="session")
 def settings() -> HubSettings:
     """Return default settings (schema and data folders of the repository)."""

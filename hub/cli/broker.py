@@ -22,6 +22,9 @@ def broker() -> None:
 
 
 def _options(func):
+    func = click.option("--fresh", is_flag=True,
+                        help="Format the nodes anew (their data is lost); by default a broker started in the folder "
+                             "before is started again with its data.")(func)
     func = click.option("--nodes", type=click.Choice(["1", "3"]), default="1",
                         help="One node, or three (replication 3, min.insync.replicas 2).")(func)
     func = click.option("--dir", "base_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -41,12 +44,12 @@ def broker_fetch(settings: HubSettings) -> None:
 @broker.command("start")
 @_options
 @pass_settings
-def broker_start(settings: HubSettings, base_dir: Path, nodes: str) -> None:
+def broker_start(settings: HubSettings, base_dir: Path, nodes: str, fresh: bool) -> None:
     """Start in the background (TLS + SASL/SCRAM); print the bootstrap address when every node answers.
 
     The operator's credential (a super user) is in <dir>/admin.properties: point HUB_KAFKA_CLIENT_PROPERTIES at it.
     """
-    cluster = LocalCluster(base_dir, settings.cache_dir, nodes=int(nodes))
+    cluster = LocalCluster(base_dir, settings.cache_dir, nodes=int(nodes), keep_storage=not fresh)
     state = cluster.start()
     click.echo(state.bootstrap_servers)
 
@@ -73,9 +76,9 @@ def broker_status(base_dir: Path) -> None:
 @broker.command("run")
 @_options
 @pass_settings
-def broker_run(settings: HubSettings, base_dir: Path, nodes: str) -> None:
+def broker_run(settings: HubSettings, base_dir: Path, nodes: str, fresh: bool) -> None:
     """Start in the foreground and stop cleanly on Ctrl-C or SIGTERM."""
-    cluster = LocalCluster(base_dir, settings.cache_dir, nodes=int(nodes))
+    cluster = LocalCluster(base_dir, settings.cache_dir, nodes=int(nodes), keep_storage=not fresh)
     state = cluster.start()
     click.echo(f"broker ready: {state.bootstrap_servers}")
     stop = threading.Event()

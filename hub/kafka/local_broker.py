@@ -135,9 +135,10 @@ class LocalCluster:
     """One or three local KRaft nodes in a folder, started and stopped as one."""
 
     def __init__(self, base_dir: Path, cache_dir: Path, nodes: int = 1, heap_mb: int = 512,
-                 plaintext_listener: bool = False, quick_jit: bool = True):
+                 plaintext_listener: bool = False, quick_jit: bool = True, keep_storage: bool = False):
         """Prepare (not start) a cluster of `nodes` nodes under base_dir; only a benchmark asks for a plaintext
-        listener beside the secured ones, to measure what TLS and SCRAM cost, or for the optimising JIT."""
+        listener beside the secured ones, to measure what TLS and SCRAM cost, or for the optimising JIT. With
+        keep_storage, nodes already formatted in base_dir are started again with their data (same ports)."""
         if nodes not in (1, 3):
             raise LocalBrokerError("a local cluster has 1 or 3 nodes")
         self.base_dir = base_dir.resolve()
@@ -146,6 +147,7 @@ class LocalCluster:
         self.heap_mb = heap_mb
         self.plaintext_listener = plaintext_listener
         self.jit_options = QUICK_JIT_OPTIONS if quick_jit else ()
+        self.keep_storage = keep_storage
         self.state: ClusterState | None = None
         self._procs: list[subprocess.Popen] = []
 
@@ -178,6 +180,9 @@ class LocalCluster:
     def _start_once(self) -> ClusterState:
         lib_dir = fetch_jars(self.cache_dir)
         self.base_dir.mkdir(parents=True, exist_ok=True)
+        kept = self._kept_state()
+        if kept is not None:
+            return self._restart(lib_dir, kept)
         specs = [
             NodeSpec(i + 1, free_port(), free_port(), str(self.base_dir / f"node-{i + 1}"),
                      plain_port=free_port() if self.plaintext_listener else None)
@@ -189,6 +194,30 @@ class LocalCluster:
         for spec in specs:
             self._format(lib_dir, spec, tls, admin.password)
         for spec in specs:
+            self._spawn(lib_dir, spec)
+        self.state.save(self.base_dir)
+        self._wait_ready()
+        return self.state
+
+    def _kept_state(self) -> ClusterState | None:
+        """Return the state of nodes formatted here before, when they are to be kept and all are there."""
+        if not self.keep_storage or not (self.base_dir / STATE_FILE).exists():
+            return None
+        state = ClusterState.load(self.base_dir)
+        formatted = all((Path(n.directory) / "data" / "meta.properties").exists() for n in state.nodes)
+        if len(state.nodes) != self.node_count or not formatted or self.plaintext_listener:
+            return None
+        return state
+
+    def _restart(self, lib_dir: Path, kept: ClusterState) -> ClusterState:
+        """Start nodes formatted before, with their data, on the ports they had."""
+        self.state = kept
+        taken = [n.broker_port for n in kept.nodes if port_is_open(n.broker_port)]
+        if taken:
+            raise LocalBrokerError(f"port {taken[0]} of the kept broker is taken (is it running already?); "
+                                   f"stop it, or start afresh with --fresh")
+        self._admin_connection(ensure_tls(self.base_dir / "tls"))
+        for spec in kept.nodes:
             self._spawn(lib_dir, spec)
         self.state.save(self.base_dir)
         self._wait_ready()

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -22,12 +23,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _events_total(url: str) -> float:
+    return _metric_sum(url, "hub_events_total{")
+
+
+def _metric_sum(url: str, head: str) -> float:
     try:
         text = urllib.request.urlopen(url, timeout=2).read().decode()
     except OSError:
         return 0.0
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("hub_events_total{"))
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(head))
 
 
 def _processes_mentioning(text: str) -> list[str]:
@@ -63,10 +67,32 @@ def test_up_demo_shows_events_flowing_and_ctrl_c_stops_everything(tmp_path: Path
             time.sleep(1)
         assert flowing >= 100, f"only {flowing} events in 120 s: {(tmp_path / 'up.log').read_text()}"
         state = json.loads((tmp_path / "run" / "broker" / "cluster.json").read_text())
+        # A hub command with no HUB_KAFKA_* setting finds this hub through the run file up wrote.
+        bare = {k: v for k, v in env.items() if not k.startswith("HUB_KAFKA_")}
+        shown = subprocess.run([sys.executable, "-m", "hub", "reconcile", "--json"], cwd=tmp_path, capture_output=True,
+                               text=True, timeout=120, env={**bare, "HUB_RUN_FILE": str(tmp_path / "run" / "hub.env")})
+        assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr[-2000:]
     finally:
         os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends to the foreground group
         up.wait(timeout=90)
+    assert up.returncode == 0, (tmp_path / "up.log").read_text()[-3000:]
     ports = [metrics_port] + [p for n in state["nodes"] for p in (n["broker_port"], n["controller_port"])]
     assert [p for p in ports if port_is_open(p)] == []
     assert _processes_mentioning(str(tmp_path / "run")) == []
     assert "everything stopped" in (tmp_path / "up.log").read_text()
+
+    # Up again in the same folder: the same broker with its data, the register kept; SIGTERM exits 0.
+    up = subprocess.Popen([str(REPO / "deploy" / "up")], cwd=REPO, env=env, stdout=open(tmp_path / "up2.log", "w"),
+                          stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        kept, started = 0.0, time.monotonic()
+        while time.monotonic() - started < 120 and kept == 0:
+            assert up.poll() is None, (tmp_path / "up2.log").read_text()
+            kept = _metric_sum(url, "hub_register_records{")
+            time.sleep(1)
+        assert kept > 0, (tmp_path / "up2.log").read_text()[-3000:]
+    finally:
+        os.killpg(up.pid, signal.SIGTERM)
+        up.wait(timeout=90)
+    assert up.returncode == 0, (tmp_path / "up2.log").read_text()[-3000:]
+    assert "ConsistencyError" not in (tmp_path / "run" / "aggregator.log").read_text()

@@ -8,6 +8,7 @@ import inspect
 import faust
 from aiokafka import AIOKafkaConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 from hub.services.faust_internals import (
     ReadCommittedConsumer,
@@ -24,6 +25,8 @@ def test_the_methods_the_adapter_overrides_or_calls_exist_with_their_signatures(
     assert callable(getattr(faust_aiokafka.Producer, "_ensure_producer", None))
     assert callable(getattr(faust.App, "_crash", None))
     assert "isolation_level=self._isolation_level" in inspect.getsource(AIOKafkaConsumer.start)
+    assert list(inspect.signature(faust_aiokafka.AIOKafkaConsumerThread.verify_event_path).parameters) == [
+        "self", "now", "tp"]
 
 
 def test_an_app_made_read_committed_builds_a_read_committed_consumer() -> None:
@@ -34,5 +37,7 @@ def test_an_app_made_read_committed_builds_a_read_committed_consumer() -> None:
         assert isinstance(consumer, ReadCommittedConsumer)
         thread = consumer._new_consumer_thread()
         assert isinstance(thread, ReadCommittedThread)
+        app.Table("t", default=None, changelog_topic=app.topic("t-changelog"))
+        assert thread.verify_event_path(0.0, TP("t-changelog", 0)) is None  # a changelog is not checked
         return isolation_level_of(thread._create_worker_consumer(app.transport))
     assert asyncio.run(build()) == "read_committed"
