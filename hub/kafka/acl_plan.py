@@ -100,8 +100,9 @@ def matcher_grants(settings: HubSettings) -> list[Grant]:
 
 
 def reconciler_grants(settings: HubSettings) -> list[Grant]:
-    """Read manifests and the register; see (not read) the events and the aggregator's committed offsets."""
-    return [*_topics("READ", REGISTER.name(settings), *MANIFESTS.names(settings)),
+    """Read manifests, the register and its own reports (when each region was last reconciled); see (not read)
+    the events and the aggregator's committed offsets."""
+    return [*_topics("READ", REGISTER.name(settings), REPORTS.name(settings), *MANIFESTS.names(settings)),
             *_topics("DESCRIBE", *EVENTS.names(settings)),
             *_topics("WRITE", REPORTS.name(settings), REJECTED.name(settings), *NOTIFICATIONS.names(settings)),
             *_catalog(settings), *_group(f"{settings.app_id}-reconciler"),

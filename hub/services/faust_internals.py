@@ -13,7 +13,8 @@ READ_COMMITTED = "read_committed"
 
 
 class ReadCommittedThread(faust_aiokafka.AIOKafkaConsumerThread):
-    """Faust's consumer thread, whose aiokafka consumer reads committed transactions only.
+    """Faust's consumer thread, whose aiokafka consumer reads committed transactions only, seeks where nothing
+    is committed, and checks only streams' partitions.
 
     Faust reads read_uncommitted unless its own exactly-once mode is on (whose duplicate and fencing
     bugs keep it off here), so events of a regional system's aborted transactions would be applied.
@@ -23,6 +24,26 @@ class ReadCommittedThread(faust_aiokafka.AIOKafkaConsumerThread):
         consumer = super()._create_worker_consumer(transport)
         consumer._isolation_level = READ_COMMITTED  # read when the consumer starts and makes its fetcher
         return consumer
+
+    async def seek_to_committed(self) -> Any:
+        """Seek every assigned partition to the group's committed offset, or to its first offset when nothing
+        is committed.
+
+        aiokafka's seek_to_committed seeks only where the committed offset is above 0; elsewhere the position
+        stays where the fetches made during table recovery left it, past records Faust then drops unprocessed
+        (an event published while a worker starts was lost so, never applied and never committed).
+        """
+        return await self.call_thread(self._seek_to_committed_or_start)
+
+    async def _seek_to_committed_or_start(self) -> Any:
+        consumer = self._ensure_consumer()
+        committed = await consumer.seek_to_committed()
+        unset = [tp for tp, offset in committed.items() if not offset]
+        if unset:
+            firsts = await consumer.beginning_offsets(unset)
+            for tp in unset:
+                consumer.seek(tp, max(committed[tp] or 0, firsts[tp]))
+        return committed
 
     def verify_event_path(self, now: float, tp: Any) -> None:
         """Faust's check that a stream processes each assigned partition, for the partitions of streams only.

@@ -39,6 +39,7 @@ from hub.kafka.topics import (
     EVENTS,
     NOTIFICATIONS,
     REGISTER,
+    REJECTED,
     all_topics,
 )
 from hub.services.refdata import load_reference_data
@@ -192,7 +193,9 @@ def test_services_run_as_their_own_principals_and_take_identity_from_the_channel
         for worker in workers:
             worker.stop()
     logs = "".join((tmp_path / f"{n}.log").read_text() for n in ("aggregator", "matcher", "reconciler"))
-    assert {r.key for r in register} == {secret["record_id"].encode(), event["record_id"].encode()}, logs[-3000:]
+    refused = [codec.decode(r.value).value for r in asyncio.run(read_to_end(admin, REJECTED.name(admin)))]
+    assert {r.key for r in register} == {secret["record_id"].encode(), event["record_id"].encode()}, (
+        [(r["reason_code"], r["reason_en"]) for r in refused], logs[-3000:])
     by_id = {codec.decode(r.value).value["check_id"]: codec.decode(r.value).value for r in results}
     taken, foreign, unknown = (by_id[r["check_id"]] for r in asked)
     # TOP_SECRET asked by an OFFICIAL_USE unit: the SECRET record is shown only as restricted.

@@ -12,7 +12,7 @@ from hub.kafka.admin import admin_client, provision
 from hub.kafka.connection import make_consumer
 from hub.kafka.group_offsets import GroupStartOffsets
 from hub.kafka.producer import make_producer
-from hub.kafka.topics import CHECK_AUDIT, CHECK_RESULTS
+from hub.kafka.topics import CHECK_AUDIT, EVENTS
 from hub.settings import HubSettings
 
 
@@ -46,8 +46,8 @@ async def _commit(settings: HubSettings, offsets: dict[TopicPartition, int]) -> 
 
 
 def test_every_partition_starts_where_the_group_committed_else_at_its_first_offset(hub_settings: HubSettings):
-    asyncio.run(provision(hub_settings, [CHECK_RESULTS.spec("KZ-75"), CHECK_AUDIT]))
-    topics = [CHECK_RESULTS.name(hub_settings, "KZ-75"), CHECK_AUDIT.name(hub_settings)]
+    asyncio.run(provision(hub_settings, [EVENTS.spec("KZ-75"), CHECK_AUDIT]))
+    topics = [EVENTS.name(hub_settings, "KZ-75"), CHECK_AUDIT.name(hub_settings)]
     asyncio.run(_fill(hub_settings, topics))
     asyncio.run(_commit(hub_settings, {TopicPartition(topics[0], 0): 7, TopicPartition(topics[1], 0): 3}))
 

@@ -8,7 +8,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from hub.kafka.admin import provision
 from hub.kafka.producer import make_producer, send_by_key
-from hub.kafka.topics import CHECK_AUDIT, CHECK_RESULTS
+from hub.kafka.topics import CHECK_AUDIT, EVENTS
 from hub.settings import HubSettings
 from tests.integration.helpers import read_topic
 
@@ -28,8 +28,8 @@ async def _send_both_ways(settings: HubSettings, messages: list[tuple[str, bytes
 
 def test_send_by_key_puts_every_message_where_the_default_partitioner_would_in_order(
         hub_settings: HubSettings) -> None:
-    asyncio.run(provision(hub_settings, [CHECK_RESULTS.spec("KZ-75"), CHECK_AUDIT]))
-    results, audit = CHECK_RESULTS.name(hub_settings, "KZ-75"), CHECK_AUDIT.name(hub_settings)
+    asyncio.run(provision(hub_settings, [EVENTS.spec("KZ-75"), CHECK_AUDIT]))
+    results, audit = EVENTS.name(hub_settings, "KZ-75"), CHECK_AUDIT.name(hub_settings)
     messages = [(results if n % 3 else audit, f"unit-{n % 17}".encode(), f"value-{n}".encode()) for n in range(600)]
     expected_partition = asyncio.run(_send_both_ways(hub_settings, messages))
     for topic in (results, audit):
