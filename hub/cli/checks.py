@@ -7,12 +7,12 @@ import csv
 import json
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
+from hub.cli.inputs import known_unit, parse_day, parse_sex, parse_year, warn_if_odd_iin, writable_file
 from hub.domain.limits import out_of_range
 from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
@@ -55,10 +55,11 @@ def subject_of(values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if set(given) <= set(PERSON_FIELDS):
         subject = {k: given.get(k) for k in PERSON_FIELDS}
         if isinstance(subject["birth_date"], str):
-            subject["birth_date"] = (date.fromisoformat(subject["birth_date"]) - date(1970, 1, 1)).days
+            subject["birth_date"] = parse_day(subject["birth_date"], "birth date")
         if subject["birth_year"] is not None:
-            subject["birth_year"] = int(subject["birth_year"])
-        subject["sex"] = subject["sex"].upper() if subject["sex"] else None
+            subject["birth_year"] = parse_year(str(subject["birth_year"]))
+        subject["sex"] = parse_sex(subject["sex"]) if subject["sex"] else None
+        warn_if_odd_iin(subject["iin"])
         return "kz.mvd.records.PersonSubject", subject
     for schema, (fields, required) in SUBJECTS.items():
         if set(given) <= set(fields) and set(required) <= set(given):
@@ -93,10 +94,10 @@ async def ask(settings: HubSettings, codec, requests: list[dict[str, Any]], time
 
     scopes = sorted({scope_of_unit_code(r["requester_unit"]) for r in requests})
     consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
-    await consumer.start()
     producer = make_producer(settings)
-    await producer.start()
     try:
+        await consumer.start()
+        await producer.start()
         partitions = await assign_from_start(consumer, settings, [CHECK_RESULTS.name(settings, s) for s in scopes])
         await consumer.seek_to_end(*partitions)
         for tp in partitions:
@@ -140,6 +141,7 @@ def check(settings: HubSettings, as_json: bool, timeout_s: float, **values: Any)
     from hub.services.refdata import codec_for
 
     options = {k: values.pop(k) for k in ("unit", "officer", "clearance", "purpose", "legal_ground")}
+    known_unit(settings.refdata_dir, options["unit"])
     request = request_of(*subject_of(values), options)
     answers = asyncio.run(ask(settings, codec_for(settings), [request], timeout_s))
     result = answers.get(request["check_id"])
@@ -165,12 +167,14 @@ def check_batch(settings: HubSettings, file: Path, output: Path, timeout_s: floa
 
     from hub.services.refdata import codec_for
 
+    known_unit(settings.refdata_dir, options["unit"])
+    writable_file(output)
     rows, bad = [], []
     with open(file, encoding="utf-8-sig", newline="") as source:
         for number, row in enumerate(csv.DictReader(source), start=1):
             try:
                 schema, subject = subject_of({k: row.get(k) for k in SUBJECT_FIELDS})
-                on = (date.fromisoformat(row["request_date"]) - date(1970, 1, 1)).days if row.get("request_date") else None
+                on = parse_day(row["request_date"], "request date") if row.get("request_date") else None
                 rows.append((number, request_of(schema, subject, options, "WRITTEN", row.get("request_number"), on)))
             except (click.UsageError, ValueError) as exc:
                 bad.append((number, str(exc)))
@@ -203,6 +207,7 @@ def check_batch(settings: HubSettings, file: Path, output: Path, timeout_s: floa
 @pass_settings
 def notifications(settings: HubSettings, unit: str, follow: bool, as_json: bool, lang: str) -> None:
     """Show a unit's notifications (from the start of the topic's retention)."""
+    known_unit(settings.refdata_dir, unit)
     asyncio.run(_follow_notifications(settings, unit, follow, as_json, lang))
 
 
@@ -215,8 +220,8 @@ async def _follow_notifications(settings: HubSettings, unit: str, follow: bool, 
 
     codec = codec_for(settings)
     consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
-    await consumer.start()
     try:
+        await consumer.start()
         ends = await consumer.end_offsets(await assign_from_start(
             consumer, settings, [NOTIFICATIONS.name(settings, scope_of_unit_code(unit))]))
         seen: set[str] = set()

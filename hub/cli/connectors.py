@@ -38,13 +38,13 @@ async def _relay(settings: HubSettings, dsn: str, region: str, batch_rows: int, 
     from connectors.client import RegionalClient
     from connectors.metrics import PrometheusConnectorSensor
     from connectors.outbox import OutboxRelay, outbox_sql
-    from hub.metrics.prometheus import serve_registry
+    from hub.metrics.prometheus import serve_connector_metrics
 
     if create_table:
         async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
             await conn.execute(outbox_sql())
     sensor = PrometheusConnectorSensor("outbox_relay")
-    serve_registry(sensor.registry, settings.metrics_host, settings.metrics_port)
+    serve_connector_metrics(sensor.registry, settings, "outbox_relay")
     client = await RegionalClient.connect(settings, region, sensor=sensor,
                                           workers=settings.connector_workers)
     relay = OutboxRelay(dsn, client, batch_rows, poll_interval_s)

@@ -20,9 +20,9 @@ pass_settings = click.make_pass_decorator(HubSettings)
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="YAML mapping of the file's columns to the event and its document.")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV of refused rows with row numbers and reasons [FILE.rejects.csv].")
+              help="CSV of refused rows with row numbers and reasons [in the state folder].")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where progress is kept so an interrupted import resumes [beside FILE].")
+              help="Where progress is kept so an interrupted import resumes [.hub-run/import/<region>-<file>].")
 @click.option("--chunk-rows", default=2000, show_default=True, help="Rows sent and recorded together.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON line.")
 @pass_settings
@@ -31,10 +31,13 @@ def import_cmd(settings: HubSettings, file: Path, record_type: str, region: str,
     """Import FILE (CSV) as enrolments of one type and region; run it again to resume after an interruption."""
     from connectors.importer.mapping import Mapping
     from connectors.importer.run import ImportJob
+    from hub.cli.inputs import known_record_type, known_region, writable_file
 
-    job = ImportJob(file, Mapping.load(mapping), record_type.upper(), region.upper(),
-                    rejects or file.with_name(file.stem + ".rejects.csv"),
-                    state_dir or file.with_name(f".{file.stem}.import"), chunk_rows)
+    region, record_type = known_region(settings.refdata_dir, region), known_record_type(settings.refdata_dir, record_type)
+    state_dir = state_dir or settings.run_file.parent / "import" / f"{region.lower()}-{file.stem}"
+    state_dir.mkdir(parents=True, exist_ok=True)  # the checkpoint and the rejects live here, not beside the file
+    rejects = writable_file(rejects) if rejects else state_dir / f"{file.stem}.rejects.csv"
+    job = ImportJob(file, Mapping.load(mapping), record_type, region, rejects, state_dir, chunk_rows)
     summary = asyncio.run(_run(settings, job, show_progress=not as_json))
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+
 import click
 
 from hub import __version__
@@ -17,17 +20,46 @@ from hub.cli.sinks import sink
 from hub.errors import HubError
 from hub.settings import HubSettings
 
+SERVICE_COMMANDS = ("run", "demo", "sink", "outbox-relay", "import", "broker")
+
 
 class HubGroup(click.Group):
-    """A click group that prints HubErrors as one clear line and exits with 1."""
+    """A click group that prints every error as one or two clear lines (what is wrong, what to do) and exits
+    with 1; HUB_DEBUG=1 shows the traceback of an unexpected one."""
 
     def invoke(self, ctx: click.Context):
-        """Run the command; turn a HubError into a message instead of a traceback."""
+        """Run the command; turn errors into messages instead of tracebacks."""
         try:
             return super().invoke(ctx)
-        except HubError as exc:
-            click.secho(f"error [{exc.code}]: {exc}", fg="red", err=True)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the edge where every error becomes a message
+            if os.environ.get("HUB_DEBUG"):
+                raise
+            code, text = explain(exc, ctx.obj if isinstance(ctx.obj, HubSettings) else None)
+            click.secho(f"error [{code}]: {text}", fg="red", err=True)
             ctx.exit(1)
+
+
+def explain(exc: Exception, settings: HubSettings | None) -> tuple[str, str]:
+    """Return a code and one or two lines for an error: what is wrong, and what to do."""
+    from aiokafka.errors import KafkaConnectionError, KafkaError
+    from pydantic import ValidationError
+
+    if isinstance(exc, HubError):
+        return exc.code, str(exc)
+    if isinstance(exc, (KafkaConnectionError, ConnectionError)) or "Unable to bootstrap" in str(exc):
+        where = settings.kafka_bootstrap_servers if settings else "the configured address"
+        return "broker", (f"cannot reach the Kafka broker at {where}.\n  Start the hub with ./deploy/up (hub "
+                          f"commands in that checkout then find it), or set HUB_RUN_FILE or HUB_KAFKA_* settings.")
+    if isinstance(exc, KafkaError):
+        return "broker", f"the broker refused the request: {exc}"
+    if isinstance(exc, ValidationError):
+        wrong = "; ".join(f"HUB_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        return "settings", f"{wrong}.\n  See the settings table in README.md."
+    if isinstance(exc, OSError):
+        return "file", f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    return "internal", f"{type(exc).__name__}: {exc}\n  Run again with HUB_DEBUG=1 for the traceback, and report it."
 
 
 @click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +71,8 @@ def cli(ctx: click.Context) -> None:
     Settings come from HUB_-prefixed environment variables (see README).
     """
     ctx.obj = HubSettings()
+    if ctx.invoked_subcommand not in SERVICE_COMMANDS:  # a one-shot command says what went wrong itself
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 for command in (schemas, topics, refdata, asyncapi_cmd, broker, access, run, demo, reconcile, import_cmd,

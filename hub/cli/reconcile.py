@@ -22,6 +22,10 @@ pass_settings = click.make_pass_decorator(HubSettings)
 def reconcile(settings: HubSettings, region: str | None, record_type: str | None, manifest_id: str | None,
               differences: bool, as_json: bool) -> None:
     """Show the reconciliation reports: each regional manifest compared with the central register."""
+    from hub.cli.inputs import known_record_type, known_region
+
+    region = known_region(settings.refdata_dir, region) if region else None
+    record_type = known_record_type(settings.refdata_dir, record_type) if record_type else None
     from hub.kafka.reader import read_to_end
     from hub.kafka.topics import REPORTS
     from hub.services.refdata import codec_for

@@ -87,11 +87,11 @@ async def _run(settings: HubSettings, name: str, build, scope: str | None = None
     from connectors.metrics import PrometheusConnectorSensor
     from connectors.sinks.runtime import DeadLetters, run_sink
     from hub.kafka.topics import NOTIFICATIONS, REGISTER
-    from hub.metrics.prometheus import serve_registry
+    from hub.metrics.prometheus import serve_connector_metrics
     from hub.services.refdata import codec_for
 
     codec, sensor = codec_for(settings), PrometheusConnectorSensor(f"{name}_sink")
-    serve_registry(sensor.registry, settings.metrics_host, settings.metrics_port)
+    serve_connector_metrics(sensor.registry, settings, f"{name}_sink")
     dead = DeadLetters(settings, codec, name)
     target = build(codec, dead, sensor)
     stop = asyncio.Event()

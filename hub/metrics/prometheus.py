@@ -102,6 +102,26 @@ def serve_metrics(sensor: PrometheusSensor, host: str, port: int) -> int:
     return serve_registry(sensor.registry, host, port)
 
 
+CONNECTOR_METRICS_PORTS = {"outbox_relay": 9465, "importer": 9466, "webhook_sink": 9470, "email_sink": 9471,
+                           "postgres_sink": 9472}  # the hub's services use 9464, 9467 and 9468
+
+
+def serve_connector_metrics(registry: CollectorRegistry, settings, connector: str) -> int:
+    """Serve a connector's /metrics on HUB_METRICS_PORT when given, else on the connector's own default port
+    (a free one if that is taken), so that it never collides with the hub's; print where; return the port."""
+    import sys
+
+    port = settings.metrics_port if "metrics_port" in settings.model_fields_set else CONNECTOR_METRICS_PORTS[connector]
+    try:
+        bound = serve_registry(registry, settings.metrics_host, port)
+    except OSError:
+        if "metrics_port" in settings.model_fields_set:
+            raise
+        bound = serve_registry(registry, settings.metrics_host, 0)
+    print(f"{connector} metrics at http://{settings.metrics_host}:{bound}/metrics", file=sys.stderr)
+    return bound
+
+
 def serve_registry(registry: CollectorRegistry, host: str, port: int) -> int:
     """Serve /metrics of a registry on host:port in a thread; return the bound port."""
     server, _thread = start_http_server(port, addr=host, registry=registry)

@@ -47,10 +47,13 @@ def test_import_sends_valid_rows_once_and_rejects_bad_ones_with_row_numbers(prov
     source.write_bytes((SAMPLES / "rozysk_kz75.csv").read_bytes())
     args = [str(source), "--type", "WANTED_PERSON", "--region", "KZ-75", "--mapping",
             str(SAMPLES / "rozysk_kz75.yaml"), "--chunk-rows", "7", "--json"]
-    out, err = hub_import(provisioned, *args).communicate(timeout=120)
+    settings = provisioned.model_copy(update={"run_file": tmp_path / "run" / "hub.env"})
+    out, err = hub_import(settings, *args).communicate(timeout=120)
     summary = json.loads(out.strip().splitlines()[-1])
     assert (summary["read"], summary["sent"], summary["rejected"]) == (30, 24, 6), err
-    with open(tmp_path / "rozysk_kz75.rejects.csv", encoding="utf-8") as rejects:
+    assert [p.name for p in tmp_path.iterdir() if p.name != "run"] == [source.name]  # nothing beside the file
+    state = tmp_path / "run" / "import" / "kz-75-rozysk_kz75"  # the run folder's, by default
+    with open(state / "rozysk_kz75.rejects.csv", encoding="utf-8") as rejects:
         rows = list(csv.DictReader(rejects))
     assert {int(r["row"]): r["reason"] for r in rows} == ROZYSK_REJECTS
     assert all(r["message_kk"] and r["message_ru"] and r["message_en"] for r in rows)
@@ -116,9 +119,9 @@ def test_import_killed_at_random_moments_sends_every_row_exactly_once(provisione
     source = tmp_path / "big.csv"
     total = big_card_file(source, 20_000)
     args = [str(source), "--type", "WANTED_PERSON", "--region", "KZ-75", "--mapping",
-            str(SAMPLES / "rozysk_kz75.yaml"), "--chunk-rows", "500", "--json"]
+            str(SAMPLES / "rozysk_kz75.yaml"), "--chunk-rows", "500", "--json", "--state-dir", str(tmp_path / "state")]
     rng, kills = random.Random(7), 0
-    checkpoint = tmp_path / ".big.import" / "big.csv.checkpoint.json"
+    checkpoint = tmp_path / "state" / "big.csv.checkpoint.json"
     for _ in range(3):
         proc = hub_import(provisioned, *args)
         deadline = time.monotonic() + 60
