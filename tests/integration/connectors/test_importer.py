@@ -62,7 +62,7 @@ def test_import_sends_valid_rows_once_and_rejects_bad_ones_with_row_numbers(prov
     assert len(events) == 24 == len({e["event_id"] for e in events})
     assert {e["source_sequence"] for e in events} == set(range(1, 31)) - set(ROZYSK_REJECTS)
 
-    again, _ = hub_import(provisioned, *args).communicate(timeout=120)  # done already: nothing is sent again
+    again, _ = hub_import(settings, *args).communicate(timeout=120)  # done already: nothing is sent again
     assert json.loads(again.strip().splitlines()[-1])["sent"] == 24
     assert len(events_on_topic(provisioned, codec, "KZ-75")) == 24
 
