@@ -201,36 +201,32 @@ class Supervised:
 
     def wait_caught_up(self, timeout_s: float) -> None:
         """Wait until both groups have committed every input (restarting what exits meanwhile)."""
+        asyncio.run(self._wait_caught_up(timeout_s))
+
+    async def _wait_caught_up(self, timeout_s: float) -> None:
+        from hub.kafka.group_offsets import GroupStartOffsets
         from hub.kafka.topics import CHECK_REQUESTS, EVENTS
 
         groups = {self.settings.app_id: EVENTS.name(self.settings, REGION),
                   f"{self.settings.app_id}-matcher": CHECK_REQUESTS.name(self.settings, REGION)}
+        offsets = {topic: GroupStartOffsets(self.settings, group, [topic]) for group, topic in groups.items()}
         deadline = time.monotonic() + timeout_s
-        while not asyncio.run(all_caught_up(self.settings, groups)):
+        try:
+            ends = {topic: await group.end_offsets(topic) for topic, group in offsets.items()}  # all sent by now
+            while not all([await group.caught_up(ends[topic]) for topic, group in offsets.items()]):
+                self.check()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the hub did not read every input in {timeout_s} s")
+                await asyncio.sleep(1.0)
             self.check()
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the hub did not read every input in {timeout_s} s")
-            time.sleep(1.0)
-        self.check()
+        finally:
+            for group in offsets.values():
+                await group.close()
 
     def stop(self) -> None:
         """Stop both."""
         for worker in self.workers.values():
             worker.stop()
-
-
-async def all_caught_up(settings: HubSettings, groups: dict[str, str]) -> bool:
-    """Tell whether each group has committed every record of its topic."""
-    from hub.kafka.group_offsets import GroupStartOffsets
-
-    for group, topic in groups.items():
-        offsets = GroupStartOffsets(settings, group, [topic])
-        try:
-            if not await offsets.caught_up(await offsets.end_offsets(topic)):
-                return False
-        finally:
-            await offsets.close()
-    return True
 
 
 def outcomes(settings: HubSettings, codec: AvroCodec) -> dict[str, Any]:

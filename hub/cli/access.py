@@ -75,11 +75,7 @@ def access_add_system(settings: HubSettings, region: str, output: Path | None) -
     """
     from hub.kafka.acl_plan import region_principal
 
-    try:
-        user = region_principal(region.upper())
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="REGION") from exc
-    click.echo(_add(settings, user, output))
+    click.echo(_add(settings, _principal(region_principal, region.upper(), "REGION"), output))
 
 
 @access.command("add-service")
@@ -90,11 +86,7 @@ def access_add_service(settings: HubSettings, service: str, output: Path | None)
     """Give a hub service (aggregator, matcher, reconciler, sink-webhook, sink-email, sink-postgres) its credential."""
     from hub.kafka.acl_plan import service_principal
 
-    try:
-        user = service_principal(service)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="SERVICE") from exc
-    click.echo(_add(settings, user, output))
+    click.echo(_add(settings, _principal(service_principal, service, "SERVICE"), output))
 
 
 @access.command("rotate")
@@ -110,6 +102,14 @@ def access_rotate(settings: HubSettings, principal: str, output: Path | None) ->
         raise click.BadParameter(f"{principal} is not a principal of the plan (see hub access list)",
                                  param_hint="PRINCIPAL")
     click.echo(asyncio.run(issue_credential(settings, principal, output)))
+
+
+def _principal(name_of, value: str, hint: str) -> str:
+    """Return the principal a region or service is known by, or refuse the argument with why."""
+    try:
+        return name_of(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from exc
 
 
 def _add(settings: HubSettings, user: str, output: Path | None) -> Path:
