@@ -54,6 +54,15 @@ class CodecError(HubError):
 
     code = "undecodable"
 
+    def __init__(self, message: str, subject: str = ""):
+        """Keep the message and what it is about (a schema's name, a fingerprint), for the refusal."""
+        super().__init__(message)
+        self.subject = subject
+
+    def __reduce__(self):
+        """Pickle by the constructor's arguments."""
+        return type(self), (str(self), self.subject)
+
 
 class NotSingleObjectError(CodecError):
     """Bytes without the Avro single-object marker, or too short to carry a fingerprint."""
@@ -77,6 +86,15 @@ class EncodeError(HubError):
     """A value that does not fit the schema it is written with."""
 
     code = "encode"
+
+    def __init__(self, message: str, field: str | None = None):
+        """Keep the message and the field whose value does not fit, when known."""
+        super().__init__(message)
+        self.field = field
+
+    def __reduce__(self):
+        """Pickle by the constructor's arguments."""
+        return type(self), (str(self), self.field)
 
 
 class InvalidEventError(HubError):

@@ -6,7 +6,7 @@ from typing import Any, Iterable, NamedTuple
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import Refusal, refuse
 from hub.domain.validation import EventRules, hinted
 from hub.errors import EncodeError, InvalidEventError
 from hub.kafka.partitioning import partition_for, partitions_for
@@ -69,6 +69,8 @@ class Preparer:
             if refusal is not None:
                 return invalid(refusal, position)
             encoded = self.codec.encode("RecordEvent", hinted(value))
-        except (EncodeError, TypeError, AttributeError) as exc:  # a value of the wrong type
-            return invalid(Refusal("INVALID_FIELD", str(exc)[:500]), position)
+        except EncodeError as exc:  # a value of the wrong type
+            return invalid(refuse("INVALID_FIELD", "wrong_type", exc.field or "message"), position)
+        except (TypeError, AttributeError):  # a value of the wrong shape, before the writer
+            return invalid(refuse("INVALID_FIELD", "wrong_type", "message"), position)
         return Prepared(value["event_id"], value["record_id"], value["action"], value["version"], encoded, -1)

@@ -18,7 +18,7 @@ from connectors.client.versions import Known, MemoryVersions, VersionBook, next_
 from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import Refusal, refuse
 from hub.domain.regions import region_of_record
 from hub.errors import DeliveryError, InvalidEventError
 from hub.kafka.producer import make_producer
@@ -159,14 +159,14 @@ class RegionalClient:
         if isinstance(event, dict):
             missing = [name for name in REQUIRED_VALUES if event.get(name) in (None, "")]
             if missing:
-                return invalid(Refusal("MISSING_FIELD", ", ".join(missing), missing[0]), position)
+                return invalid(refuse("MISSING_FIELD", "fields", missing[0], fields=missing), position)
             record_id, action, given = event["record_id"], event["action"], event.get("version")
             make = lambda version: {**VALUE_DEFAULTS, **event, "region": self.region, "version": version}  # noqa: E731
         else:
             record_id, action, given, make = event.record_id, event.action, event.version, event.to_event
         if region_of_record(str(record_id)) != self.region:
-            return invalid(Refusal("REGION_MISMATCH", f"record {record_id} is not of {self.region}", "record_id"),
-                           position)
+            return invalid(refuse("REGION_MISMATCH", "record_not_of", "record_id", value=record_id,
+                                  region=self.region), position)
         version = next_version(self._known(record_id, planned), action, given, record_id)
         if isinstance(version, Refusal):
             return invalid(version, position)

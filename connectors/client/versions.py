@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Protocol
 
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import Refusal, refuse
 
 Known = tuple[int, bool]  # (version, live)
 
@@ -98,15 +98,15 @@ def next_version(known: Known | None, action: str, given: int | None, record_id:
     """
     if action == "ENROL":
         if known is not None:
-            return Refusal("ALREADY_ENROLLED", record_id, "record_id")
+            return refuse("ALREADY_ENROLLED", "value", "record_id", value=record_id)
         expected = 1
     elif known is None:
-        return given if given is not None else Refusal(
-            "VERSION_GAP", f"record {record_id} is unknown to this client: give its version", "version")
+        return given if given is not None else refuse(
+            "VERSION_GAP", "version_unknown", "version", value=record_id)
     elif not known[1]:
-        return Refusal("NOT_LIVE", record_id, "record_id")
+        return refuse("NOT_LIVE", "value", "record_id", value=record_id)
     else:
         expected = known[0] + 1
     if given is not None and given != expected:
-        return Refusal("VERSION_GAP", f"expected version {expected}, got {given}", "version")
+        return refuse("VERSION_GAP", "version_expected", "version", given=given, expected=expected)
     return expected

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import yaml
 
 from connectors.client.events import EPOCH_DAY, epoch_ms
+from hub.domain.reasons import refuse
 from hub.domain.regions import region_of_record
 from hub.errors import ConfigurationError
 
@@ -20,12 +21,12 @@ TEMPLATE_FIELD = re.compile(r"{([^{}:]+)(?::[^{}]*)?}")
 
 
 class RowError(ValueError):
-    """A row that cannot become an event: the field at fault and why (reason MISSING_FIELD or INVALID_FIELD)."""
+    """A row that cannot become an event: the hub's refusal of it (MISSING_FIELD or INVALID_FIELD)."""
 
-    def __init__(self, reason: str, field: str, detail: str):
-        """Keep the reason code, the target field and the specifics."""
-        super().__init__(f"{field}: {detail}")
-        self.reason, self.field, self.detail = reason, field, detail
+    def __init__(self, reason: str, says: str, field: str, **values: Any):
+        """Keep the refusal: its reason code, phrase, target field and values."""
+        self.refusal = refuse(reason, says, field, **values)
+        super().__init__(self.refusal.detail)
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,11 @@ def event_value_of(row: dict[str, str], number: int, mapping: Mapping, record_ty
     values = {name: rule(context) for name, rule in mapping.compiled_fields}
     for name in REQUIRED_FIELDS[:-1]:
         if values.get(name) in (None, ""):
-            raise RowError("MISSING_FIELD", name, "empty")
+            raise RowError("MISSING_FIELD", "field", name)
     record_id = str(values["record_id"])
     record_region = region_of_record(record_id)
     if record_region is None:
-        raise RowError("INVALID_FIELD", "record_id", f"{record_id!r} does not begin with a region code, e.g. KZ-75-")
+        raise RowError("INVALID_FIELD", "no_region_prefix", "record_id", value=record_id)
     valid_until = values.get("valid_until")
     return {"event_id": event_id, "record_id": record_id, "record_type": record_type, "region": record_region,
             "action": "ENROL", "version": 1, "unit": str(values["unit"]), "officer": str(values["officer"]),
@@ -117,7 +118,7 @@ def event_value_of(row: dict[str, str], number: int, mapping: Mapping, record_ty
 def _instant_ms(value: Any, field: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise RowError("INVALID_FIELD", field, f"{value!r} is not a date and time (give the rule type: datetime)")
+    raise RowError("INVALID_FIELD", "not_a_date", field, value=value, pattern="datetime")
 
 
 Rule = Callable[[dict[str, str]], Any]
@@ -166,7 +167,7 @@ def compile_rule(rule: Any, field: str, mapping: "Mapping") -> Rule:
             return default
         if codes is not None:
             if text not in codes:
-                raise RowError("INVALID_FIELD", field, f"{text!r} is none of {', '.join(map(str, codes))}")
+                raise RowError("INVALID_FIELD", "not_one_of", field, value=text, choices=", ".join(map(str, codes)))
             return codes[text]
         return convert(text)
     return read
@@ -179,7 +180,7 @@ def _template_rule(template: str, field: str) -> Rule:
         try:
             return template.format(**{k: _template_arg(context[k]) for k in names})
         except (KeyError, ValueError) as exc:
-            raise RowError("INVALID_FIELD", field, f"template {template!r}: {exc}") from exc
+            raise RowError("INVALID_FIELD", "bad_value", field, value=template) from exc
     return fill
 
 
@@ -201,7 +202,10 @@ def _converter(kind: str, fmt: str | None, field: str, mapping: "Mapping") -> Ca
         try:
             return parse(text)
         except ValueError as exc:
-            raise RowError("INVALID_FIELD", field, f"{text!r} is not a {kind} ({fmt or ''}): {exc}") from exc
+            if kind == "int":
+                raise RowError("INVALID_FIELD", "bad_value", field, value=text) from exc
+            raise RowError("INVALID_FIELD", "not_a_date", field, value=text,
+                           pattern=fmt or (mapping.date_format if kind == "date" else mapping.datetime_format)) from exc
     return convert
 
 

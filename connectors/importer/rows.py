@@ -10,7 +10,6 @@ from connectors.client.pool import WorkContext
 from connectors.client.prepare import invalid
 from connectors.importer.csvfile import CsvFormat
 from connectors.importer.mapping import Mapping, RowError, event_value_of
-from hub.domain.reasons import Refusal
 from hub.errors import InvalidEventError
 
 
@@ -46,4 +45,4 @@ def card_value(number: int, cells: list[str], card_file: CardFile, region: str) 
         return event_value_of(dict(zip(card_file.header, cells)), number, card_file.mapping, card_file.record_type,
                               region, row_event_id(card_file.source, number))
     except RowError as exc:
-        return invalid(Refusal(exc.reason, exc.detail, exc.field), number)
+        return invalid(exc.refusal, number)

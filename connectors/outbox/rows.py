@@ -9,7 +9,7 @@ import orjson
 from connectors.client import Prepared, Preparer, stable_event_id
 from connectors.client.pool import WorkContext
 from connectors.client.prepare import VALUE_DEFAULTS, invalid
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import refuse
 from hub.errors import InvalidEventError
 
 REQUIRED = ("record_id", "record_type", "action", "version", "unit", "officer", "ground", "occurred_at")
@@ -20,14 +20,13 @@ def outbox_value(row_id: int, text: str, region: str, source: str) -> dict[str, 
     and row id when the row has none), or the error that says why it is not one."""
     try:
         event = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        return invalid(Refusal("INVALID_FIELD", f"the event is not JSON: {exc}", "event"), row_id)
+    except orjson.JSONDecodeError:
+        return invalid(refuse("INVALID_FIELD", "not_json", "event"), row_id)
     if not isinstance(event, dict):
-        return invalid(Refusal("INVALID_FIELD", f"the event is not a RecordEvent object: {text[:200]}", "event"),
-                       row_id)
+        return invalid(refuse("INVALID_FIELD", "not_object", "event"), row_id)
     missing = [name for name in REQUIRED if event.get(name) in (None, "")]
     if missing:
-        return invalid(Refusal("MISSING_FIELD", ", ".join(missing), missing[0]), row_id)
+        return invalid(refuse("MISSING_FIELD", "fields", missing[0], fields=missing), row_id)
     return {**VALUE_DEFAULTS, **event, "region": region,
             "event_id": event.get("event_id") or stable_event_id("outbox", source, row_id)}
 

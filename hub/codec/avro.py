@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Collection, Mapping
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
-from fastavro.validation import ValidationError
+from fastavro.validation import ValidationError, validate
 
 from hub.codec.compiled import (
     Encoded,
@@ -57,7 +57,7 @@ class AvroCodec:
         try:
             schemaless_writer(buffer, parsed, self._decoded(value), strict_allow_default=True)
         except FASTAVRO_WRITE_ERRORS as exc:
-            raise EncodeError(f"value does not fit {version.fullname}: {exc}") from exc
+            raise EncodeError(f"value does not fit {version.fullname}: {exc}", _misfit(parsed, value)) from exc
         return buffer.getvalue()
 
     def _compile_writer(self, version: SchemaVersion) -> Callable[[Any, bytes], bytes]:
@@ -135,7 +135,7 @@ class AvroCodec:
             try:
                 return read_body(message, HEADER_SIZE)[0]
             except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
-                raise MalformedPayloadError(f"body does not read as {version.fullname}: {exc!r}") from exc
+                raise MalformedPayloadError(f"body does not read as {version.fullname}: {exc!r}", version.fullname) from exc
         return read
 
     def view_reader(self, schema_name: str, kept: Mapping[str, Collection[str]]) -> Callable[[bytes], dict[str, Any]]:
@@ -153,9 +153,9 @@ class AvroCodec:
             try:
                 value, end = read_body(data, HEADER_SIZE)
             except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
-                raise MalformedPayloadError(f"body does not decode as {fullname}: {exc!r}") from exc
+                raise MalformedPayloadError(f"body does not decode as {fullname}: {exc!r}", fullname) from exc
             if end != len(data):
-                raise MalformedPayloadError(f"{len(data) - end} trailing bytes after a {fullname}")
+                raise MalformedPayloadError(f"{len(data) - end} trailing bytes after a {fullname}", fullname)
             return value
         return read
 
@@ -176,9 +176,9 @@ class AvroCodec:
         try:
             value = schemaless_reader(stream, writer.fast, reader.fast)
         except Exception as exc:  # fastavro raises many kinds on corrupt bodies
-            raise MalformedPayloadError(f"body does not decode as {writer.fullname}: {exc!r}") from exc
+            raise MalformedPayloadError(f"body does not decode as {writer.fullname}: {exc!r}", writer.fullname) from exc
         if stream.tell() != len(body):
-            raise MalformedPayloadError(f"{len(body) - stream.tell()} trailing bytes after a {writer.fullname}")
+            raise MalformedPayloadError(f"{len(body) - stream.tell()} trailing bytes after a {writer.fullname}", writer.fullname)
         return Decoded(reader.fullname, value)
 
     def decode_copies(self, message: bytes, expect: str, field: str) -> tuple[dict[str, Any], list | None]:
@@ -224,9 +224,9 @@ class AvroCodec:
         try:
             value, end = read(data, HEADER_SIZE, copies) if copies_of else read(data, HEADER_SIZE)
         except Exception as exc:  # noqa: BLE001 - any failure is a malformed body
-            raise MalformedPayloadError(f"body does not decode as {version.fullname}: {exc!r}") from exc
+            raise MalformedPayloadError(f"body does not decode as {version.fullname}: {exc!r}", version.fullname) from exc
         if end != len(data):
-            raise MalformedPayloadError(f"{len(data) - end} trailing bytes after a {version.fullname}")
+            raise MalformedPayloadError(f"{len(data) - end} trailing bytes after a {version.fullname}", version.fullname)
         return value
 
     def _compile_reader(self, version: SchemaVersion, copies_of: str | None, encoded: str | None) -> Callable:
@@ -236,3 +236,15 @@ class AvroCodec:
                 self.field_type_id(version.fullname, field)
         read = self._readers[(version.fullname, copies_of, encoded)] = compile_reader(plain, copies_of, encoded)
         return read
+
+
+def _misfit(parsed: Any, value: Any) -> str | None:
+    """Return the name of the first field whose value does not fit the schema, or None."""
+    try:
+        validate(value, parsed, raise_errors=True)
+    except ValidationError as exc:
+        errors = [e for e in exc.errors if getattr(e, "field", None)]
+        return errors[0].field.rsplit(".", 1)[-1] if errors else None
+    except Exception:  # noqa: BLE001 - fastavro's validator refuses what its writer refused differently
+        return None
+    return None

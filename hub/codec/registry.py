@@ -168,5 +168,5 @@ class SchemaRegistry:
             return self.by_fingerprint[fingerprint]
         except KeyError:
             raise UnknownFingerprintError(
-                f"no known schema has the fingerprint {fingerprint.hex()}"
+                f"no known schema has the fingerprint {fingerprint.hex()}", fingerprint.hex()
             ) from None

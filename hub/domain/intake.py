@@ -9,7 +9,7 @@ from typing import Any
 from hub.domain.catalog import Catalog
 from hub.domain.limits import out_of_range
 from hub.domain.matching.disclosure import LEVELS
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import Refusal, refuse
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,13 @@ def take_check(request: dict[str, Any], scope: str | None, catalog: Catalog, now
     clearance is the unit's, or less when the request asks less."""
     unit = request["requester_unit"]
     if scope is None:
-        return Intake("OPEN", Refusal("REGION_MISMATCH", f"the request came on topic of no region for {unit}",
-                                      "requester_unit"))
+        return Intake("OPEN", refuse("REGION_MISMATCH", "request_no_scope", "requester_unit", unit=unit))
     region = catalog.unit_region(unit)
     if region is None:
-        return Intake("OPEN", Refusal("UNKNOWN_UNIT", f"{unit} is in no units book or is closed", "requester_unit"))
+        return Intake("OPEN", refuse("UNKNOWN_UNIT", "unit_unknown", "requester_unit", unit=unit))
     if region != scope:
-        return Intake("OPEN", Refusal("REGION_MISMATCH", f"unit {unit} is of {region}, the request came on the "
-                                                         f"topic of {scope}", "requester_unit"))
+        return Intake("OPEN", refuse("REGION_MISMATCH", "request_elsewhere", "requester_unit", unit=unit,
+                                     unit_region=region, scope=scope))
     refusal = out_of_range(request, now_ms)
     if refusal is not None:
         return Intake("OPEN", refusal)

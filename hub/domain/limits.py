@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from hub.domain.reasons import Refusal
+from hub.domain.moments import iso_day, iso_instant
+from hub.domain.reasons import Refusal, refuse
 
 DAY_MS = 24 * 3600 * 1000
 EPOCH = date(1970, 1, 1)
@@ -78,7 +79,7 @@ def out_of_range(message: dict[str, Any], now_ms: int) -> Refusal | None:
 
 def _walk(value: dict[str, Any], now_ms: int, path: str, depth: int) -> Refusal | None:
     if depth > MAX_DEPTH:
-        return Refusal("INVALID_FIELD", f"{path or 'the message'} nests deeper than {MAX_DEPTH} levels", path)
+        return refuse("INVALID_FIELD", "too_deep", path or "message", limit=MAX_DEPTH)
     for name, item in value.items():
         if item is None:
             continue
@@ -124,9 +125,8 @@ def _check(name: str, value: Any, limit: Limit | None, now_ms: int, where: str) 
 
 def _check_length(value, limit: Limit, where: str) -> Refusal | None:
     if limit.longest is not None and len(value) > limit.longest:
-        what = "characters" if isinstance(value, str) else "items"
-        return Refusal("INVALID_FIELD", f"{where} has {len(value)} {what}, at most {limit.longest} are allowed",
-                       where)
+        says = "too_long" if isinstance(value, str) else "too_many"
+        return refuse("INVALID_FIELD", says, where, count=len(value), limit=limit.longest)
     return None
 
 
@@ -136,8 +136,8 @@ def _check_number(value: int, limit: Limit, now_ms: int, where: str) -> Refusal 
         ahead = now_ms + limit.ahead_ms
         high = ahead // DAY_MS if limit.unit == "day" else ahead if limit.unit == "ms" else _year_of(ahead)
     if (limit.low is not None and value < limit.low) or (high is not None and value > high):
-        return Refusal("INVALID_FIELD", f"{where}={value} is out of range ({_describe(limit.low, limit)} to "
-                                        f"{_describe(high, limit)})", where)
+        return refuse("INVALID_FIELD", "out_of_range", where, value=_describe(value, limit),
+                      low=_describe(limit.low, limit), high=_describe(high, limit))
     return None
 
 
@@ -147,10 +147,9 @@ def _year_of(epoch_ms: int) -> int:
 
 def _describe(bound: int | None, limit: Limit) -> str:
     if bound is None:
-        return "any"
+        return "…"
     if limit.unit == "day":
-        return date.fromordinal(EPOCH.toordinal() + bound).isoformat() if -700_000 < bound < 2_900_000 else str(bound)
+        return iso_day(bound)
     if limit.unit == "ms":
-        days = bound // DAY_MS
-        return date.fromordinal(EPOCH.toordinal() + days).isoformat() if -700_000 < days < 2_900_000 else str(bound)
+        return iso_instant(bound)
     return str(bound)

@@ -3,70 +3,87 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-# code: (Kazakh, Russian, English); {detail} is filled with the specifics.
+from hub.domain.wording import LANGUAGES, PHRASES, render
+
+# code: the headline in (Kazakh, Russian, English); what the refusal says follows it (hub.domain.wording).
 TEXTS: dict[str, tuple[str, str, str]] = {
-    "UNDECODABLE": ("Хабарлама Avro форматында оқылмады: {detail}.",
-                    "Сообщение не читается как Avro: {detail}.",
-                    "The message cannot be read as Avro: {detail}."),
-    "UNKNOWN_SCHEMA": ("Хабарламаның схемасы белгісіз: {detail}.",
-                       "Схема сообщения неизвестна: {detail}.",
-                       "The message's schema is unknown: {detail}."),
-    "UNKNOWN_TYPE": ("Есеп түрі белгісіз: {detail}.", "Неизвестный вид учёта: {detail}.",
-                     "Unknown record type: {detail}."),
-    "INACTIVE_TYPE": ("Есеп түрі белсенді емес: {detail}.", "Вид учёта не действует: {detail}.",
-                      "The record type is not active: {detail}."),
-    "REGIONAL_ONLY_TYPE": ("Бұл есеп тек өңірлік деңгейде жүргізіледі: {detail}.",
-                           "Этот учёт ведётся только на региональном уровне: {detail}.",
-                           "This record type is kept at the regional level only: {detail}."),
-    "REGION_MISMATCH": ("Өңірлер сәйкес келмейді: {detail}.", "Регионы не совпадают: {detail}.",
-                        "The regions do not agree: {detail}."),
-    "UNKNOWN_UNIT": ("Бөлімше белгісіз: {detail}.", "Неизвестное подразделение: {detail}.",
-                     "Unknown unit: {detail}."),
-    "UNIT_NOT_AUTHORISED": ("Бөлімшенің бұл әрекетке өкілеттігі жоқ: {detail}.",
-                            "Подразделение не уполномочено на это действие: {detail}.",
-                            "The unit is not authorised for this action: {detail}."),
-    "INVALID_GROUND": ("Негіз бұл әрекет үшін жарамсыз: {detail}.",
-                       "Основание недопустимо для этого действия: {detail}.",
-                       "The ground is not valid for this action: {detail}."),
-    "MISSING_FIELD": ("Міндетті өріс толтырылмаған: {detail}.", "Не заполнено обязательное поле: {detail}.",
-                      "A required field is missing: {detail}."),
-    "INVALID_FIELD": ("Өріс қате толтырылған: {detail}.", "Поле заполнено неверно: {detail}.",
-                      "A field is malformed: {detail}."),
-    "WRONG_DOCUMENT_KIND": ("Есепке алу құжатының түрі сәйкес емес: {detail}.",
-                            "Вид учётного документа не соответствует: {detail}.",
-                            "The accounting document is of the wrong kind: {detail}."),
-    "VERSION_GAP": ("Жазба нұсқасы күтілгендей емес: {detail}.", "Версия записи не та, что ожидалась: {detail}.",
-                    "The record version is not the expected one: {detail}."),
-    "NOT_LIVE": ("Жазба есепте тұрған жоқ: {detail}.", "Запись не состоит на учёте: {detail}.",
-                 "The record is not live on the register: {detail}."),
-    "ALREADY_ENROLLED": ("Жазба есепке қойылған: {detail}.", "Запись уже поставлена на учёт: {detail}.",
-                         "The record is already enrolled: {detail}."),
-    "EXPIRED_TERM": ("Есепке қою мерзімі өтіп кеткен: {detail}.", "Срок постановки на учёт уже истёк: {detail}.",
-                     "The enrolment's term has already ended: {detail}."),
-    "MISPARTITIONED": ("Пакеттегі оқиға басқа бөлікке тиесілі: {detail}.",
-                       "Событие пакета относится к другой партиции: {detail}.",
-                       "An event of a batch belongs to another partition: {detail}."),
-    "OTHER": ("Оқиғаны өңдеу мүмкін болмады: {detail}.", "Событие не удалось обработать: {detail}.",
-              "The event could not be processed: {detail}."),
+    "UNDECODABLE": ("Хабарламаның екілік пішімі оқылмады",
+                    "Двоичный формат сообщения не читается",
+                    "The message cannot be read as Avro"),
+    "UNKNOWN_SCHEMA": ("Хабарламаның схемасы белгісіз",
+                       "Схема сообщения неизвестна",
+                       "The message's schema is unknown"),
+    "UNKNOWN_TYPE": ("Есеп түрі белгісіз", "Неизвестный вид учёта",
+                     "Unknown record type"),
+    "INACTIVE_TYPE": ("Есеп түрі белсенді емес", "Вид учёта не действует",
+                      "The record type is not active"),
+    "REGIONAL_ONLY_TYPE": ("Бұл есеп тек өңірлік деңгейде жүргізіледі",
+                           "Этот учёт ведётся только на региональном уровне",
+                           "This record type is kept at the regional level only"),
+    "REGION_MISMATCH": ("Өңірлер сәйкес келмейді", "Регионы не совпадают",
+                        "The regions do not agree"),
+    "UNKNOWN_UNIT": ("Бөлімше белгісіз", "Неизвестное подразделение",
+                     "Unknown unit"),
+    "UNIT_NOT_AUTHORISED": ("Бөлімшенің бұл әрекетке өкілеттігі жоқ",
+                            "Подразделение не уполномочено на это действие",
+                            "The unit is not authorised for this action"),
+    "INVALID_GROUND": ("Негіз бұл әрекет үшін жарамсыз",
+                       "Основание недопустимо для этого действия",
+                       "The ground is not valid for this action"),
+    "MISSING_FIELD": ("Міндетті өріс толтырылмаған", "Не заполнено обязательное поле",
+                      "A required field is missing"),
+    "INVALID_FIELD": ("Өріс қате толтырылған", "Поле заполнено неверно",
+                      "A field is malformed"),
+    "WRONG_DOCUMENT_KIND": ("Есепке алу құжатының түрі сәйкес емес",
+                            "Вид учётного документа не соответствует",
+                            "The accounting document is of the wrong kind"),
+    "VERSION_GAP": ("Жазба нұсқасы күтілгендей емес", "Версия записи не та, что ожидалась",
+                    "The record version is not the expected one"),
+    "NOT_LIVE": ("Жазба есепте тұрған жоқ", "Запись не состоит на учёте",
+                 "The record is not live on the register"),
+    "ALREADY_ENROLLED": ("Жазба есепке қойылған", "Запись уже поставлена на учёт",
+                         "The record is already enrolled"),
+    "EXPIRED_TERM": ("Есепке қою мерзімі өтіп кеткен", "Срок постановки на учёт уже истёк",
+                     "The enrolment's term has already ended"),
+    "MISPARTITIONED": ("Пакеттегі оқиға басқа бөлікке тиесілі",
+                       "Событие пакета относится к другой партиции",
+                       "An event of a batch belongs to another partition"),
+    "OTHER": ("Кіріс хабарламаны өңдеу мүмкін болмады", "Входящее сообщение не удалось обработать",
+              "The input could not be processed"),
 }
 REASON_CODES: tuple[str, ...] = tuple(TEXTS)
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why an input is refused: a reason code, the field at fault, and the specifics."""
+    """Why an input is refused: a reason code, the field at fault, and what it says with its values."""
 
     code: str
-    detail: str
+    says: str = "value"
     field: str | None = None
+    values: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
-        """Allow only the fixed list of codes."""
+        """Allow only the fixed lists of codes and phrases."""
         if self.code not in TEXTS:
             raise ValueError(f"unknown reason code {self.code}")
+        if self.says not in PHRASES:
+            raise ValueError(f"unknown phrase {self.says}")
+
+    @property
+    def detail(self) -> str:
+        """Return the specifics in English (for logs and client errors)."""
+        return render(self.says, dict(self.values), self.field, "en")
 
     def sentences(self) -> dict[str, str]:
-        """Return the reason in Kazakh, Russian and English."""
-        kk, ru, en = (t.format(detail=self.detail) for t in TEXTS[self.code])
-        return {"kk": kk, "ru": ru, "en": en}
+        """Return the reason in Kazakh, Russian and English, each wholly in its language."""
+        values = dict(self.values)
+        return {lang: f"{TEXTS[self.code][n]}: {render(self.says, values, self.field, lang)}."
+                for n, lang in enumerate(LANGUAGES)}
+
+
+def refuse(code: str, says: str = "value", field: str | None = None, **values: Any) -> Refusal:
+    """Return a refusal with its reason code, phrase key, field at fault and the phrase's values."""
+    return Refusal(code, says, field, tuple(values.items()))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, NamedTuple
 
-from hub.domain.reasons import Refusal
+from hub.domain.moments import iso_instant
+from hub.domain.reasons import Refusal, refuse
 
 DAY_MS = 86_400_000
 HUB_UNIT = "HUB"
@@ -35,7 +36,7 @@ def apply_event(state: dict[str, Any] | None, event: dict[str, Any], passport: d
     if event["action"] == "ENROL":
         return _enrol(state, event, passport, now_ms)
     if state is None or state["status"] != "LIVE":
-        return Decision("refused", refusal=Refusal("NOT_LIVE", event["record_id"], "record_id"))
+        return Decision("refused", refusal=refuse("NOT_LIVE", "value", "record_id", value=event["record_id"]))
     if version != state["version"] + 1:
         return _gap(event, state["version"] + 1)
     if event["action"] == "CORRECT":
@@ -48,12 +49,13 @@ def apply_event(state: dict[str, Any] | None, event: dict[str, Any], passport: d
 
 def _enrol(state, event, passport, now_ms) -> Decision:
     if state is not None:
-        return Decision("refused", refusal=Refusal("ALREADY_ENROLLED", event["record_id"], "record_id"))
+        return Decision("refused", refusal=refuse("ALREADY_ENROLLED", "value", "record_id", value=event["record_id"]))
     if event["version"] != 1:
         return _gap(event, 1)
     valid_until = term_end(event, passport)
     if valid_until is not None and valid_until <= now_ms:
-        return Decision("refused", refusal=Refusal("EXPIRED_TERM", f"valid until {valid_until}", "valid_until"))
+        return Decision("refused", refusal=refuse("EXPIRED_TERM", "term_ended", "valid_until",
+                                                        value=iso_instant(valid_until)))
     new = {
         "record_id": event["record_id"], "record_type": event["record_type"],
         "object_kind": passport["object_kind"], "region": event["region"], "version": 1, "status": "LIVE",
@@ -90,8 +92,8 @@ def removed(state: dict[str, Any], event_id: str, version: int, at_ms: int,
 
 
 def _gap(event, expected: int) -> Decision:
-    return Decision("refused", refusal=Refusal(
-        "VERSION_GAP", f"version {event['version']} given, {expected} expected", "version"))
+    return Decision("refused", refusal=refuse(
+        "VERSION_GAP", "version_expected", "version", given=event["version"], expected=expected))
 
 
 def _change(record: dict[str, Any], after: dict[str, Any] | None, event: dict[str, Any], kind: str,

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from hub.domain import identifiers as ids
 from hub.domain.catalog import Catalog
 from hub.domain.limits import out_of_range
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import Refusal, refuse
 from hub.domain.regions import region_of_record
 from hub.domain.register import DAY_MS
 
@@ -111,62 +111,65 @@ class EventRules:
 def _check_type(event, catalog) -> Refusal | None:
     passport = catalog.passport(event["record_type"])
     if passport is None:
-        return Refusal("UNKNOWN_TYPE", event["record_type"], "record_type")
+        return refuse("UNKNOWN_TYPE", "value", "record_type", value=event["record_type"])
     if not passport["active"]:
-        return Refusal("INACTIVE_TYPE", event["record_type"], "record_type")
+        return refuse("INACTIVE_TYPE", "value", "record_type", value=event["record_type"])
     if passport["level"] == "REGIONAL":
-        return Refusal("REGIONAL_ONLY_TYPE", event["record_type"], "record_type")
+        return refuse("REGIONAL_ONLY_TYPE", "value", "record_type", value=event["record_type"])
     return None
 
 
 def _check_regions(event, topic_region) -> Refusal | None:
     record_region = region_of_record(event["record_id"])
     if record_region is None:
-        return Refusal("INVALID_FIELD", f"record id {event['record_id']} does not begin with a region code",
-                       "record_id")
+        return refuse("INVALID_FIELD", "no_region_prefix", "record_id", value=event["record_id"])
     if not event["region"] == record_region == topic_region:
-        return Refusal("REGION_MISMATCH", f"topic {topic_region}, event {event['region']}, "
-                                          f"record {record_region}", "region")
+        return refuse("REGION_MISMATCH", "regions_of_event", "region", topic=topic_region, event=event["region"],
+                      record=record_region)
     return None
 
 
 def _check_unit(event, catalog) -> Refusal | None:
     unit_region = catalog.unit_region(event["unit"])
     if unit_region is None:
-        return Refusal("UNKNOWN_UNIT", event["unit"], "unit")
+        return refuse("UNKNOWN_UNIT", "value", "unit", value=event["unit"])
     if unit_region != event["region"]:
-        return Refusal("REGION_MISMATCH", f"unit {event['unit']} belongs to {unit_region}, "
-                                          f"the record to {event['region']}", "unit")
+        return refuse("REGION_MISMATCH", "unit_elsewhere", "unit", unit=event["unit"], unit_region=unit_region,
+                      region=event["region"])
     rule = catalog.passport(event["record_type"])[event["action"].lower()]
     if not catalog.unit_kinds(event["unit"]) & set(rule["acting_unit_kinds"]):
-        return Refusal("UNIT_NOT_AUTHORISED", f"{event['unit']} may not {event['action'].lower()} "
-                                              f"{event['record_type']}; the passport names "
-                                              f"{', '.join(rule['acting_unit_kinds'])}", "unit")
+        return refuse("UNIT_NOT_AUTHORISED", "unit_may_not", "unit", unit=event["unit"], action=event["action"],
+                      record_type=event["record_type"], kinds=", ".join(rule["acting_unit_kinds"]))
     return None
 
 
 def _check_ground(event, catalog) -> Refusal | None:
     rule = catalog.passport(event["record_type"])[event["action"].lower()]
     if event["ground"] not in rule["grounds"] or catalog.entry("GROUND", event["ground"]) is None:
-        return Refusal("INVALID_GROUND", f"{event['ground']} for {event['action'].lower()} of "
-                                         f"{event['record_type']}", "ground")
+        return refuse("INVALID_GROUND", "ground_not_for", "ground", ground=event["ground"], action=event["action"],
+                      record_type=event["record_type"])
     return None
 
 
 def check_document(document: dict[str, Any] | None, plan: DocumentPlan, now_ms: int) -> Refusal | None:
     """Check a document's card, required fields and field formats against a passport's plan (item 9.12)."""
     if document is None:
-        return Refusal("MISSING_FIELD", "document", "document")
+        return refuse("MISSING_FIELD", "field", "document")
     schema = card_schema(document)
     if schema != plan.schema:
-        return Refusal("WRONG_DOCUMENT_KIND", f"{schema} given, {plan.schema} required", "document")
+        return refuse("WRONG_DOCUMENT_KIND", "wrong_card", "document", given=_short(schema), required=_short(plan.schema))
     for name in plan.required:
         if document.get(name) in (None, "", []):
-            return Refusal("MISSING_FIELD", name, name)
+            return refuse("MISSING_FIELD", "field", name)
     for name, rule, check in plan.formats:
         value = document.get(name)
         if value is None:
             continue
         if not (check(value, now_ms) if check else value == rule):
-            return Refusal("INVALID_FIELD", f"{name}={value!r} is not a valid {rule}", name)
+            return (refuse("INVALID_FIELD", "bad_format", name, value=value, format=rule) if check
+                    else refuse("INVALID_FIELD", "bad_value", name, value=value))
     return None
+
+
+def _short(schema: str | None) -> str:
+    return (schema or "—").rsplit(".", 1)[-1]

@@ -8,7 +8,7 @@ from typing import Any
 from hub.domain.checks import CheckAnswer, answer_check, refuse_check
 from hub.domain.intake import take_check
 from hub.domain.matching.persons import PersonFacts
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import refuse
 from hub.domain.regions import CENTRAL_SCOPE
 from hub.domain.validation import hinted
 from hub.errors import CodecError
@@ -40,7 +40,7 @@ class AnswersChecks:
         except Exception as exc:  # noqa: BLE001 - a defect in one request must not stop the matcher
             log.error("check %s from %s refused, it could not be answered: %r", request.get("check_id"),
                       record.topic, exc)
-            refusal = Refusal("OTHER", f"the check could not be answered ({type(exc).__name__})")
+            refusal = refuse("OTHER", "internal", value=type(exc).__name__)
             answer = refuse_check(request, refusal, record.topic, self.clock_ms())
             self.sensor.on_check_refused(refusal.code)
         result = {**answer.result, "hits": [hinted(hit) for hit in answer.result["hits"]]}

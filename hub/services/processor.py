@@ -12,7 +12,7 @@ from hub.codec.compiled import Encoded
 from hub.domain.catalog import Catalog
 from hub.domain.deadlines import DeadlineIndex
 from hub.domain.notices import term_ended, term_ending
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import Refusal, refuse
 from hub.domain.register import (
     apply_event,
     deadlines,
@@ -104,7 +104,7 @@ class RegisterProcessor:
         elif schema == BATCH:
             await self.handle_batch(decoded, source, documents)
         else:
-            await self.reject(Refusal("UNDECODABLE", f"a {schema} is not an event"), source, message, None)
+            await self.reject(refuse("UNDECODABLE", "not_an_event", schema=schema.rsplit(".", 1)[-1]), source, message, None)
 
     async def handle_batch(self, batch: dict[str, Any], source: Source, documents: list | None = None) -> None:
         """Handle every event of a batch as if it came alone, in order (documents: theirs as they were
@@ -113,8 +113,8 @@ class RegisterProcessor:
         homes = partitions_for([event["record_id"].encode() for event in batch["events"]], self.partitions)
         for index, (event, home) in enumerate(zip(batch["events"], homes)):
             if home != source.partition:
-                refusal = Refusal("MISPARTITIONED", f"record {event['record_id']} belongs to partition {home}, "
-                                                    f"the batch is on partition {source.partition}", "record_id")
+                refusal = refuse("MISPARTITIONED", "partition", "record_id", value=event["record_id"], home=home,
+                                 partition=source.partition)
                 await self.reject(refusal, source.at(index), self.codec.encode("RecordEvent", event), event)
                 continue
             await self.handle_event(event, source, None, documents[index] if documents else None, index)
@@ -127,7 +127,7 @@ class RegisterProcessor:
             await self._apply(event, source, original, document, index)
         except Exception as exc:  # a defect must not stop the stream: the input goes to rejected
             log.exception("cannot handle %s", source.at(index))
-            await self.reject(Refusal("OTHER", f"internal error {exc!r}"), source.at(index),
+            await self.reject(refuse("OTHER", "internal", value=type(exc).__name__), source.at(index),
                               original or self._reencode(event), event)
 
     async def _apply(self, event: dict[str, Any], source: Source, original: bytes | None,

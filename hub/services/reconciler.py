@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.domain.limits import out_of_range
-from hub.domain.reasons import Refusal
+from hub.domain.reasons import Refusal, refuse
 from hub.domain.reconcile import (
     Manifest,
     ManifestAssembly,
@@ -161,8 +161,7 @@ class Reconciler:
         scope = MANIFESTS.scope_of(self.settings, record.topic)
         refusal = out_of_range(chunk, self.clock_ms())
         if chunk["region"] != scope:
-            refusal = Refusal("REGION_MISMATCH", f"a manifest of {chunk['region']} came on the topic of {scope}",
-                              "region")
+            refusal = refuse("REGION_MISMATCH", "manifest_elsewhere", "region", region=chunk["region"], scope=scope)
         if refusal is not None:
             await self.reject(producer, refusal, source, record.value or b"", {"region": scope, "unit": chunk["unit"]})
             return

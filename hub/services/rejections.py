@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from hub.domain.reasons import Refusal
-from hub.errors import CodecError, UnknownFingerprintError
+from hub.domain.reasons import Refusal, refuse
+from hub.errors import CodecError, MalformedPayloadError, UnknownFingerprintError
 
 
 @dataclass(frozen=True)
@@ -69,5 +69,8 @@ def rejection_notice(rejection: dict[str, Any]) -> dict[str, Any]:
 
 def refusal_of(error: CodecError) -> Refusal:
     """Map a codec error to the reason code of the fixed list."""
-    code = "UNKNOWN_SCHEMA" if isinstance(error, UnknownFingerprintError) else "UNDECODABLE"
-    return Refusal(code, str(error))
+    if isinstance(error, UnknownFingerprintError):
+        return refuse("UNKNOWN_SCHEMA", "unknown_fingerprint", value=error.subject)
+    if isinstance(error, MalformedPayloadError):
+        return refuse("UNDECODABLE", "not_avro", schema=error.subject.rsplit(".", 1)[-1])
+    return refuse("UNDECODABLE", "not_single_object")

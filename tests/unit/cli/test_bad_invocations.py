@@ -32,7 +32,7 @@ BAD = [
     (["check", "--unit", "KZ-75-CP", *ASK], "subject field"),
     (["check", "--surname", "Омаров", "--plate", "123ABC02", "--unit", "KZ-75-CP", *ASK], "plate"),
     (["check", "--surname", "Ы" * 300, "--unit", "KZ-75-CP", *ASK], "surname"),
-    (["check", *PERSON, "--birth-date", "1800-01-01", "--unit", "KZ-75-CP", *ASK], "birth_date"),
+    (["check", *PERSON, "--birth-date", "1800-01-01", "--unit", "KZ-75-CP", *ASK], "1800-01-01"),
     (["check", *PERSON, "--unit", "KZ-75-CP", "--timeout-s", "soon", *ASK], "soon"),
     (["check", *PERSON, "--unit", "KZ-75-CP", "--purpose", "x"], "--officer"),
     (["check-batch", "missing.csv", "--output", "out.csv", "--unit", "KZ-75-CP", *ASK], "missing.csv"),

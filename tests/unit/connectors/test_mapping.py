@@ -50,13 +50,13 @@ def test_the_same_row_of_the_same_file_gets_the_same_event_id(mapping):
 def test_bad_cells_name_the_field_and_reason(mapping, column, value, reason, field):
     with pytest.raises(RowError) as caught:
         event_value_of({**ROW, column: value}, 5, mapping, "WANTED_PERSON", "KZ-75", EVENT_ID)
-    assert (caught.value.reason, caught.value.field) == (reason, field)
+    assert (caught.value.refusal.code, caught.value.refusal.field) == (reason, field)
 
 
 def test_a_record_id_without_a_region_is_refused(mapping):
     with pytest.raises(RowError) as caught:
         event_value_of(ROW, 1, mapping, "WANTED_PERSON", "XX-99", EVENT_ID)
-    assert (caught.value.reason, caught.value.field) == ("INVALID_FIELD", "record_id")
+    assert (caught.value.refusal.code, caught.value.refusal.field) == ("INVALID_FIELD", "record_id")
 
 
 def test_an_instant_read_as_text_is_refused(mapping):
@@ -64,7 +64,7 @@ def test_an_instant_read_as_text_is_refused(mapping):
                                  "document": mapping.document})
     with pytest.raises(RowError) as caught:
         event_value_of(ROW, 1, as_text, "WANTED_PERSON", "KZ-75", EVENT_ID)
-    assert (caught.value.reason, caught.value.field) == ("INVALID_FIELD", "occurred_at")
+    assert (caught.value.refusal.code, caught.value.refusal.field) == ("INVALID_FIELD", "occurred_at")
 
 
 def test_mappings_are_checked_when_loaded(mapping):

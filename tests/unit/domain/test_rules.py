@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from hub.domain.catalog import Catalog
-from hub.domain.reasons import REASON_CODES, Refusal
+from hub.domain.reasons import REASON_CODES, refuse
 from hub.domain.register import DAY_MS, apply_event, due_action, expire, purge
 from hub.domain.validation import check_event
 from tests.samples import EVENT, FACT, NOW_MS, PERSON, THING
@@ -84,10 +84,10 @@ def test_thing_and_fact_formats(catalog: Catalog) -> None:
 
 def test_every_reason_has_three_sentences() -> None:
     for code in REASON_CODES:
-        texts = Refusal(code, "X").sentences()
-        assert set(texts) == {"kk", "ru", "en"} and all("X" in t for t in texts.values())
+        texts = refuse(code, "value", value="X-1").sentences()
+        assert set(texts) == {"kk", "ru", "en"} and all("X-1" in t for t in texts.values())
     with pytest.raises(ValueError):
-        Refusal("NO_SUCH_CODE", "x")
+        refuse("NO_SUCH_CODE")
 
 
 def _passport(catalog: Catalog, code: str = "WANTED_PERSON") -> dict:
