@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from hub.cli.inputs import known_unit, parse_day, parse_sex, parse_year, warn_if_odd_iin, writable_file
+from hub.cli.show import disclosed_text, hit_lines
 from hub.domain.limits import out_of_range
 from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
@@ -134,26 +135,32 @@ def subject_options(command):
 @click.command("check")
 @subject_options
 @requester_options
-@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON line.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON line (ISO dates).")
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default="ru", show_default=True,
+              help="Language of the field names.")
 @pass_settings
-def check(settings: HubSettings, as_json: bool, timeout_s: float, **values: Any) -> None:
+def check(settings: HubSettings, as_json: bool, lang: str, timeout_s: float, **values: Any) -> None:
     """Check one object against the central register and print the answer (waits for it)."""
+    from hub.codec.readable import readable
     from hub.services.refdata import codec_for
 
     options = {k: values.pop(k) for k in ("unit", "officer", "clearance", "purpose", "legal_ground")}
     known_unit(settings.refdata_dir, options["unit"])
     request = request_of(*subject_of(values), options)
-    answers = asyncio.run(ask(settings, codec_for(settings), [request], timeout_s))
+    codec = codec_for(settings)
+    answers = asyncio.run(ask(settings, codec, [request], timeout_s))
     result = answers.get(request["check_id"])
     if result is None:
         raise click.ClickException(f"no answer to {request['check_id']} within {timeout_s} s")
+    result = readable(codec.registry, "CheckResult", result)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
-    click.echo(f"{result['check_id']}: {result['outcome']}")
+    refusal = result.get("refusal")
+    click.echo(f"{result['check_id']}: {result['outcome']}" + (
+        f" [{refusal['reason']}] {refusal[f'text_{lang}']}" if refusal else ""))
     for hit in result["hits"]:
-        click.echo(f"  {hit['level']:12} {hit['score']:.3f} {hit['record_id']} ({hit['record_type']}, "
-                   f"{hit['disclosure']}) matched {', '.join(hit['matched_fields']) or '-'}; contact {hit['contact_unit']}")
+        click.echo("\n".join(hit_lines(hit, lang)))
 
 
 @click.command("check-batch")
@@ -165,6 +172,7 @@ def check_batch(settings: HubSettings, file: Path, output: Path, timeout_s: floa
     """Check every row of FILE (a written request: columns request_number, request_date and subject fields)."""
     from rich.progress import Progress
 
+    from hub.codec.readable import readable
     from hub.services.refdata import codec_for
 
     known_unit(settings.refdata_dir, options["unit"])
@@ -178,25 +186,46 @@ def check_batch(settings: HubSettings, file: Path, output: Path, timeout_s: floa
                 rows.append((number, request_of(schema, subject, options, "WRITTEN", row.get("request_number"), on)))
             except (click.UsageError, ValueError) as exc:
                 bad.append((number, str(exc)))
+    codec = codec_for(settings)
     with Progress() as progress:
         task = progress.add_task(f"checking {file.name}", total=len(rows))
-        answers = asyncio.run(ask(settings, codec_for(settings), [r for _, r in rows], timeout_s,
+        answers = asyncio.run(ask(settings, codec, [r for _, r in rows], timeout_s,
                                   on_answer=lambda result: progress.advance(task)))
     with open(output, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["row", "check_id", "outcome", "hits", "record_ids", "error"])
+        writer.writerow(BATCH_COLUMNS)
         for number, request in rows:
             result = answers.get(request["check_id"])
-            if result is None:
-                writer.writerow([number, request["check_id"], "", "", "", f"no answer within {timeout_s} s"])
-            else:
-                writer.writerow([number, request["check_id"], result["outcome"], len(result["hits"]),
-                                 " ".join(h["record_id"] for h in result["hits"]), ""])
+            writer.writerow(batch_row(number, request, result and readable(codec.registry, "CheckResult", result),
+                                      timeout_s))
         for number, error in bad:
-            writer.writerow([number, "", "", "", "", error])
+            writer.writerow([number] + [""] * (len(BATCH_COLUMNS) - 2) + [error])
     click.echo(f"{len(rows)} checked, {len(answers)} answered, {len(bad)} bad rows (see {output})")
     if bad or len(answers) < len(rows):
         raise SystemExit(1)
+
+
+BATCH_COLUMNS = ("row", "request_number", "request_date", "check_id", "outcome", "best_score", "hits", "record_ids",
+                 "contact_units", "disclosed", "error")
+
+
+def batch_row(number: int, request: dict[str, Any], result: dict[str, Any] | None, timeout_s: float) -> list:
+    """Return the CSV row of one written request: its number and date, the outcome, the best score, the
+    records (RESTRICTED where not disclosed), the units to contact and the disclosed fields."""
+    head = [number, request.get("written_request_number") or "", _iso(request.get("written_request_date")),
+            request["check_id"]]
+    if result is None:
+        return head + [""] * 6 + [f"no answer within {timeout_s} s"]
+    hits = result["hits"]
+    return head + [result["outcome"], f"{max((h['score'] for h in hits), default=0.0):.3f}", len(hits),
+                   " ".join(h["record_id"] for h in hits), " ".join(sorted({h["contact_unit"] for h in hits})),
+                   " | ".join(f"{h['record_id']}: {disclosed_text(h)}" for h in hits if h.get("document")),
+                   (result.get("refusal") or {}).get("text_en") or ""]
+
+
+def _iso(epoch_days: int | None) -> str:
+    from hub.domain.moments import iso_day
+    return iso_day(epoch_days)
 
 
 @click.command("notifications")
@@ -213,6 +242,7 @@ def notifications(settings: HubSettings, unit: str, follow: bool, as_json: bool,
 
 async def _follow_notifications(settings: HubSettings, unit: str, follow: bool, as_json: bool, lang: str) -> None:
 
+    from hub.codec.readable import readable
     from hub.domain.regions import scope_of_unit_code
     from hub.kafka.reader import assign_from_start, behind
     from hub.kafka.topics import NOTIFICATIONS
@@ -234,7 +264,9 @@ async def _follow_notifications(settings: HubSettings, unit: str, follow: bool, 
                     if notice["notification_id"] in seen:
                         continue  # a replay
                     seen.add(notice["notification_id"])
+                    notice = readable(codec.registry, "Notification", notice)
                     click.echo(json.dumps(notice, ensure_ascii=False) if as_json else
-                               f"{notice['kind']:24} {notice[f'title_{lang}']}: {notice[f'text_{lang}']}")
+                               f"{notice['created_at']} {notice['kind']:24} {notice[f'title_{lang}']}: "
+                               f"{notice[f'text_{lang}']}")
     finally:
         await consumer.stop()

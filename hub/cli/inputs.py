@@ -89,3 +89,13 @@ def writable_file(path: Path) -> Path:
     if not path.parent.exists():
         raise click.BadParameter(f"the folder of {str(path)!r} does not exist: create it or choose another")
     return path
+
+
+def unit_clearance(refdata_dir: Path, unit: str, asked: str) -> str:
+    """Return the clearance a unit's officer reads with: the lower of the one asked and the unit's own."""
+    from hub.domain.intake import lower_clearance
+    from hub.refdata.load import starter_books
+
+    entry = next((e for e in starter_books(refdata_dir) if e["book"] == "UNIT" and e["code"] == unit), None)
+    allowed = (entry or {}).get("attributes", {}).get("clearance") or "OPEN"
+    return lower_clearance(asked, allowed)

@@ -15,6 +15,7 @@ from hub.cli.connectors import outbox_relay
 from hub.cli.importer import import_cmd
 from hub.cli.platform import asyncapi_cmd, refdata, schemas, topics
 from hub.cli.reconcile import reconcile
+from hub.cli.register import register, rejected
 from hub.cli.services import demo, run
 from hub.cli.sinks import sink
 from hub.errors import HubError
@@ -76,7 +77,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (schemas, topics, refdata, asyncapi_cmd, broker, access, run, demo, reconcile, import_cmd,
-                outbox_relay, sink, check, check_batch, notifications):
+                outbox_relay, sink, check, check_batch, notifications, register, rejected):
     cli.add_command(command)
 
 

@@ -95,6 +95,27 @@ FIELD_NAMES: dict[str, tuple[str, str, str]] = {
                                "number of the written request"),
     "year": ("жылы", "год", "year"),
 }
+# The fields of the register's records and of check results, as officers read them.
+FIELD_NAMES.update({
+    "object_kind": ("нысан түрі", "вид объекта", "kind of object"),
+    "status": ("күйі", "состояние", "status"),
+    "owner_unit": ("жауапты бөлімше", "ответственное подразделение", "responsible unit"),
+    "enrolled_by_unit": ("есепке қойған бөлімше", "подразделение, поставившее на учёт", "enrolling unit"),
+    "enrolment_initiator": ("есепке қою бастамашысы", "инициатор постановки на учёт", "enrolment initiator"),
+    "confidentiality": ("құпиялылық деңгейі", "гриф", "confidentiality"),
+    "enrolled_at": ("есепке қойылған уақыты", "время постановки на учёт", "enrolled at"),
+    "updated_at": ("өзгертілген уақыты", "время изменения", "updated at"),
+    "removed_at": ("есептен шығарылған уақыты", "время снятия с учёта", "removed at"),
+    "purge_after": ("жойылатын уақыты", "удаляется после", "purged after"),
+    "last_event_id": ("соңғы оқиға", "последнее событие", "last event"),
+    "term_notice_sent_at": ("мерзім туралы хабарлама жіберілген", "уведомление о сроке отправлено",
+                            "term notice sent at"),
+    "level": ("сәйкестік деңгейі", "уровень совпадения", "match level"),
+    "score": ("ұқсастық", "сходство", "score"),
+    "matched_fields": ("сәйкес өрістер", "совпавшие поля", "matched fields"),
+    "disclosure": ("ашылуы", "раскрытие", "disclosure"),
+    "contact_unit": ("байланыс бөлімшесі", "подразделение для связи", "unit to contact"),
+})
 UNNAMED_FIELD = ("белгісіз өріс", "неизвестное поле", "unknown field")
 
 ACTIONS: dict[str, tuple[str, str, str]] = {

@@ -82,3 +82,22 @@ async def end_offsets_of(settings: HubSettings, topic: str) -> dict[int, int]:
         return {tp.partition: offset for tp, offset in ends.items()}
     finally:
         await consumer.stop()
+
+
+async def batches_to_end(settings: HubSettings, topic: str, partitions: list[int] | None = None):
+    """Yield (records, total) batches of a topic's partitions (all when None), from their start up to the end
+    offsets they have when the reading starts; total is how many offsets the reading covers."""
+    consumer = make_consumer(settings, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        numbers = partitions if partitions is not None else (await partitions_of(settings, [topic]))[topic]
+        assigned = [TopicPartition(topic, p) for p in numbers]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        starts, ends = await consumer.beginning_offsets(assigned), await consumer.end_offsets(assigned)
+        total = sum(ends[tp] - starts[tp] for tp in assigned)
+        while await behind(consumer, ends):
+            for part in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
+                yield [r for r in part if r.offset < ends[TopicPartition(r.topic, r.partition)]], total
+    finally:
+        await consumer.stop()

@@ -71,6 +71,8 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
         assert person["outcome"] == "HIT", (tmp_path / "matcher.log").read_text()[-3000:]
         assert person["hits"][0]["record_id"] == "KZ-75-WANTED_PERSON-00000001"
         assert person["hits"][0]["disclosure"] == "FULL" and person["hits"][0]["document"]["iin"] == PERSON["iin"]
+        assert person["hits"][0]["document"]["birth_date"] == "1985-03-12"  # ISO dates and instants in JSON
+        assert person["answered_at"].endswith("Z") and person["answered_at"][:2] == "20"
         vehicle = hub_check(hub_settings, "--plate", "123 АВС 02")  # Cyrillic look-alikes
         assert [h["record_id"] for h in vehicle["hits"]] == ["KZ-75-STOLEN_VEHICLE-00000004"]
         secret = hub_check(hub_settings, "--surname", "Zhumabekova", "--given-name", "Gulnar",
@@ -161,6 +163,10 @@ def test_check_batch_answers_every_row_and_reports_bad_ones(hub_settings, codec,
     assert done.returncode == 1, done.stderr[-2000:]  # a bad row makes the batch fail, after answering the rest
     rows = {int(r["row"]): r for r in csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8"))}
     assert rows[1]["outcome"] == "HIT" and rows[1]["record_ids"] == state["record_id"]
+    assert (rows[1]["request_number"], rows[1]["request_date"], rows[1]["contact_units"]) == (
+        "71-12/1", "2026-11-20", "KZ-75-CP")
+    assert float(rows[1]["best_score"]) > 0.9 and f"iin={PERSON['iin']}" in rows[1]["disclosed"]
+    assert "birth_date=1985-03-12" in rows[1]["disclosed"]
     assert rows[2]["outcome"] == "NO_HIT"
     assert rows[3]["outcome"] == "" and "one subject" in rows[3]["error"]
     written = [n for n in notices(hub_settings, codec)

@@ -62,6 +62,16 @@ BAD = [
     (["run", "--service", "everything"], "everything"),
     (["demo", "--rate", "fast"], "fast"),
     (["topics", "list", "--colour"], "--colour"),
+    (["register", "show", "KZ-75-WANTED_PERSON-1", "--unit", "NOPE"], "NOPE"),
+    (["register", "show", "KZ-75-WANTED_PERSON-1"], "--unit"),
+    (["register", "find", "--unit", "KZ-75-CP", "--birth-date", "1960/10/01"], "1960/10/01"),
+    (["register", "find", "--unit", "KZ-75-CP", "--type", "NO_SUCH_TYPE"], "NO_SUCH_TYPE"),
+    (["register", "find", "--unit", "KZ-75-CP", "--region", "KZ-99"], "KZ-99"),
+    (["register", "find", "--unit", "KZ-75-CP", "--sex", "X"], "'X'"),
+    (["register", "find", "--unit", "KZ-75-CP", "--status", "GONE"], "GONE"),
+    (["rejected", "--region", "KZ-99"], "KZ-99"),
+    (["rejected", "--unit", "NOPE"], "NOPE"),
+    (["rejected", "--since-h", "yesterday"], "yesterday"),
     (["no-such-command"], "no-such-command"),
 ]
 
