@@ -55,7 +55,7 @@ class DeadLetters:
             "failed_at": int(time.time() * 1000)})
         await (await self._producer.send(self.topic, value, key=record.key))
         self.sent += 1
-        log.error("%s gave up on %s[%d]@%d for %s after %d attempts: %s", self.sink, record.topic, record.partition,
+        log.warning("%s gave up on %s[%d]@%d for %s after %d attempts: %s", self.sink, record.topic, record.partition,
                   record.offset, target, attempts, error)
 
     async def close(self) -> None:

@@ -72,7 +72,11 @@ def cli(ctx: click.Context) -> None:
     Settings come from HUB_-prefixed environment variables (see README).
     """
     ctx.obj = HubSettings()
-    if ctx.invoked_subcommand not in SERVICE_COMMANDS:  # a one-shot command says what went wrong itself
+    if ctx.invoked_subcommand in SERVICE_COMMANDS:
+        from hub.logs import configure
+
+        configure(ctx.obj.log_level)
+    else:  # a one-shot command says what went wrong itself
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 

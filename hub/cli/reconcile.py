@@ -39,8 +39,10 @@ def reconcile(settings: HubSettings, region: str | None, record_type: str | None
                 and (manifest_id is None or value["manifest_id"] == manifest_id)):
             reports[value["report_id"]] = value  # a replayed report repeats its id
     if as_json:
+        from hub.codec.readable import readable
+
         for value in reports.values():
-            click.echo(json.dumps(value, ensure_ascii=False))
+            click.echo(json.dumps(readable(codec.registry, "ReconciliationReport", value), ensure_ascii=False))
         return
     _print(list(reports.values()), differences)
 

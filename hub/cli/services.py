@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import signal
-import time
 
 import click
 
@@ -30,7 +28,7 @@ def run(settings: HubSettings, service: str) -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # a faster event loop for Faust and aiokafka
     sensor = PrometheusSensor()
     port = serve_metrics(sensor, settings.metrics_host, settings.metrics_port)
-    click.echo(f"metrics: http://{settings.metrics_host}:{port}/metrics", err=True)
+    logging.getLogger("hub").info("metrics: http://%s:%d/metrics", settings.metrics_host, port)
     codec = codec_for(settings)
     if service == "reconciler":
         asyncio.run(_reconcile_until_stopped(settings, codec))
@@ -55,7 +53,6 @@ def run(settings: HubSettings, service: str) -> None:
 async def _reconcile_until_stopped(settings: HubSettings, codec) -> None:
     from hub.services.reconciler import Reconciler, RegisterView
 
-    logging.basicConfig(level=settings.log_level.upper(), format="[%(asctime)s] [%(levelname)s] %(message)s")
     view = RegisterView(settings, codec)
     tasks = [asyncio.ensure_future(view.run()), asyncio.ensure_future(Reconciler(settings, codec, view).run())]
     stop = asyncio.Event()
@@ -73,7 +70,6 @@ async def _reconcile_until_stopped(settings: HubSettings, codec) -> None:
 async def _match_until_stopped(settings: HubSettings, codec, sensor) -> None:
     from hub.services.matcher import Matcher
 
-    logging.basicConfig(level=settings.log_level.upper(), format="[%(asctime)s] [%(levelname)s] %(message)s")
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -84,46 +80,61 @@ async def _match_until_stopped(settings: HubSettings, codec, sensor) -> None:
 @click.option("--rate", type=float, default=200.0, show_default=True, help="Events per second.")
 @click.option("--seconds", "duration_s", type=float, default=0.0, help="Stop after this long (0: until Ctrl-C).")
 @click.option("--seed", type=int, default=577, show_default=True, help="Seed of the simulated registers.")
+@click.option("--receiver-port", type=int, default=0, help="Also serve the units' webhook receivers on this port "
+              "(for `hub sink webhook`; 0: none).")
+@click.option("--client/--no-client", default=True, show_default=True,
+              help="Send KZ-75's events through the regional client library (with its own /metrics).")
+@click.option("--subjects", is_flag=True, help="Print the showcase records to check by hand, and exit.")
 @pass_settings
-def demo(settings: HubSettings, rate: float, duration_s: float, seed: int) -> None:
-    """Simulate the regional systems: publish realistic events to every region's topic."""
-    sent = asyncio.run(_simulate(settings, rate, duration_s, seed))
-    click.echo(json.dumps({"events_sent": sent}))
+def demo(settings: HubSettings, rate: float, duration_s: float, seed: int, receiver_port: int, client: bool,
+         subjects: bool) -> None:
+    """Simulate the regional systems and their officers: events (some refused), checks of every kind and
+    reconciliation manifests with deliberate differences."""
+    if subjects:
+        from hub.domain.showcase import SHOWCASES
+
+        for showcase in SHOWCASES:
+            click.echo(f"{showcase.record_id:34} hub check {showcase.hint}")
+        return
+    if rate <= 0:
+        raise click.BadParameter(f"{rate} is not a rate: give events per second above 0", param_hint="--rate")
+    counts = asyncio.run(_simulate(settings, rate, duration_s, seed, receiver_port, client))
+    click.echo(json.dumps(counts))
 
 
-async def _simulate(settings: HubSettings, rate: float, duration_s: float, seed: int) -> int:
-    from hub.domain.simulate import interleave, simulators
-    from hub.kafka.producer import make_producer
-    from hub.kafka.topics import regional_events_topic
+async def _simulate(settings: HubSettings, rate: float, duration_s: float, seed: int, receiver_port: int,
+                    with_client: bool) -> dict:
+    from hub.services.demo import CLIENT_REGION, Demo
+    from hub.services.demo_receiver import DemoReceiver
     from hub.services.refdata import codec_for
 
-    logging.getLogger("aiokafka").setLevel(logging.ERROR)
-    codec = codec_for(settings)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    producer = make_producer(settings)
-    await producer.start()
-    events = interleave(simulators(seed), random.Random(seed), int(time.time() * 1000))
-    sent, started, last_report = 0, time.monotonic(), time.monotonic()
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    receiver = DemoReceiver(settings.metrics_host, receiver_port, seed) if receiver_port else None
+    if receiver is not None:
+        logging.getLogger("hub").info("units' webhook receivers at http://%s:%d/units/", settings.metrics_host,
+                                      await receiver.start())
+    client = await _demo_client(settings, CLIENT_REGION) if with_client else None
     try:
-        while not stop.is_set() and (not duration_s or time.monotonic() - started < duration_s):
-            event = next(events)
-            event["occurred_at"] = int(time.time() * 1000)
-            topic = regional_events_topic(event["region"]).name(settings)
-            await producer.send(topic, codec.encode("RecordEvent", event), key=event["record_id"].encode())
-            sent += 1
-            if time.monotonic() - last_report >= 5:
-                click.echo(f"demo: {sent} events sent to {settings.topic('events.*')}", err=True)
-                last_report = time.monotonic()
-            delay = started + sent / rate - time.monotonic()
-            if delay > 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), delay)
-                except asyncio.TimeoutError:
-                    pass
-        await producer.flush()
+        counts = await Demo(settings, codec_for(settings), rate, seed, client).run(stop, duration_s)
     finally:
-        await producer.stop()
-    return sent
+        if client is not None:
+            await client.stop()
+        if receiver is not None:
+            await receiver.stop()
+    summary = counts.summary()
+    if receiver is not None:
+        summary.update(webhooks_received=receiver.received, webhooks_refused=receiver.refused)
+    return summary
+
+
+async def _demo_client(settings: HubSettings, region: str):
+    """Return a started regional client whose metrics are served as the connector `demo_client`."""
+    from connectors.client.publisher import RegionalClient
+    from connectors.metrics import PrometheusConnectorSensor
+    from hub.metrics.prometheus import serve_connector_metrics
+
+    sensor = PrometheusConnectorSensor("demo_client")
+    serve_connector_metrics(sensor.registry, settings, "demo_client")
+    return await RegionalClient.connect(settings, region, sensor=sensor)

@@ -100,10 +100,10 @@ def matcher_grants(settings: HubSettings) -> list[Grant]:
 
 
 def reconciler_grants(settings: HubSettings) -> list[Grant]:
-    """Read manifests, the register and its own reports (when each region was last reconciled); see (not read)
-    the events and the aggregator's committed offsets."""
-    return [*_topics("READ", REGISTER.name(settings), REPORTS.name(settings), *MANIFESTS.names(settings)),
-            *_topics("DESCRIBE", *EVENTS.names(settings)),
+    """Read manifests, the register and its own reports (when each region was last reconciled); read the events
+    only to tell transaction markers from records behind the aggregator's committed offsets, which it sees."""
+    return [*_topics("READ", REGISTER.name(settings), REPORTS.name(settings), *MANIFESTS.names(settings),
+                     *EVENTS.names(settings)),
             *_topics("WRITE", REPORTS.name(settings), REJECTED.name(settings), *NOTIFICATIONS.names(settings)),
             *_catalog(settings), *_group(f"{settings.app_id}-reconciler"),
             *_group(settings.app_id, operation="DESCRIBE")]

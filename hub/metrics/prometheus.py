@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from hub.metrics.collectors import LabelledCounter, LabelledGauge, PlainHistogram
@@ -103,14 +105,12 @@ def serve_metrics(sensor: PrometheusSensor, host: str, port: int) -> int:
 
 
 CONNECTOR_METRICS_PORTS = {"outbox_relay": 9465, "importer": 9466, "webhook_sink": 9470, "email_sink": 9471,
-                           "postgres_sink": 9472}  # the hub's services use 9464, 9467 and 9468
+                           "postgres_sink": 9472, "demo_client": 9473}  # the hub's services use 9464, 9467 and 9468
 
 
 def serve_connector_metrics(registry: CollectorRegistry, settings, connector: str) -> int:
     """Serve a connector's /metrics on HUB_METRICS_PORT when given, else on the connector's own default port
     (a free one if that is taken), so that it never collides with the hub's; print where; return the port."""
-    import sys
-
     port = settings.metrics_port if "metrics_port" in settings.model_fields_set else CONNECTOR_METRICS_PORTS[connector]
     try:
         bound = serve_registry(registry, settings.metrics_host, port)
@@ -118,7 +118,7 @@ def serve_connector_metrics(registry: CollectorRegistry, settings, connector: st
         if "metrics_port" in settings.model_fields_set:
             raise
         bound = serve_registry(registry, settings.metrics_host, 0)
-    print(f"{connector} metrics at http://{settings.metrics_host}:{bound}/metrics", file=sys.stderr)
+    logging.getLogger("hub").info("%s metrics at http://%s:%d/metrics", connector, settings.metrics_host, bound)
     return bound
 
 
