@@ -126,6 +126,10 @@ class HubSettings(BaseSettings):
         description="Cache outside the repository for the Kafka broker's jars.",
     )
     request_timeout_s: float = Field(30.0, gt=0, description="Timeout of one broker request.")
+    stream_stall_timeout_s: float = Field(
+        300.0, gt=0, description="How long a stream's partition may hold unprocessed or uncommitted events before "
+                                 "the aggregator logs it as stalled (an ERROR: something is stuck)."
+    )
     session_timeout_s: float = Field(
         10.0, gt=0, description="Consumer session timeout: how soon a dead worker's partitions move on."
     )

@@ -32,6 +32,8 @@ def build_app(settings: HubSettings) -> faust.App:
         producer_linger=0.005,
         consumer_auto_offset_reset="earliest",
         broker_commit_every=1000,
+        stream_processing_timeout=settings.stream_stall_timeout_s,
+        broker_commit_livelock_soft_timeout=settings.stream_stall_timeout_s,
         broker_commit_interval=1.0,
         stream_buffer_maxsize=8192,
         web_enabled=False,

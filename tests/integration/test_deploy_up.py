@@ -124,7 +124,8 @@ def test_up_demo_shows_everything_quietly_and_ctrl_c_stops_everything(tmp_path: 
     differences and every kind of check answer are there to see, and no service logs an ERROR."""
     base = _free_base_port()
     env = {**os.environ, "HUB_RUN_DIR": str(tmp_path / "run"), "HUB_METRICS_PORT": str(base),
-           "HUB_DEMO_RECEIVER_PORT": str(free_port()), "HUB_PARTITIONS": "2"}
+           "HUB_DEMO_RECEIVER_PORT": str(free_port()), "HUB_PARTITIONS": "2",
+           "HUB_STREAM_STALL_TIMEOUT_S": "20"}  # Faust's stall checks (every partition, false ERRORs) run early
     for name in ("KAFKA_BOOTSTRAP_SERVERS", "HUB_TOPIC_PREFIX", "HUB_APP_ID"):
         env.pop(name, None)  # the hub's own broker, with the names a newcomer gets
     log = open(tmp_path / "up.log", "w")
