@@ -93,3 +93,21 @@ def test_settings_that_cannot_be_used_are_named_without_a_traceback(monkeypatch)
     monkeypatch.setenv("HUB_PARTITIONS", "many")
     result = CliRunner().invoke(cli, ["topics", "list"])
     assert result.exit_code == 1 and "HUB_PARTITIONS" in result.output and "Traceback" not in result.output
+
+
+def test_a_broker_that_cannot_be_reached_says_where_and_what_to_do(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HUB_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    monkeypatch.setenv("HUB_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    for args in (["reconcile"], ["rejected"], ["notifications", "--unit", "KZ-75-CP"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert "cannot reach the Kafka broker at 127.0.0.1:1" in result.output and "./deploy/up" in result.output
+
+
+def test_an_iin_with_a_wrong_check_digit_is_a_warning_not_a_refusal(monkeypatch) -> None:
+    monkeypatch.setenv("HUB_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    monkeypatch.setenv("HUB_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    result = CliRunner().invoke(cli, ["check", "--iin", "910716444884", "--unit", "KZ-75-CP", *ASK])
+    assert "warning: IIN '910716444884' has a wrong check digit" in result.output, result.output
+    assert "cannot reach the Kafka broker" in result.output  # it went on to ask the hub
