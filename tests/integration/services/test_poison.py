@@ -50,10 +50,11 @@ def test_a_defective_record_is_left_out_and_bad_requests_are_refused(hub_setting
         log = (tmp_path / "matcher.log").read_text()
         assert answers["chk-good"]["outcome"] == "HIT", log[-3000:]
         assert [h["record_id"] for h in answers["chk-good"]["hits"]] == [good["record_id"]]
-        for check_id, field in (("chk-ancient", "birth_date"), ("chk-long", "surname")):
+        for check_id, field in (("chk-ancient", ("date of birth", "дата рождения")), ("chk-long", ("surname",
+                                                                                              "фамилия"))):
             refusal = answers[check_id]["refusal"]
             assert refusal is not None and refusal["reason"] == "INVALID_FIELD", answers[check_id]
-            assert field in refusal["text_en"] and refusal["text_kk"] and refusal["text_ru"]
+            assert field[0] in refusal["text_en"] and field[1] in refusal["text_ru"] and refusal["text_kk"]
         assert "KZ-75-WANTED_PERSON-00000002 left out of the match index" in log
         assert metric(settings.metrics_port, "hub_match_index_left_out_total") == 1
         assert metric(settings.metrics_port, 'hub_checks_refused_total{reason="INVALID_FIELD"}') == 2
