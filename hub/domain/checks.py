@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -91,8 +92,12 @@ def answer_check(request: dict[str, Any], matches: list[Match], states: dict[str
 
 
 def _notice(request: dict[str, Any], recipient: str, kind: str, record_id: str | None, now_ms: int,
-            titles: tuple[str, str, str], texts: tuple[str, str, str], **attributes: str) -> dict[str, Any]:
-    return {"notification_id": f"ntf-{kind.lower()}-{request['check_id']}-{recipient}-{record_id or 'result'}",
+            titles: tuple[str, str, str], texts: tuple[str, str, str], about: str | None = None,
+            **attributes: str) -> dict[str, Any]:
+    """Return a notice about a check; its id names the check, the recipient and what it is about (the record,
+    or `about` when the record may not be shown)."""
+    return {"notification_id": f"ntf-{kind.lower()}-{request['check_id']}-{recipient}-"
+                               f"{about or record_id or 'result'}",
             "recipient_unit": recipient, "kind": kind, "created_at": now_ms, "check_id": request["check_id"],
             "record_id": record_id, "event_id": None, "title_kk": titles[0], "title_ru": titles[1],
             "title_en": titles[2], "text_kk": texts[0], "text_ru": texts[1], "text_en": texts[2],
@@ -151,6 +156,7 @@ def delayed_hit(request: dict[str, Any], state: dict[str, Any], match: Match, no
     """Return the notice to an earlier requester that a record enrolled after the check would have matched it."""
     rid, enrolled = state["record_id"], _moment(state["enrolled_at"])
     shown = rid if may_see(request["clearance"], state["confidentiality"]) else "—"
+    about = hashlib.sha256(rid.encode()).hexdigest()[:16]  # one id per record, which a restricted one must not show
     return _notice(request, request["requester_unit"], "DELAYED_HIT", rid if shown != "—" else None, now_ms, (
         "Кейінгі сәйкестік", "Отложенное совпадение", "Delayed match"), (
         f"{request['check_id']} тексеруінен кейін {enrolled} есепке қойылған жазба оған сәйкес келеді ({shown}). "
@@ -158,4 +164,4 @@ def delayed_hit(request: dict[str, Any], state: dict[str, Any], match: Match, no
         f"После проверки {request['check_id']} {enrolled} поставлена на учёт запись, совпадающая с ней ({shown}). "
         f"Контакт: {state['owner_unit']}.",
         f"A record enrolled at {enrolled}, after check {request['check_id']}, matches it ({shown}). "
-        f"Contact: {state['owner_unit']}."), level=match.outcome, contact_unit=state["owner_unit"])
+        f"Contact: {state['owner_unit']}."), about=about, level=match.outcome, contact_unit=state["owner_unit"])

@@ -13,6 +13,7 @@ from hub.kafka.topics import (
     CHECK_RESULTS,
     CHECK_SCOPES,
     DEAD_LETTERS,
+    DELAYED_HITS,
     DUE,
     EVENTS,
     MANIFESTS,
@@ -92,11 +93,15 @@ def aggregator_grants(settings: HubSettings) -> list[Grant]:
 
 
 def matcher_grants(settings: HubSettings) -> list[Grant]:
-    """Read the register, every scope's requests and the audit; write results, notices, audit and rejections."""
-    return [*_topics("READ", REGISTER.name(settings), CHECK_AUDIT.name(settings), *CHECK_REQUESTS.names(settings)),
-            *_topics("WRITE", CHECK_AUDIT.name(settings), REJECTED.name(settings), *CHECK_RESULTS.names(settings),
-                     *NOTIFICATIONS.names(settings)),
-            *_catalog(settings), *_group(f"{settings.app_id}-matcher")]
+    """Read the register, every scope's requests and the audit; write results, notices, audit and rejections;
+    record the delayed hits it sends, in transactions under its own prefix."""
+    own = f"{settings.app_id}-matcher-"
+    return [*_topics("READ", REGISTER.name(settings), CHECK_AUDIT.name(settings), DELAYED_HITS.name(settings),
+                     *CHECK_REQUESTS.names(settings)),
+            *_topics("WRITE", CHECK_AUDIT.name(settings), REJECTED.name(settings), DELAYED_HITS.name(settings),
+                     *CHECK_RESULTS.names(settings), *NOTIFICATIONS.names(settings)),
+            *_catalog(settings), *_group(f"{settings.app_id}-matcher"),
+            Grant("TRANSACTIONAL_ID", own, "PREFIXED", "WRITE"), Grant("TRANSACTIONAL_ID", own, "PREFIXED", "DESCRIBE")]
 
 
 def reconciler_grants(settings: HubSettings) -> list[Grant]:

@@ -176,6 +176,13 @@ CHECK_AUDIT = TopicSpec(
     "check id (UTF-8)", "kz.mvd.records.CheckAuditEntry",
     ("matcher",), ("auditors",), retention_ms=FOREVER_MS,
 )
+DELAYED_HITS = TopicSpec(
+    "checks.delayed", "Delayed hits sent",
+    "Every delayed-hit notice a matcher sent, in the same transaction as the notice: the matcher that takes over "
+    "a request partition reads it so that no delayed hit is sent twice.",
+    "notification id (UTF-8)", "kz.mvd.records.Notification",
+    ("matcher",), ("matcher",), retention_ms=30 * DAY_MS, partitions=1,
+)
 REPORTS = TopicSpec(
     "reconciliation.reports", "Reconciliation reports",
     "Every difference between a regional register and the central one.",
@@ -195,7 +202,8 @@ REFERENCE_BOOKS = TopicSpec(
     ("hub refdata load",), ("aggregator", "matcher", "reconciler"), compacted=True, partitions=1,
 )
 
-SHARED_TOPICS = (REGISTER, DUE, CHANGES, REJECTED, DEAD_LETTERS, CHECK_AUDIT, REPORTS, PASSPORTS, REFERENCE_BOOKS)
+SHARED_TOPICS = (REGISTER, DUE, CHANGES, REJECTED, DEAD_LETTERS, CHECK_AUDIT, DELAYED_HITS, REPORTS, PASSPORTS,
+                 REFERENCE_BOOKS)
 
 
 def all_topics() -> list[TopicSpec]:

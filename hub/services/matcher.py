@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -13,16 +13,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
-from hub.domain.checks import delayed_hit
 from hub.domain.matching.entries import Batcher, EntryBatch
 from hub.domain.matching.index import MatchIndex
-from hub.domain.matching.recent import RecentChecks
-from hub.errors import CodecError, IndexBuildError, SnapshotError
+from hub.domain.matching.owned import OwnedChecks
+from hub.errors import IndexBuildError, SnapshotError
 from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer, send_by_key
-from hub.kafka.reader import assign_from_start, behind, read_since
+from hub.kafka.reader import assign_from_start, behind
 from hub.kafka.topics import (
-    CHECK_AUDIT,
     CHECK_REQUESTS,
     REGISTER,
 )
@@ -45,17 +43,13 @@ from hub.services.index_snapshot import (
     remove_abandoned,
     writer_finished,
 )
-from hub.services.matcher_answers import AnswersChecks, is_person
+from hub.services.matcher_answers import AnswersChecks
+from hub.services.matcher_delayed import DelayedHits, Ownership
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
 
 KEEP_CHECKS_MARGIN_DAYS = 1  # checks are kept this much longer than the longest delayed-hit window
-# What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
-ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids",
-                           "clearance_applied", "source_topic", "refusal_reason"})
-DAY_MS = 24 * 3600 * 1000
-AUDIT_CLOCK_MARGIN_MS = DAY_MS
 LAG_INTERVAL_S = 5.0
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often, in the background
@@ -87,7 +81,7 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
-class Matcher(AnswersChecks):
+class Matcher(AnswersChecks, DelayedHits):
     """Builds the index from the register (then follows it), and answers check requests as a consumer group."""
 
     def __init__(self, settings: HubSettings, codec: AvroCodec, sensor: Sensor, catalog: Catalog | None = None,
@@ -98,7 +92,11 @@ class Matcher(AnswersChecks):
         self.index = MatchIndex(decode=self._decode_record)
         self._index_view = codec.view_reader("RegisterRecord", INDEX_VIEW)
         self._batcher = Batcher(BATCH_ENTRIES)  # entries read while the index is built, applied a batch at a time
-        self.recent = RecentChecks(self._keep_checks_days())
+        self.recent = OwnedChecks(self._keep_checks_days())
+        self.sent_delayed: set[str] = set()  # ids of the delayed hits sent (by any matcher, as far as known)
+        self._delayed_lock = asyncio.Lock()  # delayed hits are sent, and partitions change hands, one at a time
+        self._taken: set = set()  # request partitions whose recent checks were taken over (loaded from the audit)
+        self._delayed_producer = None
         self.caught_up = asyncio.Event()
         self._producer = None
         self.snapshot_path = snapshot_path_of(settings)
@@ -123,6 +121,10 @@ class Matcher(AnswersChecks):
         # producer need not hold each partition to one request in flight, which halves the answer latency.
         self._producer = make_producer(self.settings, linger_ms=0, enable_idempotence=False)
         await self._producer.start()
+        # A delayed hit and its record of being sent go in one transaction (the id is this process's own).
+        self._delayed_producer = make_producer(
+            self.settings, transactional_id=f"{self.settings.app_id}-matcher-{uuid.uuid4().hex}")
+        await self._delayed_producer.start()
         indexer = asyncio.ensure_future(self.follow_register())
         answering = asyncio.ensure_future(self.serve_checks(stop))
         try:
@@ -138,36 +140,13 @@ class Matcher(AnswersChecks):
             await asyncio.gather(indexer, answering, return_exceptions=True)
             await follower.stop()
             await self._producer.stop()
+            await self._delayed_producer.stop()
 
     async def serve_checks(self, stop: asyncio.Event) -> None:
-        """Load recent checks, wait for the index to catch up, then answer requests until stopped."""
-        await self.load_recent_checks()
+        """Wait for the index to catch up, then answer requests until stopped (the recent checks of each
+        request partition come with it, see matcher_delayed)."""
         await self.caught_up.wait()
         await self.answer_checks(stop)
-
-    async def load_recent_checks(self) -> None:
-        """Read the audit topic into the recent checks, so a restart keeps noticing delayed hits."""
-        self.recent.keep_for_days(self._keep_checks_days())
-        cutoff_ms, kept = self.clock_ms() - self.recent.keep_ms, []
-        # Only the audit of the window is read (by the broker's time index), so the time to answers does not
-        # grow with the audit's age; a day's margin covers producers' clocks.
-        records = await read_since(self.settings, CHECK_AUDIT.name(self.settings), cutoff_ms - AUDIT_CLOCK_MARGIN_MS)
-        for record in records:
-            try:
-                audit = self.codec.decode(record.value or b"", expect="CheckAuditEntry").value
-            except CodecError:
-                continue
-            if audit["requested_at"] >= cutoff_ms and audit.get("refusal_reason") is None:
-                kept.append(audit)
-        for n, audit in enumerate(sorted(kept, key=lambda entry: entry["requested_at"])):  # oldest first
-            subject = json.loads(audit["subject_json"])
-            request = {key: value for key, value in audit.items() if key not in ANSWER_FIELDS}
-            request["clearance"] = audit.get("clearance_applied") or request["clearance"]
-            self.recent.add({**request, "subject": subject}, person=is_person(subject))
-            if n % 1_000 == 999:
-                await asyncio.sleep(0)  # let the index be built meanwhile: a month of checks takes seconds
-        log.info("recent checks: %d audit entries read from the last %d days, %d kept for delayed hits",
-                 len(records), self.recent.keep_ms // DAY_MS, len(kept))
 
     async def follow_register(self) -> None:
         """Restore the index from its snapshot or build it from the register's start (with builder processes),
@@ -321,26 +300,14 @@ class Matcher(AnswersChecks):
             self.index.put_entry(read.entry, record.value)
         return read.record_id if read.enrolled else None
 
-    async def notify_delayed_hits(self, state: dict[str, Any]) -> None:
-        """Tell earlier requesters that this newly enrolled record would have answered their check."""
-        passport = self.catalog.passport(state["record_type"]) or {}
-        try:
-            matched = list(self.recent.matched_by(state, passport.get("delayed_hit_window_days") or 0))
-        except Exception as exc:  # noqa: BLE001 - a defect in one record must not stop the index
-            log.error("record %s not compared with recent checks: %r", state.get("record_id"), exc)
-            self.sensor.on_index_left_out(1)
-            return
-        for request, match in matched:
-            notice = delayed_hit(request, state, match, self.clock_ms())
-            topic, key, value = self._notice(notice)
-            await self._producer.send(topic, value, key=key)
-
     async def answer_checks(self, stop: asyncio.Event) -> None:
         """Answer check requests as the matcher's consumer group, committing once the answers are acknowledged."""
-        consumer = make_consumer(self.settings, *CHECK_REQUESTS.names(self.settings), group_id=f"{self.settings.app_id}-matcher",
+        consumer = make_consumer(self.settings, group_id=f"{self.settings.app_id}-matcher",
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     fetch_max_wait_ms=FETCH_MAX_WAIT_MS, fetch_min_bytes=FETCH_MIN_BYTES,
                                     session_timeout_ms=int(self.settings.session_timeout_s * 1000))
+        ownership = Ownership(self)
+        consumer.subscribe(topics=CHECK_REQUESTS.names(self.settings), listener=ownership)
         await consumer.start()
         pending: list = []
         read: dict[TopicPartition, int] = {}  # next offset of each partition, every request before it answered
@@ -349,6 +316,7 @@ class Matcher(AnswersChecks):
         try:
             lag_at_s = 0.0
             while not stop.is_set():
+                ownership.raise_failure()
                 if time.monotonic() - lag_at_s >= LAG_INTERVAL_S:
                     await self.report_lag(consumer)
                     lag_at_s = time.monotonic()

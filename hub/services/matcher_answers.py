@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aiokafka import TopicPartition
+
 from hub.domain.checks import CheckAnswer, answer_check, refuse_check
 from hub.domain.intake import take_check
 from hub.domain.matching.persons import PersonFacts
@@ -36,7 +38,7 @@ class AnswersChecks:
             return [self._output(REJECTED, record.topic, "Rejection", value)]
         scope = CHECK_REQUESTS.scope_of(self.settings, record.topic)
         try:
-            answer = self._take_and_answer(request, scope, record.topic)
+            answer = self._take_and_answer(request, scope, record.topic, TopicPartition(record.topic, record.partition))
         except Exception as exc:  # noqa: BLE001 - a defect in one request must not stop the matcher
             log.error("check %s from %s refused, it could not be answered: %r", request.get("check_id"),
                       record.topic, exc)
@@ -49,23 +51,24 @@ class AnswersChecks:
                    self._output(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
         return outputs + [self._notice(notice) for notice in answer.notifications]
 
-    def _take_and_answer(self, request: dict[str, Any], scope: str | None, topic: str) -> CheckAnswer:
-        """Answer a request, or refuse it when its channel, unit or values do not allow it to be taken."""
+    def _take_and_answer(self, request: dict[str, Any], scope: str | None, topic: str, owner: Any = None) -> CheckAnswer:
+        """Answer a request, or refuse it when its channel, unit or values do not allow it to be taken (owner:
+        the request partition it came on, whose recent checks keep it)."""
         intake = take_check(request, scope, self.catalog, self.clock_ms())
         if intake.refusal is not None:
             self.sensor.on_check_refused(intake.refusal.code)
             return refuse_check(request, intake.refusal, topic, self.clock_ms())
-        answer = self._answer_taken(request, intake.clearance, topic)
+        answer = self._answer_taken(request, intake.clearance, topic, owner)
         self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
         return answer
 
-    def _answer_taken(self, request: dict[str, Any], clearance: str, source_topic: str) -> CheckAnswer:
+    def _answer_taken(self, request: dict[str, Any], clearance: str, source_topic: str, owner: Any) -> CheckAnswer:
         """Answer a request taken, disclosing up to the clearance applied (kept with it for delayed hits)."""
         person = is_person(request["subject"])
         facts = PersonFacts.of(request["subject"]) if person else None
         matches = self.index.search(request["subject"], person=person, query=facts)
         states = {m.record_id: self._answered_state(m.record_id) for m in matches}
-        self.recent.add({**request, "clearance": clearance}, person=person, facts=facts)
+        self.recent.add(owner, {**request, "clearance": clearance}, person=person, facts=facts)
         return answer_check(request, matches, states, self.clock_ms(), clearance, source_topic)
 
     def _notice(self, notice: dict[str, Any]) -> Output:
