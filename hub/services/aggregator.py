@@ -106,7 +106,10 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
 
     @app.timer(interval=LAG_INTERVAL_S)
     async def report_lag() -> None:
+        assigned = app.consumer.assignment()  # a partition processed here may have moved to another worker
         for (topic, partition), position in list(processor.positions.items()):
+            if TP(topic, partition) not in assigned:
+                continue
             highwater = app.consumer.highwater(TP(topic, partition))
             if highwater is not None:
                 sensor.on_lag(topic, partition, max(0, highwater - position))
@@ -116,6 +119,9 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
         guard.reset()
         starts.forget()
         buffered.forget_unacknowledged()
+        for tp in revoked:  # its next worker reports its lag; a sum over workers must not count it twice
+            if processor.positions.pop((tp.topic, tp.partition), None) is not None:
+                sensor.on_lag(tp.topic, tp.partition, 0)
 
     @app.on_before_shutdown.connect
     async def close_offset_clients(app, **kwargs) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from typing import Callable
 
 import faust
 from faust.worker import Worker
@@ -10,6 +13,8 @@ from faust.worker import Worker
 from hub.kafka.connection import faust_options
 from hub.services.faust_internals import read_committed
 from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
 
 
 def build_app(settings: HubSettings) -> faust.App:
@@ -44,12 +49,34 @@ def build_app(settings: HubSettings) -> faust.App:
     return app
 
 
+STOP_TIMEOUT_S = 60.0  # a stop taking longer hangs: the process ends so its supervisor starts it again
+EXIT_STOP_HUNG = 70  # EX_SOFTWARE
+
+
+def start_stop_watchdog(timeout_s: float, exit_process: Callable[[int], None] = os._exit) -> threading.Timer:
+    """End the process with EXIT_STOP_HUNG unless it has ended within timeout_s (a daemon thread, so it never
+    keeps a process that stopped in time)."""
+    def hung() -> None:
+        log.critical("the worker did not stop within %.0f s; ending the process", timeout_s)
+        exit_process(EXIT_STOP_HUNG)
+    watchdog = threading.Timer(timeout_s, hung)
+    watchdog.daemon = True
+    watchdog.start()
+    return watchdog
+
+
 class HubWorker(Worker):
-    """Faust's worker, with the root logger at the chosen level instead of DEBUG.
+    """Faust's worker, with the root logger at the chosen level instead of DEBUG, and a stop that cannot hang.
 
     Faust leaves the root logger at DEBUG and filters in the handler, so every debug call in
-    aiokafka and Faust (several per message) builds a log record that is then thrown away.
+    aiokafka and Faust (several per message) builds a log record that is then thrown away. After a crash
+    (an agent or timer raising), Faust's stop was seen to wait forever, so no supervisor restarted it.
     """
+
+    async def stop(self) -> None:
+        """Stop the worker; a stop that hangs ends the process after STOP_TIMEOUT_S."""
+        start_stop_watchdog(STOP_TIMEOUT_S)
+        await super().stop()
 
     def _setup_logging(self) -> None:
         super()._setup_logging()

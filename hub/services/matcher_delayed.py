@@ -77,6 +77,8 @@ class DelayedHits:
         async with self._delayed_lock:
             self._taken.difference_update(revoked)
             dropped = sum(self.recent.drop(tp) for tp in revoked)
+            for tp in revoked:  # its next owner reports its lag; a sum over matchers must not count it twice
+                self.sensor.on_lag(tp.topic, tp.partition, 0)
             if self._producer is not None:
                 await self._producer.flush()
         if revoked:
