@@ -99,5 +99,20 @@ def matcher(persons: int, things: int, rate: float, seconds: float, seed: int, w
     report(lambda folder: run(persons, things, rate, seconds, seed, folder, progress=progress), work_dir)
 
 
+
+@bench.command("scale")
+@click.option("--events", default=60_000, show_default=True, help="Events applied by 1, then 2 aggregators.")
+@click.option("--batches-per-s", "per_s", default=20.0, show_default=True,
+              help="Batches of 50 events a second in the stream the faults hit.")
+@click.option("--stream-s", "stream_s", default=150.0, show_default=True, help="How long that stream lasts.")
+@click.option("--seed", default=577, show_default=True, help="Seed of the simulated events.")
+@click.option("--work-dir", type=click.Path(path_type=Path), help="Where logs go (default: a temp dir).")
+def scale(events: int, per_s: float, stream_s: float, seed: int, work_dir: Path | None) -> None:
+    """On three local brokers: aggregators 1 vs 2, and the time back to no lag after a broker and a worker loss."""
+    from hub.bench.scale import run
+
+    report(lambda folder: run(events, per_s, stream_s, seed, folder, progress=progress), work_dir)
+
+
 if __name__ == "__main__":
     sys.exit(bench())

@@ -83,7 +83,7 @@ class WorkerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env.update(settings.as_env())
         env.update(extra_env or {})
-        self.settings, self.started_s = settings, time.monotonic()
+        self.settings, self.started_s, self.log_path = settings, time.monotonic(), log_path
         command = [sys.executable, "-m", module] + (["run", "--service", service] if module == "hub" else [])
         if profile is not None:
             command[1:1] = ["-m", "cProfile", "-o", str(profile)]
