@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import socket
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 
 KEEP_CHECKS_MARGIN_DAYS = 1  # checks are kept this much longer than the longest delayed-hit window
 LAG_INTERVAL_S = 5.0
+DELAYED_TRANSACTION_TIMEOUT_MS = 10_000  # a transaction of one delayed hit takes milliseconds
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often, in the background
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
@@ -121,9 +123,11 @@ class Matcher(AnswersChecks, DelayedHits):
         # producer need not hold each partition to one request in flight, which halves the answer latency.
         self._producer = make_producer(self.settings, linger_ms=0, enable_idempotence=False)
         await self._producer.start()
-        # A delayed hit and its record of being sent go in one transaction (the id is this process's own).
-        self._delayed_producer = make_producer(
-            self.settings, transactional_id=f"{self.settings.app_id}-matcher-{uuid.uuid4().hex}")
+        # A delayed hit and its record of being sent go in one transaction. The id is this worker's (its host
+        # and data folder), so that a worker started again fences its killed predecessor and ends at once a
+        # transaction it left open, which would keep read_committed readers of the notifications waiting.
+        self._delayed_producer = make_producer(self.settings, transactional_id=delayed_hits_transactional_id(
+            self.settings), transaction_timeout_ms=DELAYED_TRANSACTION_TIMEOUT_MS)
         await self._delayed_producer.start()
         indexer = asyncio.ensure_future(self.follow_register())
         answering = asyncio.ensure_future(self.serve_checks(stop))
@@ -352,6 +356,12 @@ class Matcher(AnswersChecks, DelayedHits):
         goes on meanwhile."""
         await asyncio.gather(*pending)
         await consumer.commit(offsets)
+
+
+def delayed_hits_transactional_id(settings: HubSettings) -> str:
+    """Return the transactional id of a matcher worker's delayed hits: stable across its restarts, its own."""
+    worker = f"{socket.gethostname()}:{settings.data_dir.resolve()}"
+    return f"{settings.app_id}-matcher-{hashlib.sha256(worker.encode()).hexdigest()[:16]}"
 
 
 def snapshot_path_of(settings: HubSettings) -> Path:

@@ -65,10 +65,13 @@ class DelayedHits:
     """The matcher's delayed hits (mixed into Matcher: its settings, codec, catalog, index, recent, clock and
     the transactional producer `_delayed_producer`)."""
 
-    def owner_of(self, topic: str, check_id: str) -> TopicPartition:
-        """Return the request partition a check came on (requests are keyed by check id)."""
-        partitions = CHECK_REQUESTS.spec(CHECK_REQUESTS.scope_of(self.settings, topic) or "").partition_count(
-            self.settings)
+    def owner_of(self, topic: str, check_id: str) -> TopicPartition | None:
+        """Return the request partition a check came on (requests are keyed by check id); None for a topic
+        that is no request topic of this hub (an audit entry written elsewhere)."""
+        scope = CHECK_REQUESTS.scope_of(self.settings, topic or "")
+        if scope is None:
+            return None
+        partitions = CHECK_REQUESTS.spec(scope).partition_count(self.settings)
         return TopicPartition(topic, partition_for(check_id.encode(), partitions))
 
     async def give_up(self, revoked: list[TopicPartition]) -> None:
@@ -135,6 +138,8 @@ class DelayedHits:
                 loaded.setdefault(owner, []).append({**request, "subject": json.loads(audit["subject_json"])})
                 if n % 1_000 == 999:
                     await asyncio.sleep(0)
+        log.info("recent checks: %d audit entries read from the last %d days, %d kept for delayed hits",
+                 len(records), self.recent.keep_days, sum(len(found) for found in loaded.values()))
         return loaded
 
     async def _sent_delayed_hits(self) -> set[str]:

@@ -120,7 +120,7 @@ def _log_problems(run: Path) -> list[str]:
 
 
 def test_up_demo_shows_everything_quietly_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    """The demo for three minutes: every dashboard panel has data in Prometheus within two, refusals, manifests'
+    """The demo for two minutes and more: every dashboard panel has data in Prometheus within two, refusals, manifests'
     differences and every kind of check answer are there to see, and no service logs an ERROR."""
     base = _free_base_port()
     env = {**os.environ, "HUB_RUN_DIR": str(tmp_path / "run"), "HUB_METRICS_PORT": str(base),
@@ -165,7 +165,7 @@ def test_up_demo_shows_everything_quietly_and_ctrl_c_stops_everything(tmp_path: 
         assert "POSSIBLE_HIT" in possible, possible
         owner = {n["kind"] for n in _hub_json(bare, "notifications", "--unit", "KZ-75-REC")}
         assert "RESTRICTED_RECORD_ASKED" in owner, owner
-        while time.monotonic() - flow_started < 180:  # several minutes of normal work
+        while time.monotonic() - flow_started < 120:  # minutes of normal work
             assert up.poll() is None, (tmp_path / "up.log").read_text()
             time.sleep(5)
         assert _log_problems(tmp_path / "run") == []

@@ -11,7 +11,7 @@ from pathlib import Path
 from hub.cli.checks import ask
 from hub.kafka.admin import provision
 from hub.kafka.producer import make_producer
-from hub.kafka.topics import CHECK_AUDIT, all_topics
+from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, all_topics
 from hub.services.refdata import load_reference_data
 from tests.integration.helpers import Worker
 from tests.integration.services.test_poison import person_request
@@ -45,15 +45,22 @@ def test_the_matcher_reads_only_the_audit_of_its_window(hub_settings, codec, tmp
     asyncio.run(provision(hub_settings, all_topics()))
     asyncio.run(load_reference_data(hub_settings, hub_settings.refdata_dir))
     now = int(time.time() * 1000)
-    old = [(audit_entry(f"chk-old-{n}", now - 1_000 * DAY_MS), now - 1_000 * DAY_MS) for n in range(OLD)]
-    recent = [(audit_entry(f"chk-recent-{n}", now - 3_600_000), now - 3_600_000) for n in range(RECENT)]
+    source = {"source_topic": CHECK_REQUESTS.name(hub_settings, "KZ-75")}  # the partition that keeps them
+    old = [({**audit_entry(f"chk-old-{n}", now - 1_000 * DAY_MS), **source}, now - 1_000 * DAY_MS)
+           for n in range(OLD)]
+    recent = [({**audit_entry(f"chk-recent-{n}", now - 3_600_000), **source}, now - 3_600_000)
+              for n in range(RECENT)]
     asyncio.run(publish_audit(hub_settings, codec, old + recent))
     worker = Worker(hub_settings, tmp_path / "matcher.log", service="matcher")
     try:
         answers = asyncio.run(ask(hub_settings, codec, [person_request("chk-now")], timeout_s=120))
+        deadline = time.monotonic() + 120  # the request partitions' checks are taken over beside the answering
+        while "audit entries read" not in (tmp_path / "matcher.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
     finally:
         worker.stop()
     log = (tmp_path / "matcher.log").read_text()
     assert "chk-now" in answers, log[-3000:]
     read, kept = map(int, re.search(r"recent checks: (\d+) audit entries read .* (\d+) kept", log).groups())
-    assert read == RECENT and kept == RECENT, log[-3000:]  # none of the 3,000 older than the window was read
+    # none of the 3,000 older than the window was read (the check just answered may be read too)
+    assert RECENT <= read <= RECENT + 1 and kept == read, log[-3000:]

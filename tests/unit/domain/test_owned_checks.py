@@ -42,3 +42,14 @@ def test_a_delayed_hit_has_one_id_per_check_and_record_and_a_restricted_one_hide
     assert first["notification_id"] != second["notification_id"] and first["notification_id"] == again["notification_id"]
     assert secret["record_id"] not in first["notification_id"] and first["record_id"] is None
     assert secret["record_id"] not in first["text_en"]
+
+
+def test_a_matcher_workers_transactional_id_is_stable_and_its_own(tmp_path) -> None:
+    from hub.services.matcher import delayed_hits_transactional_id
+    from hub.settings import HubSettings
+
+    first = HubSettings(data_dir=tmp_path / "matcher-1", app_id="records-hub")
+    again = delayed_hits_transactional_id(HubSettings(data_dir=tmp_path / "matcher-1", app_id="records-hub"))
+    assert delayed_hits_transactional_id(first) == again  # a restart fences the worker's predecessor
+    assert delayed_hits_transactional_id(HubSettings(data_dir=tmp_path / "matcher-2", app_id="records-hub")) != again
+    assert again.startswith("records-hub-matcher-")  # the prefix the ACL plan grants
