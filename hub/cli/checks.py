@@ -15,6 +15,7 @@ import click
 from hub.cli.inputs import known_unit, parse_day, parse_sex, parse_year, warn_if_odd_iin, writable_file
 from hub.cli.show import disclosed_text, hit_lines
 from hub.domain.limits import out_of_range
+from hub.domain.moments import iso_day
 from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
 
@@ -212,7 +213,7 @@ BATCH_COLUMNS = ("row", "request_number", "request_date", "check_id", "outcome",
 def batch_row(number: int, request: dict[str, Any], result: dict[str, Any] | None, timeout_s: float) -> list:
     """Return the CSV row of one written request: its number and date, the outcome, the best score, the
     records (RESTRICTED where not disclosed), the units to contact and the disclosed fields."""
-    head = [number, request.get("written_request_number") or "", _iso(request.get("written_request_date")),
+    head = [number, request.get("written_request_number") or "", iso_day(request.get("written_request_date")),
             request["check_id"]]
     if result is None:
         return head + [""] * 6 + [f"no answer within {timeout_s} s"]
@@ -221,11 +222,6 @@ def batch_row(number: int, request: dict[str, Any], result: dict[str, Any] | Non
                    " ".join(h["record_id"] for h in hits), " ".join(sorted({h["contact_unit"] for h in hits})),
                    " | ".join(f"{h['record_id']}: {disclosed_text(h)}" for h in hits if h.get("document")),
                    (result.get("refusal") or {}).get("text_en") or ""]
-
-
-def _iso(epoch_days: int | None) -> str:
-    from hub.domain.moments import iso_day
-    return iso_day(epoch_days)
 
 
 @click.command("notifications")

@@ -11,6 +11,7 @@ import click
 
 from hub.cli.inputs import known_record_type, known_region, known_unit, parse_day, parse_sex, unit_clearance
 from hub.cli.show import record_lines, restricted_lines
+from hub.domain.moments import iso_day
 from hub.settings import HubSettings
 
 pass_settings = click.make_pass_decorator(HubSettings)
@@ -86,7 +87,7 @@ def find(settings: HubSettings, record_type: str | None, region: str | None, sta
 def _wanted(settings: HubSettings, record_type, region, status, subject: dict[str, Any]) -> dict[str, Any]:
     wanted: dict[str, Any] = {k: v for k, v in subject.items() if v not in (None, "")}
     if "birth_date" in wanted:
-        wanted["birth_date"] = _iso(parse_day(wanted["birth_date"], "birth date"))
+        wanted["birth_date"] = iso_day(parse_day(wanted["birth_date"], "birth date"))
     if "sex" in wanted:
         wanted["sex"] = parse_sex(wanted["sex"])
     if "number" in wanted:
@@ -94,11 +95,6 @@ def _wanted(settings: HubSettings, record_type, region, status, subject: dict[st
     head = {"record_type": record_type and known_record_type(settings.refdata_dir, record_type),
             "region": region and known_region(settings.refdata_dir, region), "status": status}
     return {**{k: v for k, v in head.items() if v}, **{f"document.{k}": v for k, v in wanted.items()}}
-
-
-def _iso(epoch_days: int) -> str:
-    from hub.domain.moments import iso_day
-    return iso_day(epoch_days)
 
 
 def _fits(record: dict[str, Any], wanted: dict[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from hub.domain.matching.disclosure import disclosed_hit, may_see
 from hub.domain.matching.index import Match
+from hub.domain.moments import iso_day
 from hub.domain.reasons import Refusal
 
 OUTCOME_ORDER = ("HIT", "POSSIBLE_HIT", "NO_HIT")
@@ -23,10 +24,6 @@ class CheckAnswer:
     result: dict[str, Any]
     notifications: list[dict[str, Any]] = field(default_factory=list)
     audit: dict[str, Any] = field(default_factory=dict)
-
-
-def _date(epoch_days: int | None) -> str:
-    return "" if epoch_days is None else (dt.date(1970, 1, 1) + dt.timedelta(days=epoch_days)).isoformat()
 
 
 def _moment(epoch_ms: int) -> str:
@@ -114,7 +111,7 @@ def to_requester(request: dict[str, Any], outcome: str, hits: int, now_ms: int) 
     """Return the notice of the result to the requester; a written request gets a written answer citing it."""
     kk, ru, en = LEVEL_TEXT[outcome]
     if request["channel"] == "WRITTEN":
-        number, on = request.get("written_request_number") or "—", _date(request.get("written_request_date"))
+        number, on = request.get("written_request_number") or "—", iso_day(request.get("written_request_date"))
         return _notice(request, request["requester_unit"], "WRITTEN_ANSWER", None, now_ms, (
             f"№ {number} {on} сұрауға жауап", f"Ответ на запрос № {number} от {on}",
             f"Answer to request No. {number} of {on}"), (

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from hub.domain.moments import iso_day_of_instant
 from hub.domain.register import DAY_MS
-
-
-def _iso_date(epoch_ms: int) -> str:
-    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.timezone.utc).date().isoformat()
 
 
 def _notice(state: dict[str, Any], kind: str, suffix: str, now_ms: int, titles: tuple[str, str, str],
@@ -26,7 +22,7 @@ def _notice(state: dict[str, Any], kind: str, suffix: str, now_ms: int, titles: 
 
 def term_ending(state: dict[str, Any], passport: dict[str, Any], now_ms: int) -> dict[str, Any]:
     """Return the advance notice telling the owning unit that a record's term ends soon."""
-    days, until, rid = max(0, (state["valid_until"] - now_ms) // DAY_MS), _iso_date(state["valid_until"]), \
+    days, until, rid = max(0, (state["valid_until"] - now_ms) // DAY_MS), iso_day_of_instant(state["valid_until"]), \
         state["record_id"]
     return _notice(state, "TERM_ENDING", "term-ending", now_ms, (
         "Есепте тұру мерзімі аяқталуда", "Срок нахождения на учёте истекает", "The term on the register is ending",
@@ -42,7 +38,7 @@ def term_ending(state: dict[str, Any], passport: dict[str, Any], now_ms: int) ->
 
 def term_ended(state: dict[str, Any], passport: dict[str, Any], now_ms: int) -> dict[str, Any]:
     """Return the notice telling the owning unit that the hub removed a record at the end of its term."""
-    until, rid = _iso_date(state["valid_until"]), state["record_id"]
+    until, rid = iso_day_of_instant(state["valid_until"]), state["record_id"]
     return _notice(state, "TERM_ENDED", "term-ended", now_ms, (
         "Есепте тұру мерзімі аяқталды", "Срок нахождения на учёте истёк", "The term on the register has ended",
     ), (
