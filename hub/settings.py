@@ -16,7 +16,13 @@ DEFAULT_RUN_FILE = Path(".hub-run") / "hub.env"
 
 class RunFileSource(PydanticBaseSettingsSource):
     """The connection `./deploy/up` chose, from its run file (HUB_RUN_FILE, or .hub-run/hub.env here): read
-    only when no HUB_KAFKA_* variable is given, so that an explicit connection always wins whole."""
+    only when no HUB_KAFKA_* variable or kafka_* argument is given, so that an explicit connection always wins
+    whole (a benchmark's own broker takes nothing, not even the replication factor, from a cluster's run file)."""
+
+    def __init__(self, settings_cls, given: dict):
+        """Read the run file unless `given` (the arguments) names a Kafka connection."""
+        super().__init__(settings_cls)
+        self.given = given
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[None, str, bool]:
         """Unused: __call__ reads the whole file."""
@@ -24,7 +30,8 @@ class RunFileSource(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, str]:
         """Return the settings the run file gives (none when a HUB_KAFKA_* variable is set or no file is there)."""
-        if any(name.startswith("HUB_KAFKA_") for name in os.environ):
+        if any(name.startswith("HUB_KAFKA_") for name in os.environ) or \
+                any(name.startswith("kafka_") for name in self.given):
             return {}
         return read_run_file(Path(os.environ.get("HUB_RUN_FILE") or DEFAULT_RUN_FILE))
 
@@ -52,7 +59,7 @@ class HubSettings(BaseSettings):
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
         """Read, in this order: arguments, HUB_ variables, the run file of `./deploy/up`."""
-        return init_settings, env_settings, RunFileSource(settings_cls), dotenv_settings, file_secret_settings
+        return init_settings, env_settings, RunFileSource(settings_cls, init_settings.init_kwargs), dotenv_settings, file_secret_settings
 
     run_file: Path = Field(
         DEFAULT_RUN_FILE, description="The file where `./deploy/up` writes the connection it chose (bootstrap, the "

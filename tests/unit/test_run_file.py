@@ -31,3 +31,12 @@ def test_any_hub_kafka_variable_wins_over_the_whole_run_file(monkeypatch, tmp_pa
 def test_no_run_file_leaves_the_defaults(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HUB_RUN_FILE", str(tmp_path / "absent.env"))
     assert HubSettings().kafka_client_properties is None
+
+
+def test_a_connection_given_as_arguments_takes_nothing_from_the_run_file(monkeypatch, tmp_path: Path) -> None:
+    run_file = tmp_path / "hub.env"
+    run_file.write_text("HUB_KAFKA_CLIENT_PROPERTIES=/run/broker/admin.properties\nHUB_REPLICATION_FACTOR=3\n",
+                        encoding="utf-8")
+    monkeypatch.setenv("HUB_RUN_FILE", str(run_file))
+    settings = HubSettings(kafka_client_properties=tmp_path / "bench.properties")  # a benchmark's own broker
+    assert settings.replication_factor == 1 and settings.kafka_client_properties == tmp_path / "bench.properties"
