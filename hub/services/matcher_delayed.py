@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
 AUDIT_CLOCK_MARGIN_MS = DAY_MS  # producers' clocks: the audit is read from a day before the window
+REPLAY_YIELD_EVERY = 500  # register records compared between two turns of the event loop while taking over
 # What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
 ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids",
                            "clearance_applied", "source_topic", "refusal_reason"})
@@ -153,16 +154,21 @@ class DelayedHits:
     async def _replay_register(self, taken: list[TopicPartition]) -> int:
         """Compare the records enrolled within the window that this matcher has indexed with checks just taken
         over: the previous owner may not have reached them. Return how many delayed hits that sent."""
-        if not taken:
-            return 0
-        cutoff_ms = self.clock_ms() - self.recent.keep_days * DAY_MS
+        oldest = {owner: self.recent.oldest_requested_ms(owner) for owner in taken}
+        owners = [owner for owner, since_ms in oldest.items() if since_ms is not None]
+        if not owners:
+            return 0  # no check to answer late: the register is not read
+        since_ms = min(oldest[owner] for owner in owners)  # a record enrolled before a check never answers it late
         sent = 0
-        for record in await read_since(self.settings, REGISTER.name(self.settings), cutoff_ms - AUDIT_CLOCK_MARGIN_MS):
+        records = await read_since(self.settings, REGISTER.name(self.settings), since_ms - AUDIT_CLOCK_MARGIN_MS)
+        for n, record in enumerate(records):
+            if n % REPLAY_YIELD_EVERY == REPLAY_YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # checks are answered and the group's heartbeats sent meanwhile
             read = read_message(record, self._index_view)
             if read is None or read.entry is None or read.record_id not in self.index:
                 continue
             state = self.index.state_of(read.record_id)
-            for owner in taken:
+            for owner in owners:
                 sent += await self._send_matches(owner, state, self.recent.matched_by_owner(
                     owner, state, self._window_of(state)))
         return sent

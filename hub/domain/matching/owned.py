@@ -39,6 +39,11 @@ class OwnedChecks:
         checks = self._by_owner.pop(owner, None)
         return 0 if checks is None else len(checks)
 
+    def oldest_requested_ms(self, owner: Hashable) -> int | None:
+        """Return when the oldest check kept for a partition was made (None when it keeps none)."""
+        checks = self._by_owner.get(owner)
+        return None if checks is None else checks.oldest_requested_ms()
+
     def new_checks(self) -> RecentChecks:
         """Return an empty RecentChecks with this window."""
         return RecentChecks(self.keep_days)

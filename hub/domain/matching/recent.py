@@ -48,6 +48,10 @@ class RecentChecks:
         for key in self._keys_of(request["subject"], person, facts):
             add_member(self._by_key, key, check_id)
 
+    def oldest_requested_ms(self) -> int | None:
+        """Return when the oldest kept check was made (None when none is kept)."""
+        return min((request["requested_at"] for request in self._requests.values()), default=None)
+
     def prune(self, now_ms: int, limit: int | None = None) -> int:
         """Forget checks older than the window; return how many were forgotten. With a limit, forget at most
         that many of the oldest, looking no further than the first one still in the window."""
@@ -74,7 +78,7 @@ class RecentChecks:
 
     def matched_by(self, state: dict[str, Any], window_days: int) -> list[tuple[dict[str, Any], Match]]:
         """Return the checks made at most window_days before the record's enrolment that it answers."""
-        if window_days <= 0 or not state.get("document"):
+        if window_days <= 0 or not state.get("document") or not self._requests:
             return []
         document = state["document"]
         keys = document_keys(document)

@@ -53,3 +53,14 @@ def test_a_matcher_workers_transactional_id_is_stable_and_its_own(tmp_path) -> N
     assert delayed_hits_transactional_id(first) == again  # a restart fences the worker's predecessor
     assert delayed_hits_transactional_id(HubSettings(data_dir=tmp_path / "matcher-2", app_id="records-hub")) != again
     assert again.startswith("records-hub-matcher-")  # the prefix the ACL plan grants
+
+
+def test_a_partition_tells_when_its_oldest_check_was_made_so_a_takeover_reads_the_register_from_there() -> None:
+    owned = OwnedChecks(keep_days=6)
+    owned.take(("requests.kz-11", 0))
+    later = {**CHECK_REQUEST, "check_id": "chk-later", "requested_at": CHECK_REQUEST["requested_at"] + 5_000}
+    owned.add(("requests.kz-71", 0), later, person=True)
+    owned.add(("requests.kz-71", 0), CHECK_REQUEST, person=True)  # answered late, made earlier
+    assert owned.oldest_requested_ms(("requests.kz-71", 0)) == CHECK_REQUEST["requested_at"]
+    assert owned.oldest_requested_ms(("requests.kz-11", 0)) is None  # nothing to answer late
+    assert owned.oldest_requested_ms(("requests.kz-19", 0)) is None
