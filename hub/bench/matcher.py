@@ -74,10 +74,12 @@ def subjects(rng: random.Random, people: list[kkru.Person], plates: list[str]) -
 
 
 async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[str, dict]], rate: float,
-                         seconds: float, answer_schema: str = "CheckResult") -> tuple[list[float], int, float]:
+                         seconds: float, answer_schema: str = "CheckResult",
+                         legs: dict[str, list[float]] | None = None) -> tuple[list[float], int, float]:
     """Send checks at `rate` per second for `seconds`; return latencies (ms) of the answers (messages of
     answer_schema that carry the check id), how many were sent, and the seconds from the first send to the
-    last answer."""
+    last answer. With `legs`, each latency is also split at the answer's timestamp (when the answerer's
+    producer stamped it, to the millisecond): "to_answer" before it, "from_answer" after."""
 
     from hub.cli.checks import request_of
     from hub.domain.regions import scope_of_unit_code
@@ -97,6 +99,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
     await producer.start()
     read_check_id = codec.prefix_reader(answer_schema, "requester_unit")
     sent_at: dict[str, float] = {}
+    sent_wall_ms: dict[str, float] = {}
     latencies: list[float] = []
     last_answer = 0.0
     try:
@@ -109,16 +112,21 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
             nonlocal last_answer
             while True:
                 for records in (await consumer.getmany(timeout_ms=50)).values():
-                    now = time.perf_counter()
+                    now, now_wall_ms = time.perf_counter(), time.time() * 1000
                     for record in records:
                         head = read_check_id(record.value) or codec.decode(record.value).value
                         check_id = head["check_id"]
                         if check_id in sent_at:
                             latencies.append((now - sent_at.pop(check_id)) * 1000)
                             last_answer = now
+                            if legs is not None and check_id in sent_wall_ms:
+                                legs["to_answer"].append(record.timestamp - sent_wall_ms.pop(check_id))
+                                legs["from_answer"].append(now_wall_ms - record.timestamp)
         receiver = asyncio.ensure_future(receive())
         await warm_up(producer, codec, settings, source, sent_at)
         latencies.clear()
+        if legs is not None:
+            legs.update(to_answer=[], from_answer=[])
         count = int(rate * seconds)
         asked = [next(source) for _ in range(count)]
         started = time.perf_counter()
@@ -129,6 +137,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
             request = request_of(schema, subject, REQUESTER)
             value = codec.encode("CheckRequest", request)
             sent_at[request["check_id"]] = time.perf_counter()
+            sent_wall_ms[request["check_id"]] = time.time() * 1000
             await producer.send(CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER["unit"])), value, key=request["check_id"].encode())
         deadline = time.perf_counter() + 60
         while sent_at and time.perf_counter() < deadline:

@@ -8,9 +8,10 @@ import logging
 import socket
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
@@ -310,11 +311,10 @@ class Matcher(AnswersChecks, DelayedHits):
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     fetch_max_wait_ms=FETCH_MAX_WAIT_MS, fetch_min_bytes=FETCH_MIN_BYTES,
                                     session_timeout_ms=int(self.settings.session_timeout_s * 1000))
-        ownership = Ownership(self)
+        answered = AnsweredRequests(consumer)
+        ownership = Ownership(self, answered)
         consumer.subscribe(topics=CHECK_REQUESTS.names(self.settings), listener=ownership)
         await consumer.start()
-        pending: list = []
-        read: dict[TopicPartition, int] = {}  # next offset of each partition, every request before it answered
         committing: asyncio.Task | None = None
         last_commit_s = time.monotonic()
         try:
@@ -328,18 +328,17 @@ class Matcher(AnswersChecks, DelayedHits):
                 outputs = [message for records in batch.values() for record in records
                            for message in self.answer(record)]
                 if outputs:
-                    pending += await send_by_key(self._producer, outputs)
-                read.update({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
-                if pending and time.monotonic() - last_commit_s >= COMMIT_INTERVAL_S and \
+                    answered.pending += await send_by_key(self._producer, outputs)
+                answered.read.update({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
+                if answered.pending and time.monotonic() - last_commit_s >= COMMIT_INTERVAL_S and \
                         (committing is None or committing.done()):
                     if committing is not None:
                         committing.result()  # a failed commit stops the matcher; its requests are read again
-                    committing = asyncio.ensure_future(self._commit(consumer, pending, dict(read)))
-                    pending, last_commit_s = [], time.monotonic()
+                    committing = asyncio.ensure_future(answered.commit())
+                    last_commit_s = time.monotonic()
             if committing is not None:
                 await committing
-            if pending:
-                await self._commit(consumer, pending, dict(read))
+            await answered.commit()
         finally:
             await consumer.stop()
 
@@ -350,12 +349,31 @@ class Matcher(AnswersChecks, DelayedHits):
             if highwater is not None:
                 self.sensor.on_lag(tp.topic, tp.partition, max(0, highwater - await consumer.position(tp)))
 
-    @staticmethod
-    async def _commit(consumer: AIOKafkaConsumer, pending: list, offsets: dict[TopicPartition, int]) -> None:
-        """Commit what was read once every answer sent for it is acknowledged (at least once); the answering
-        goes on meanwhile."""
+class AnsweredRequests:
+    """What the answering read and sent since its last commit: committed once every answer is acknowledged,
+    in the loop now and then, and for revoked partitions before the group moves them (no answer twice)."""
+
+    def __init__(self, consumer: AIOKafkaConsumer):
+        """Track the answering of this consumer."""
+        self.consumer = consumer
+        self.pending: list[asyncio.Future] = []  # the sends of answers not committed yet
+        self.read: dict[TopicPartition, int] = {}  # next offset of each partition, every request before it answered
+
+    async def commit(self, partitions: Iterable[TopicPartition] | None = None) -> None:
+        """Commit what was read (of some partitions) once every answer sent so far is acknowledged (at least
+        once); a commit the group refuses after moving the partitions is left to their next owner."""
+        pending, self.pending = self.pending, []
+        offsets = dict(self.read) if partitions is None else {tp: self.read[tp] for tp in partitions if tp in self.read}
         await asyncio.gather(*pending)
-        await consumer.commit(offsets)
+        if partitions is not None:
+            for tp in partitions:  # no longer this consumer's to commit
+                self.read.pop(tp, None)
+        if offsets:
+            try:
+                await self.consumer.commit(offsets)
+            except (CommitFailedError, IllegalStateError) as exc:
+                log.warning("answers of %d request partitions not committed, the group moved them (their next "
+                            "owner answers them again, with the same check ids): %s", len(offsets), exc)
 
 
 def delayed_hits_transactional_id(settings: HubSettings) -> str:

@@ -36,9 +36,9 @@ class Ownership(ConsumerRebalanceListener):
     group (aiokafka sends no heartbeat meanwhile), so it runs beside; a revocation cancels it.
     """
 
-    def __init__(self, matcher: "DelayedHits"):
-        """Act for a matcher."""
-        self.matcher = matcher
+    def __init__(self, matcher: "DelayedHits", answered: Any = None):
+        """Act for a matcher, committing the answers of revoked partitions (an AnsweredRequests) first."""
+        self.matcher, self.answered = matcher, answered
         self.taking_over: asyncio.Task | None = None
 
     def raise_failure(self) -> None:
@@ -54,6 +54,8 @@ class Ownership(ConsumerRebalanceListener):
         if self.taking_over is not None and not self.taking_over.done():
             self.taking_over.cancel()
             await asyncio.gather(self.taking_over, return_exceptions=True)
+        if self.answered is not None:
+            await self.answered.commit(revoked)
         await self.matcher.give_up(list(revoked))
 
     async def on_partitions_assigned(self, assigned) -> None:
