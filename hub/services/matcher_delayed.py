@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
 AUDIT_CLOCK_MARGIN_MS = DAY_MS  # producers' clocks: the audit is read from a day before the window
+REGISTER_CLOCK_MARGIN_MS = 10 * 60 * 1000  # a register message is written after its record's enrolment, clocks aside
 REPLAY_YIELD_EVERY = 500  # register records compared between two turns of the event loop while taking over
 # What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
 ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids",
@@ -162,7 +163,7 @@ class DelayedHits:
             return 0  # no check to answer late: the register is not read
         since_ms = min(oldest[owner] for owner in owners)  # a record enrolled before a check never answers it late
         sent = 0
-        records = await read_since(self.settings, REGISTER.name(self.settings), since_ms - AUDIT_CLOCK_MARGIN_MS)
+        records = await read_since(self.settings, REGISTER.name(self.settings), since_ms - REGISTER_CLOCK_MARGIN_MS)
         for n, record in enumerate(records):
             if n % REPLAY_YIELD_EVERY == REPLAY_YIELD_EVERY - 1:
                 await asyncio.sleep(0)  # checks are answered and the group's heartbeats sent meanwhile
