@@ -239,8 +239,12 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             result.update(raw_echo(cluster.secure, codec, work_dir, people, rate, seconds, seed, progress))
             progress(f"checking at {rate}/s for {seconds} s")
             steal = StealMeter()
+            legs: dict[str, list[float]] = {}
             latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
-                settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds))
+                settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds, legs=legs))
+            for leg, values in legs.items():  # before and after the matcher's producer stamped the answer
+                result[f"{leg}_p50_ms"] = round(percentile(values, 0.5), 1)
+                result[f"{leg}_p99_ms"] = round(percentile(values, 0.99), 1)
             result["checks_steal_share"] = steal.share()
             result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
             result["matcher_p99_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.99)

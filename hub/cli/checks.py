@@ -17,6 +17,7 @@ from hub.cli.show import disclosed_text, hit_lines
 from hub.domain.limits import out_of_range
 from hub.domain.moments import iso_day
 from hub.kafka.connection import make_consumer
+from hub.kafka.reader import READ_FETCH_MAX_WAIT_MS
 from hub.settings import HubSettings
 
 pass_settings = click.make_pass_decorator(HubSettings)
@@ -95,7 +96,8 @@ async def ask(settings: HubSettings, codec, requests: list[dict[str, Any]], time
     from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS
 
     scopes = sorted({scope_of_unit_code(r["requester_unit"]) for r in requests})
-    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False,
+                             fetch_max_wait_ms=READ_FETCH_MAX_WAIT_MS)
     producer = make_producer(settings)
     try:
         await consumer.start()
@@ -245,7 +247,8 @@ async def _follow_notifications(settings: HubSettings, unit: str, follow: bool, 
     from hub.services.refdata import codec_for
 
     codec = codec_for(settings)
-    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False,
+                             fetch_max_wait_ms=READ_FETCH_MAX_WAIT_MS)
     try:
         await consumer.start()
         ends = await consumer.end_offsets(await assign_from_start(

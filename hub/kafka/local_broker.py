@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -29,6 +30,7 @@ from hub.settings import REPO_ROOT
 
 KAFKA_DEPLOY_DIR = REPO_ROOT / "deploy" / "kafka"
 POM_PATH = KAFKA_DEPLOY_DIR / "pom.xml"
+ACTIVE_CONTROLLER_LINE = re.compile(r"\[QuorumController id=(\d+)\] Becoming the active controller at epoch (\d+)")
 LOG4J_CONFIG = KAFKA_DEPLOY_DIR / "log4j2.properties"
 STATE_FILE = "cluster.json"
 ADMIN_PROPERTIES = "admin.properties"
@@ -296,6 +298,18 @@ class LocalCluster:
         spec = self._node(node_id)
         self._spawn(fetch_jars(self.cache_dir), spec)
         self.state.save(self.base_dir)
+
+    def active_controller(self) -> int:
+        """Return the node that became the active controller last (the highest epoch its log names)."""
+        latest = (-1, 0)
+        for spec in self.state.nodes:
+            path = Path(spec.directory) / "logs" / "server.log"
+            text = path.read_text(errors="replace") if path.exists() else ""
+            for node, epoch in ACTIVE_CONTROLLER_LINE.findall(text):
+                latest = max(latest, (int(epoch), int(node)))
+        if latest[0] < 0:
+            raise LocalBrokerError(f"no node of {self.base_dir} has logged becoming the active controller")
+        return latest[1]
 
     def _node(self, node_id: int) -> NodeSpec:
         return next(n for n in self.state.nodes if n.node_id == node_id)

@@ -8,6 +8,10 @@ from hub.kafka.admin import partitions_of
 from hub.kafka.connection import make_consumer
 from hub.settings import HubSettings
 
+# A reading's fetches wait at most this long for data: a broker answers a connection's requests in order, so a
+# longer wait would hold up the reading's own offset look-ups and its stop (aiokafka waits 500 ms by default).
+READ_FETCH_MAX_WAIT_MS = 20
+
 
 async def assign_from_start(consumer: AIOKafkaConsumer, settings: HubSettings,
                             topics: list[str]) -> list[TopicPartition]:
@@ -35,14 +39,20 @@ async def behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
 async def read_from(settings: HubSettings, topic: str, starts: dict[int, int]) -> list:
     """Return the records of a topic from the given offset of each partition (the start where none is
     given) up to the end offsets it has when the reading starts."""
-    consumer = make_consumer(settings, enable_auto_commit=False, group_id=None)
+    consumer = make_consumer(settings, enable_auto_commit=False, group_id=None,
+                             fetch_max_wait_ms=READ_FETCH_MAX_WAIT_MS)
     await consumer.start()
     try:
-        partitions = await assign_from_start(consumer, settings, [topic])
+        numbers = await partitions_of(settings, [topic])
+        partitions = [TopicPartition(topic, p) for p in numbers[topic]]
+        ends = await consumer.end_offsets(partitions)  # before any fetch is in flight
+        if not any(ends.values()):
+            return []
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
         for tp in partitions:
             if tp.partition in starts:
                 consumer.seek(tp, starts[tp.partition])
-        ends = await consumer.end_offsets(partitions)
         records = []
         while await behind(consumer, ends):
             for part in (await consumer.getmany(timeout_ms=500)).values():
@@ -87,14 +97,15 @@ async def end_offsets_of(settings: HubSettings, topic: str) -> dict[int, int]:
 async def batches_to_end(settings: HubSettings, topic: str, partitions: list[int] | None = None):
     """Yield (records, total) batches of a topic's partitions (all when None), from their start up to the end
     offsets they have when the reading starts; total is how many offsets the reading covers."""
-    consumer = make_consumer(settings, enable_auto_commit=False, group_id=None)
+    consumer = make_consumer(settings, enable_auto_commit=False, group_id=None,
+                             fetch_max_wait_ms=READ_FETCH_MAX_WAIT_MS)
     await consumer.start()
     try:
         numbers = partitions if partitions is not None else (await partitions_of(settings, [topic]))[topic]
         assigned = [TopicPartition(topic, p) for p in numbers]
-        consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
         starts, ends = await consumer.beginning_offsets(assigned), await consumer.end_offsets(assigned)
+        consumer.assign(assigned)  # after the look-ups: no fetch holds them up
+        await consumer.seek_to_beginning(*assigned)
         total = sum(ends[tp] - starts[tp] for tp in assigned)
         while await behind(consumer, ends):
             for part in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():

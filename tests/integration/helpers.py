@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hub.codec import AvroCodec
 from hub.kafka.connection import make_consumer
-from hub.kafka.reader import assign_from_start
+from hub.kafka.reader import READ_FETCH_MAX_WAIT_MS, assign_from_start
 from hub.settings import HubSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ class Worker:
 async def read_topic(settings: HubSettings, topic: str, expect: int, timeout_s: float = 60.0,
                      quiet_s: float = 3.0) -> list:
     """Read a topic from the start until `expect` records arrived and nothing more came for quiet_s."""
-    consumer = make_consumer(settings, enable_auto_commit=False)
+    consumer = make_consumer(settings, enable_auto_commit=False, fetch_max_wait_ms=READ_FETCH_MAX_WAIT_MS)
     await consumer.start()
     try:
         partitions = await assign_from_start(consumer, settings, [topic])
@@ -90,7 +90,7 @@ def decode_all(codec: AvroCodec, records: list, schema: str) -> list[dict]:
 
 async def read_until(settings: HubSettings, topic: str, done, timeout_s: float = 60.0) -> list:
     """Read a topic from the start until done(records) holds; fail after timeout_s."""
-    consumer = make_consumer(settings, enable_auto_commit=False)
+    consumer = make_consumer(settings, enable_auto_commit=False, fetch_max_wait_ms=READ_FETCH_MAX_WAIT_MS)
     await consumer.start()
     try:
         await assign_from_start(consumer, settings, [topic])
