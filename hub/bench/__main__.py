@@ -105,13 +105,22 @@ def matcher(persons: int, things: int, rate: float, seconds: float, seed: int, w
 @click.option("--batches-per-s", "per_s", default=20.0, show_default=True,
               help="Batches of 50 events a second in the stream the faults hit.")
 @click.option("--stream-s", "stream_s", default=150.0, show_default=True, help="How long that stream lasts.")
+@click.option("--persons", default=1_000_000, show_default=True, help="Persons on the register the matchers index.")
+@click.option("--things", default=1_000_000, show_default=True, help="Vehicles on that register.")
+@click.option("--rate", default=2000.0, show_default=True, help="Checks per second offered to 1, then 2 matchers.")
+@click.option("--seconds", default=30.0, show_default=True, help="How long checks are offered to each.")
+@click.option("--no-matchers", is_flag=True, help="Leave out the matchers' half.")
 @click.option("--seed", default=577, show_default=True, help="Seed of the simulated events.")
 @click.option("--work-dir", type=click.Path(path_type=Path), help="Where logs go (default: a temp dir).")
-def scale(events: int, per_s: float, stream_s: float, seed: int, work_dir: Path | None) -> None:
-    """On three local brokers: aggregators 1 vs 2, and the time back to no lag after a broker and a worker loss."""
+def scale(events: int, per_s: float, stream_s: float, persons: int, things: int, rate: float, seconds: float,
+          no_matchers: bool, seed: int, work_dir: Path | None) -> None:
+    """On three local brokers: aggregators 1 vs 2, the time back to no lag after a broker and a worker loss,
+    and check latency with 1 vs 2 matchers."""
     from hub.bench.scale import run
 
-    report(lambda folder: run(events, per_s, stream_s, seed, folder, progress=progress), work_dir)
+    matchers = None if no_matchers else {"persons": persons, "things": things, "rate": rate, "seconds": seconds}
+    report(lambda folder: run(events, per_s, stream_s, seed, folder, progress=progress, matchers=matchers),
+           work_dir)
 
 
 if __name__ == "__main__":

@@ -200,8 +200,10 @@ def fault_recovery(cluster: LocalCluster, connection: dict[str, Any], work_dir: 
 
 
 def run(events: int, per_s: float, fault_s: float, seed: int, work_dir: Path | None = None,
-        progress=print) -> dict[str, Any]:
-    """Run the scale benchmark on three local brokers and return its figures."""
+        progress=print, matchers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the scale benchmark on three local brokers and return its figures (with `matchers`, the options of
+    the matchers' half: persons, things, rate, seconds)."""
+    from hub.bench.scale_matchers import matcher_scaling
     from hub.services.refdata import codec_for
 
     work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hub-bench-scale-"))
@@ -219,6 +221,8 @@ def run(events: int, per_s: float, fault_s: float, seed: int, work_dir: Path | N
                                             / max(result["aggregator_1_events_per_s"], 1), 2)
         steady = simulated_events(int(per_s * 50 * fault_s), seed + 1)
         result.update(fault_recovery(cluster, connection, work_dir, steady, codec, per_s, progress))
+        if matchers:
+            result.update(matcher_scaling(connection, work_dir, codec, seed=seed, progress=progress, **matchers))
     finally:
         cluster.stop()
     return result
