@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.kafka.admin import partitions_of
@@ -11,6 +13,21 @@ from hub.settings import HubSettings
 # A reading's fetches wait at most this long for data: a broker answers a connection's requests in order, so a
 # longer wait would hold up the reading's own offset look-ups and its stop (aiokafka waits 500 ms by default).
 READ_FETCH_MAX_WAIT_MS = 20
+# How long a reading waits for its consumer to stop. On uvloop over TLS a stop sometimes takes 30 s (seen in
+# one stop of two, never on asyncio's own loop); what is read is returned at once and the stop goes on behind.
+STOP_WAIT_S = 0.25
+_stopping: set[asyncio.Task] = set()
+
+
+async def stop_reader(consumer: AIOKafkaConsumer) -> None:
+    """Stop a groupless consumer, waiting STOP_WAIT_S at most (the stop goes on in the background)."""
+    stopping = asyncio.ensure_future(consumer.stop())
+    _stopping.add(stopping)
+    stopping.add_done_callback(_stopping.discard)
+    try:
+        await asyncio.wait_for(asyncio.shield(stopping), STOP_WAIT_S)
+    except asyncio.TimeoutError:
+        pass
 
 
 async def assign_from_start(consumer: AIOKafkaConsumer, settings: HubSettings,
@@ -59,7 +76,7 @@ async def read_from(settings: HubSettings, topic: str, starts: dict[int, int]) -
                 records += [r for r in part if r.offset < ends[TopicPartition(r.topic, r.partition)]]
         return records
     finally:
-        await consumer.stop()
+        await stop_reader(consumer)
 
 
 async def read_since(settings: HubSettings, topic: str, since_ms: int) -> list:
@@ -79,7 +96,7 @@ async def offsets_at(settings: HubSettings, topic: str, at_ms: int) -> dict[int,
         ends = await consumer.end_offsets(partitions)
         return {tp.partition: found[tp].offset if found.get(tp) is not None else ends[tp] for tp in partitions}
     finally:
-        await consumer.stop()
+        await stop_reader(consumer)
 
 
 async def end_offsets_of(settings: HubSettings, topic: str) -> dict[int, int]:
@@ -91,7 +108,7 @@ async def end_offsets_of(settings: HubSettings, topic: str) -> dict[int, int]:
         ends = await consumer.end_offsets([TopicPartition(topic, p) for p in numbers[topic]])
         return {tp.partition: offset for tp, offset in ends.items()}
     finally:
-        await consumer.stop()
+        await stop_reader(consumer)
 
 
 async def batches_to_end(settings: HubSettings, topic: str, partitions: list[int] | None = None):
@@ -111,4 +128,4 @@ async def batches_to_end(settings: HubSettings, topic: str, partitions: list[int
             for part in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
                 yield [r for r in part if r.offset < ends[TopicPartition(r.topic, r.partition)]], total
     finally:
-        await consumer.stop()
+        await stop_reader(consumer)
