@@ -8,10 +8,9 @@ import logging
 import socket
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
@@ -24,6 +23,7 @@ from hub.kafka.producer import make_producer, send_by_key
 from hub.kafka.reader import assign_from_start, behind
 from hub.kafka.topics import (
     CHECK_REQUESTS,
+    CHECK_RESULTS,
     REGISTER,
 )
 from hub.sensors import Sensor
@@ -45,7 +45,7 @@ from hub.services.index_snapshot import (
     remove_abandoned,
     writer_finished,
 )
-from hub.services.matcher_answers import AnswersChecks
+from hub.services.matcher_answers import AnsweredRequests, AnswersChecks
 from hub.services.matcher_delayed import DelayedHits, Ownership
 from hub.settings import HubSettings
 
@@ -102,6 +102,7 @@ class Matcher(AnswersChecks, DelayedHits):
         self._delayed_producer = None
         self.caught_up = asyncio.Event()
         self._producer = None
+        self._results_producer = None
         self.snapshot_path = snapshot_path_of(settings)
         self._snapshot_offsets: dict[int, int] | None = None  # those of the last snapshot written or restored
         self._snapshot_at_s = float("-inf")
@@ -122,8 +123,12 @@ class Matcher(AnswersChecks, DelayedHits):
         await follower.ready()
         # Answers carry deterministic ids, so a resend after a retry is harmless; without idempotence the
         # producer need not hold each partition to one request in flight, which halves the answer latency.
+        # The results have a producer (a connection) of their own: aiokafka keeps one produce request in
+        # flight per broker and producer, and a result must not wait behind the audit and notifications.
         self._producer = make_producer(self.settings, linger_ms=0, enable_idempotence=False)
+        self._results_producer = make_producer(self.settings, linger_ms=0, enable_idempotence=False)
         await self._producer.start()
+        await self._results_producer.start()
         # A delayed hit and its record of being sent go in one transaction. The id is this worker's (its host
         # and data folder), so that a worker started again fences its killed predecessor and ends at once a
         # transaction it left open, which would keep read_committed readers of the notifications waiting.
@@ -145,6 +150,7 @@ class Matcher(AnswersChecks, DelayedHits):
             await asyncio.gather(indexer, answering, return_exceptions=True)
             await follower.stop()
             await self._producer.stop()
+            await self._results_producer.stop()
             await self._delayed_producer.stop()
 
     async def serve_checks(self, stop: asyncio.Event) -> None:
@@ -312,6 +318,7 @@ class Matcher(AnswersChecks, DelayedHits):
                                     fetch_max_wait_ms=FETCH_MAX_WAIT_MS, fetch_min_bytes=FETCH_MIN_BYTES,
                                     session_timeout_ms=int(self.settings.session_timeout_s * 1000))
         answered = AnsweredRequests(consumer)
+        results_topics = set(CHECK_RESULTS.names(self.settings))
         ownership = Ownership(self, answered)
         consumer.subscribe(topics=CHECK_REQUESTS.names(self.settings), listener=ownership)
         await consumer.start()
@@ -328,7 +335,9 @@ class Matcher(AnswersChecks, DelayedHits):
                 outputs = [message for records in batch.values() for record in records
                            for message in self.answer(record)]
                 if outputs:
-                    answered.pending += await send_by_key(self._producer, outputs)
+                    results = [output for output in outputs if output[0] in results_topics]
+                    answered.pending += await send_by_key(self._results_producer, results)
+                    answered.pending += await send_by_key(self._producer, [o for o in outputs if o[0] not in results_topics])
                 answered.read.update({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
                 if answered.pending and time.monotonic() - last_commit_s >= COMMIT_INTERVAL_S and \
                         (committing is None or committing.done()):
@@ -348,33 +357,6 @@ class Matcher(AnswersChecks, DelayedHits):
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 self.sensor.on_lag(tp.topic, tp.partition, max(0, highwater - await consumer.position(tp)))
-
-class AnsweredRequests:
-    """What the answering read and sent since its last commit: committed once every answer is acknowledged,
-    in the loop now and then, and for revoked partitions before the group moves them (no answer twice)."""
-
-    def __init__(self, consumer: AIOKafkaConsumer):
-        """Track the answering of this consumer."""
-        self.consumer = consumer
-        self.pending: list[asyncio.Future] = []  # the sends of answers not committed yet
-        self.read: dict[TopicPartition, int] = {}  # next offset of each partition, every request before it answered
-
-    async def commit(self, partitions: Iterable[TopicPartition] | None = None) -> None:
-        """Commit what was read (of some partitions) once every answer sent so far is acknowledged (at least
-        once); a commit the group refuses after moving the partitions is left to their next owner."""
-        pending, self.pending = self.pending, []
-        offsets = dict(self.read) if partitions is None else {tp: self.read[tp] for tp in partitions if tp in self.read}
-        await asyncio.gather(*pending)
-        if partitions is not None:
-            for tp in partitions:  # no longer this consumer's to commit
-                self.read.pop(tp, None)
-        if offsets:
-            try:
-                await self.consumer.commit(offsets)
-            except (CommitFailedError, IllegalStateError) as exc:
-                log.warning("answers of %d request partitions not committed, the group moved them (their next "
-                            "owner answers them again, with the same check ids): %s", len(offsets), exc)
-
 
 def delayed_hits_transactional_id(settings: HubSettings) -> str:
     """Return the transactional id of a matcher worker's delayed hits: stable across its restarts, its own."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from typing import Any, Iterable
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from hub.domain.checks import CheckAnswer, answer_check, refuse_check
 from hub.domain.intake import take_check
@@ -89,3 +91,30 @@ class AnswersChecks:
 def is_person(subject: dict[str, Any]) -> bool:
     """Tell whether a subject is a PersonSubject (the codec reads unions without their names)."""
     return "surname" in subject and "iin" in subject
+
+
+class AnsweredRequests:
+    """What the answering read and sent since its last commit: committed once every answer is acknowledged,
+    in the loop now and then, and for revoked partitions before the group moves them (no answer twice)."""
+
+    def __init__(self, consumer: AIOKafkaConsumer):
+        """Track the answering of this consumer."""
+        self.consumer = consumer
+        self.pending: list[asyncio.Future] = []  # the sends of answers not committed yet
+        self.read: dict[TopicPartition, int] = {}  # next offset of each partition, every request before it answered
+
+    async def commit(self, partitions: Iterable[TopicPartition] | None = None) -> None:
+        """Commit what was read (of some partitions) once every answer sent so far is acknowledged (at least
+        once); a commit the group refuses after moving the partitions is left to their next owner."""
+        pending, self.pending = self.pending, []
+        offsets = dict(self.read) if partitions is None else {tp: self.read[tp] for tp in partitions if tp in self.read}
+        await asyncio.gather(*pending)
+        if partitions is not None:
+            for tp in partitions:  # no longer this consumer's to commit
+                self.read.pop(tp, None)
+        if offsets:
+            try:
+                await self.consumer.commit(offsets)
+            except (CommitFailedError, IllegalStateError) as exc:
+                log.warning("answers of %d request partitions not committed, the group moved them (their next "
+                            "owner answers them again, with the same check ids): %s", len(offsets), exc)

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 DAY_MS = 24 * 3600 * 1000
 AUDIT_CLOCK_MARGIN_MS = DAY_MS  # producers' clocks: the audit is read from a day before the window
 REGISTER_CLOCK_MARGIN_MS = 10 * 60 * 1000  # a register message is written after its record's enrolment, clocks aside
-REPLAY_YIELD_EVERY = 500  # register records compared between two turns of the event loop while taking over
+REPLAY_YIELD_EVERY = 200  # register records compared between two turns of the event loop while taking over
 # What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
 ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids",
                            "clearance_applied", "source_topic", "refusal_reason"})
@@ -168,12 +168,13 @@ class DelayedHits:
             if n % REPLAY_YIELD_EVERY == REPLAY_YIELD_EVERY - 1:
                 await asyncio.sleep(0)  # checks are answered and the group's heartbeats sent meanwhile
             read = read_message(record, self._index_view)
-            if read is None or read.entry is None or read.record_id not in self.index:
-                continue
+            if read is None or not read.enrolled or read.record_id not in self.index:
+                continue  # only a new enrolment answers a check late, as when following the register
             state = self.index.state_of(read.record_id)
             for owner in owners:
-                sent += await self._send_matches(owner, state, self.recent.matched_by_owner(
-                    owner, state, self._window_of(state)))
+                if state["enrolled_at"] >= oldest[owner]:
+                    sent += await self._send_matches(owner, state, self.recent.matched_by_owner(
+                        owner, state, self._window_of(state)))
         return sent
 
     def _window_of(self, state: dict[str, Any]) -> int:
