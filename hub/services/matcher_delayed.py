@@ -16,7 +16,6 @@ from hub.errors import CodecError
 from hub.kafka.partitioning import partition_for
 from hub.kafka.reader import read_since, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, DELAYED_HITS, REGISTER
-from hub.services.index_build import read_message
 from hub.services.matcher_answers import is_person
 
 log = logging.getLogger(__name__)
@@ -24,7 +23,8 @@ log = logging.getLogger(__name__)
 DAY_MS = 24 * 3600 * 1000
 AUDIT_CLOCK_MARGIN_MS = DAY_MS  # producers' clocks: the audit is read from a day before the window
 REGISTER_CLOCK_MARGIN_MS = 10 * 60 * 1000  # a register message is written after its record's enrolment, clocks aside
-REPLAY_YIELD_EVERY = 200  # register records compared between two turns of the event loop while taking over
+REPLAY_YIELD_EVERY = 200
+REPLAY_VIEW = {"kz.mvd.records.RegisterRecord": frozenset({"record_id", "version", "status", "enrolled_at"})}  # register records compared between two turns of the event loop while taking over
 # What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
 ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids",
                            "clearance_applied", "source_topic", "refusal_reason"})
@@ -164,13 +164,18 @@ class DelayedHits:
         since_ms = min(oldest[owner] for owner in owners)  # a record enrolled before a check never answers it late
         sent = 0
         records = await read_since(self.settings, REGISTER.name(self.settings), since_ms - REGISTER_CLOCK_MARGIN_MS)
+        head_of = self.codec.view_reader("RegisterRecord", REPLAY_VIEW)
         for n, record in enumerate(records):
             if n % REPLAY_YIELD_EVERY == REPLAY_YIELD_EVERY - 1:
                 await asyncio.sleep(0)  # checks are answered and the group's heartbeats sent meanwhile
-            read = read_message(record, self._index_view)
-            if read is None or not read.enrolled or read.record_id not in self.index:
-                continue  # only a new enrolment answers a check late, as when following the register
-            state = self.index.state_of(read.record_id)
+            try:
+                head = head_of(record.value) if record.value is not None else None
+            except CodecError:
+                continue  # logged when it was indexed
+            if head is None or (head["version"], head["status"]) != (1, "LIVE") or head["enrolled_at"] < since_ms \
+                    or head["record_id"] not in self.index:
+                continue  # only a new enrolment made after a check answers it late, as when following the register
+            state = self.index.state_of(head["record_id"])
             for owner in owners:
                 if state["enrolled_at"] >= oldest[owner]:
                     sent += await self._send_matches(owner, state, self.recent.matched_by_owner(
