@@ -73,6 +73,15 @@ def drop_topics(settings: HubSettings) -> None:
     asyncio.run(delete_topics(settings, [s.name(settings) for s in all_topics()]))
 
 
+def process_cpu_s(pid: int) -> float:
+    """Return the CPU time (user and system) a process has used, in seconds (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class WorkerProcess:
     """A worker process (`hub run` or the naive baseline) whose metrics and memory can be read."""
 
@@ -117,8 +126,7 @@ class WorkerProcess:
 
     def cpu_s(self) -> float:
         """Return the CPU time (user and system) the worker has used, in seconds."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_s(self.proc.pid)
 
     def rss_mb(self) -> float:
         """Return the worker's resident memory in MB."""
