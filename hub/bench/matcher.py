@@ -191,6 +191,16 @@ def wait_for_file(path: Path, timeout_s: float) -> float:
     return time.monotonic()
 
 
+def wait_for_line(path: Path, text: str, timeout_s: float) -> float:
+    """Wait until a log file holds a line with `text`; return the seconds waited."""
+    started = time.monotonic()
+    while text not in path.read_text(errors="replace"):
+        if time.monotonic() - started > timeout_s:
+            raise TimeoutError(f"no '{text}' in {path} after {timeout_s} s")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def percentile(values: list[float], share: float) -> float:
     """Return the value below which `share` of the values fall."""
     ordered = sorted(values)
@@ -259,13 +269,18 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             result["restart_to_answers_s"] = round(time.monotonic() - worker.started_s, 1)  # recent checks too
             result["restored_rss_mb"] = round(worker.rss_mb())
             if cluster.plain is not None:
-                plain = settings.model_copy(update={**cluster.plain, "kafka_client_properties": None})
+                plain = settings.model_copy(update={**cluster.plain, "kafka_client_properties": None,
+                                                    "log_level": "INFO"})
                 worker.stop()
                 progress(f"baseline: the matcher over the plaintext listener, checking at {rate}/s for {seconds} s")
-                worker = WorkerProcess(plain, work_dir / "matcher-plain.log", service="matcher")
+                plain_log = work_dir / "matcher-plain.log"
+                worker = WorkerProcess(plain, plain_log, service="matcher")
                 worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
                 asyncio.run(checks_at_rate(plain, codec, subjects(random.Random(seed + 3), people, plates), rate,
                                            0.01))  # warm up the group
+                # This restarted matcher takes over the checks answered before (replaying the fresh register
+                # against them); the baseline is its steady state, as the secured phase's was.
+                result["plain_takeover_s"] = round(wait_for_line(plain_log, "taken over", 600), 1)
                 plain_latencies, _, _ = asyncio.run(checks_at_rate(
                     plain, codec, subjects(random.Random(seed + 4), people, plates), rate, seconds))
                 result["plain_p99_ms"] = round(percentile(plain_latencies, 0.99), 2)
