@@ -161,7 +161,9 @@ class DelayedHits:
         owners = [owner for owner, since_ms in oldest.items() if since_ms is not None]
         if not owners:
             return 0  # no check to answer late: the register is not read
-        since_ms = min(oldest[owner] for owner in owners)  # a record enrolled before a check never answers it late
+        # A record enrolled before a check never answers it late; a check's own time is the requester's word,
+        # so the window bounds it.
+        since_ms = max(min(oldest[owner] for owner in owners), self.clock_ms() - self.recent.keep_days * DAY_MS)
         sent = 0
         records = await read_since(self.settings, REGISTER.name(self.settings), since_ms - REGISTER_CLOCK_MARGIN_MS)
         head_of = self.codec.view_reader("RegisterRecord", REPLAY_VIEW)
