@@ -338,8 +338,11 @@ class Matcher(AnswersChecks, DelayedHits):
                     results = [output for output in outputs if output[0] in results_topics]
                     answered.pending += await send_by_key(self._results_producer, results)
                     answered.pending += await send_by_key(self._producer, [o for o in outputs if o[0] not in results_topics])
-                answered.read.update({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
-                if answered.pending and time.monotonic() - last_commit_s >= COMMIT_INTERVAL_S and \
+                if any(batch.values()):
+                    answered.read.update({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
+                    answered.uncommitted = True
+                # A revocation commits its partitions only: the others wait for this, new answers or not.
+                if answered.uncommitted and time.monotonic() - last_commit_s >= COMMIT_INTERVAL_S and \
                         (committing is None or committing.done()):
                     if committing is not None:
                         committing.result()  # a failed commit stops the matcher; its requests are read again

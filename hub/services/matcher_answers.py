@@ -102,11 +102,14 @@ class AnsweredRequests:
         self.consumer = consumer
         self.pending: list[asyncio.Future] = []  # the sends of answers not committed yet
         self.read: dict[TopicPartition, int] = {}  # next offset of each partition, every request before it answered
+        self.uncommitted = False  # something read since the last commit of every partition
 
     async def commit(self, partitions: Iterable[TopicPartition] | None = None) -> None:
         """Commit what was read (of some partitions) once every answer sent so far is acknowledged (at least
         once); a commit the group refuses after moving the partitions is left to their next owner."""
         pending, self.pending = self.pending, []
+        if partitions is None:
+            self.uncommitted = False
         offsets = dict(self.read) if partitions is None else {tp: self.read[tp] for tp in partitions if tp in self.read}
         await asyncio.gather(*pending)
         if partitions is not None:
