@@ -14,7 +14,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator, TypeVar
 
 from aiokafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
@@ -71,6 +71,20 @@ def fresh_settings(connection: dict[str, Any], name: str, partitions: int, data_
 def drop_topics(settings: HubSettings) -> None:
     """Delete a benchmark's topics."""
     asyncio.run(delete_topics(settings, [s.name(settings) for s in all_topics()]))
+
+
+T = TypeVar("T")
+
+
+async def paced(items: Iterable[T], per_s: float) -> AsyncIterator[T]:
+    """Yield items at per_s a second from the first (one that comes late is yielded at once, so the rate
+    over the whole run holds)."""
+    started = time.perf_counter()
+    for n, item in enumerate(items):
+        delay = started + n / per_s - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        yield item
 
 
 def process_cpu_s(pid: int) -> float:

@@ -81,6 +81,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
     last answer. With `legs`, each latency is also split at the answer's timestamp (when the answerer's
     producer stamped it, to the millisecond): "to_answer" before it, "from_answer" after."""
 
+    from hub.bench.common import paced
     from hub.cli.checks import request_of
     from hub.domain.regions import scope_of_unit_code
     from hub.kafka.producer import make_producer
@@ -130,10 +131,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
         count = int(rate * seconds)
         asked = [next(source) for _ in range(count)]
         started = time.perf_counter()
-        for n, (schema, subject) in enumerate(asked):
-            delay = started + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        async for schema, subject in paced(asked, rate):
             request = request_of(schema, subject, REQUESTER)
             value = codec.encode("CheckRequest", request)
             sent_at[request["check_id"]] = time.perf_counter()

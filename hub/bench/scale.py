@@ -14,7 +14,7 @@ from typing import Any, Callable
 from aiokafka import TopicPartition
 
 from hub.bench.aggregator import batch_messages, simulated_events, worker_rate
-from hub.bench.common import WorkerProcess, drop_topics, fresh_settings, process_cpu_s
+from hub.bench.common import WorkerProcess, drop_topics, fresh_settings, paced, process_cpu_s
 from hub.kafka.admin import admin_client
 from hub.kafka.local_broker import LocalCluster, free_port
 from hub.kafka.producer import make_producer, publish_placed
@@ -100,11 +100,7 @@ class Stream:
         producer = make_producer(self.settings, linger_ms=5)
         await producer.start()
         try:
-            started = time.monotonic()
-            for n, (topic, partition, key, value) in enumerate(self.messages):
-                delay = started + n / self.per_s - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+            async for topic, partition, key, value in paced(self.messages, self.per_s):
                 future = await producer.send(topic, value, key=key, partition=partition)
                 future.add_done_callback(self._acknowledged)
             await producer.flush()

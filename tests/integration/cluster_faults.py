@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
+from hub.bench.common import paced
 from hub.cli.checks import request_of
 from hub.domain.regions import scope_of_unit_code
 from hub.kafka.admin import admin_client
@@ -129,11 +130,7 @@ class CheckSender:
         producer = make_producer(self.settings, linger_ms=5)
         await producer.start()
         try:
-            started = time.monotonic()
-            for n, check in enumerate(self.checks):
-                delay = started + n / self.per_s - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+            async for check in paced(self.checks, self.per_s):
                 options = {"unit": check.requester, "officer": "710001", "clearance": CLEARANCE[check.requester],
                            "purpose": "Тексеру / проверка", "legal_ground": "ст. 11 Закона РК «Об ОРД»"}
                 request = {**request_of("kz.mvd.records.PersonSubject", check.subject, options),
