@@ -137,6 +137,11 @@ class HubSettings(BaseSettings):
         300.0, gt=0, description="How long a stream's partition may hold unprocessed or uncommitted events before "
                                  "the aggregator logs it as stalled (an ERROR: something is stuck)."
     )
+    partition_stall_restart_s: float = Field(
+        120.0, gt=0, description="How long an aggregator's partition may have records past the committed offset with "
+                                 "neither processing nor commits moving before the worker stops (a CRITICAL line "
+                                 "says what was stuck) so that its restart reads them again from the committed offset."
+    )
     session_timeout_s: float = Field(
         10.0, gt=0, description="Consumer session timeout: how soon a dead worker's partitions move on."
     )

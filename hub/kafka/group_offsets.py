@@ -97,6 +97,20 @@ class GroupStartOffsets:
         except KafkaError as exc:
             raise BrokerError(f"cannot read the end offsets of {topic}: {exc!r}") from exc
 
+    async def progress(self, partitions: list[TopicPartition]) -> dict[TopicPartition, tuple[int, int]]:
+        """Return the group's committed offset (else the first offset) and the last stable offset of partitions."""
+        try:
+            admin, consumer = await self._clients()
+            committed = await admin.list_consumer_group_offsets(self.group_id, partitions=partitions)
+            ends = await consumer.end_offsets(partitions)
+            starts = {tp: found.offset for tp, found in committed.items() if found.offset >= 0}
+            never = [tp for tp in partitions if tp not in starts]
+            if never:
+                starts.update(await consumer.beginning_offsets(never))
+        except KafkaError as exc:
+            raise BrokerError(f"cannot read how far group {self.group_id} is: {exc!r}") from exc
+        return {tp: (starts[tp], ends[tp]) for tp in partitions}
+
     async def caught_up(self, ends: dict[TopicPartition, int]) -> bool:
         """Tell whether the group has committed every record before the given end offsets (transaction markers,
         aborted records and records retention deleted need not be)."""

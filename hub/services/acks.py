@@ -32,6 +32,14 @@ class InOrderAcks:
         """Return how many messages wait for their writes."""
         return self._count
 
+    def describe(self, tp: Any) -> str:
+        """Say what waits on a partition: how many messages, and the first one's offset and whether it is written."""
+        queue = self._waiting.get(tp)
+        if not queue:
+            return "none waiting"
+        event, written, _ = queue[0]
+        return f"{len(queue)} waiting, the first at {event.message.offset} ({'written' if written.done() else 'writing'})"
+
     async def after(self, event: Any, written: asyncio.Future, size: int) -> None:
         """Acknowledge event (a message of `size` bytes) once written is done and every earlier event of its
         partition is acknowledged; wait first while too many bytes are in flight."""

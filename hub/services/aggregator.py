@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections import Counter
 
 import faust
+from aiokafka.errors import KafkaError
 from faust.types import TP
 
 from hub.codec import AvroCodec
@@ -26,7 +28,7 @@ from hub.kafka.topics import (
 from hub.sensors import Sensor
 from hub.services.acks import InOrderAcks
 from hub.services.catalog_follower import CatalogFollower
-from hub.services.faust_internals import crash
+from hub.services.faust_internals import consumer_view, crash
 from hub.services.heap import settle_heap
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
@@ -36,6 +38,7 @@ from hub.services.register_table import (
     faust_store_persister,
     faust_store_reader,
 )
+from hub.services.stall_watch import PartitionProgress, StallWatch
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 LAG_INTERVAL_S = 5.0
 SCAN_YIELD_EVERY = 5_000
 EXIT_OFFSET_GAP = 75  # EX_TEMPFAIL: restart the worker
+EXIT_STALLED = 75
 # Input bytes whose writes may still be on their way to the broker while the next messages are processed:
 # about 50 batches of 500 events, or 7,000 single events (16 messages at most held singles to 900 events/s).
 MAX_BYTES_IN_FLIGHT = 2 << 20
@@ -76,7 +80,14 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
                                   settings.partitions, due_name, clock_ms)
     ready = asyncio.Event()
     starts = GroupStartOffsets(settings, settings.app_id, [*names, due_name])
-    guard = OffsetGuard(starts, starts.records_between)
+
+    async def read_again(topic: str, partition: int, offset: int) -> None:
+        try:
+            await app.consumer.seek(TP(topic, partition), offset)
+        except (KafkaError, ValueError) as exc:  # moved to another worker meanwhile: it starts from the commit
+            log.warning("could not read %s[%d] again from %d: %r", topic, partition, offset, exc)
+
+    guard = OffsetGuard(starts, starts.records_between, read_again)
 
     def active_partitions() -> set[int]:
         return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in names}
@@ -114,8 +125,39 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
             if highwater is not None:
                 sensor.on_lag(topic, partition, max(0, highwater - position))
 
+    watch = StallWatch(settings.partition_stall_restart_s)
+
+    @app.timer(interval=LAG_INTERVAL_S)
+    async def watch_stalls() -> None:
+        if not ready.is_set() or app.rebalancing:
+            watch.reset()
+            return
+        owned = [tp for tp in app.consumer.assignment() if tp.topic in inputs.topics]
+        try:
+            found = await starts.progress(owned)
+        except BrokerError as exc:  # the next tick asks again
+            log.warning("the stall watch could not read the group's progress: %s", exc)
+            return
+        progress = {tp: PartitionProgress(processor.positions.get((tp.topic, tp.partition), committed), committed, end)
+                    for tp, (committed, end) in found.items()}
+        for tp in watch.observe(time.monotonic(), progress):
+            await stop_if_stalled(tp, progress[tp])
+
+    async def stop_if_stalled(tp: TP, at: PartitionProgress) -> None:
+        if not await starts.records_between(tp.topic, tp.partition, at.committed, at.end):
+            watch.excuse(tp, time.monotonic())  # markers or aborted records only
+            return
+        log.critical("%s[%d] stalled for %.0f s with records to process: committed %d, end %d, processed to %d; "
+                     "Faust holds %s; acknowledgements: %s. Stopping so that a restart reads it again.",
+                     tp.topic, tp.partition, watch.limit_s, at.committed, at.end, at.processed,
+                     consumer_view(app, tp), acks.describe(tp) if acks else "no stream yet")
+        os._exit(EXIT_STALLED)
+
+    acks: InOrderAcks | None = None
+
     @app.on_partitions_revoked.connect
     async def forget_offsets(app, revoked, **kwargs) -> None:
+        watch.reset()
         guard.reset()
         starts.forget()
         buffered.forget_unacknowledged()
@@ -129,13 +171,15 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
 
     @app.agent(inputs, concurrency=1)
     async def aggregate(stream):
+        nonlocal acks
         await follower.ready()
         manual = stream.noack()
         acks = InOrderAcks(manual, MAX_BYTES_IN_FLIGHT)
         async for event in manual.events():
             message = event.message
             try:
-                await guard.check(message.topic, message.partition, message.offset)
+                if not await guard.check(message.topic, message.partition, message.offset):
+                    continue  # beyond a hole being read again
             except OffsetGap as gap:
                 log.critical("stopping before a hole is committed: %s", gap)
                 os._exit(EXIT_OFFSET_GAP)  # no later offset may be acknowledged

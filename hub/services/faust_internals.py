@@ -81,3 +81,13 @@ def aiokafka_producer_of(app: faust.App) -> AIOKafkaProducer:
 def crash(app: faust.App, exc: BaseException) -> None:
     """Stop the app's worker with an error, as Faust does when an agent fails."""
     app._crash(exc)
+
+
+def consumer_view(app: faust.App, tp: Any) -> dict[str, Any]:
+    """Return what Faust's consumer holds of a partition: offsets read, committed and acknowledged, gaps, pause."""
+    consumer = app.consumer
+    acked = consumer._acked.get(tp) or []
+    return {"read": consumer._read_offset.get(tp), "committed": consumer._committed_offset.get(tp),
+            "acked": len(acked), "first_acked": min(acked) if acked else None,
+            "gaps": len(consumer._gap.get(tp) or ()), "paused": tp in consumer._paused_partitions,
+            "unacked": sum(1 for m in consumer._unacked_messages if m.tp == tp)}

@@ -98,7 +98,8 @@ def test_three_brokers_and_two_of_each_service_lose_nothing_through_faults(codec
     run = uuid.uuid4().hex[:8]
     settings = HubSettings(kafka_client_properties=Path(state.admin_properties), replication_factor=3,
                            min_insync_replicas=2, topic_prefix=f"f{run}", partitions=4, app_id=f"hub-fault-{run}",
-                           data_dir=tmp_path / "data", metrics_port=0, matcher_build_processes=0)
+                           data_dir=tmp_path / "data", metrics_port=0, matcher_build_processes=0,
+                           partition_stall_restart_s=30)
     logs = tmp_path / "logs"
     logs.mkdir()
     inputs = plan(SEED, EVENTS_SENT, hits=2000, restricted=500, possible=1000, delayed=500, strangers=1000)

@@ -52,6 +52,7 @@ def test_a_message_is_acknowledged_only_after_every_earlier_one_of_its_partition
         writes[("p0", 2)].cancel()  # a write cut short by a stop: never acknowledged
         await settle()
         assert ("p0", 2) not in stream.acked
+        assert acks.describe("p1") == "2 waiting, the first at 1 (writing)" and acks.describe("p0") == "none waiting"
 
     asyncio.run(scenario())
 

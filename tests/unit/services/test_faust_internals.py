@@ -13,6 +13,7 @@ from faust.types import TP
 from hub.services.faust_internals import (
     ReadCommittedConsumer,
     ReadCommittedThread,
+    consumer_view,
     isolation_level_of,
     read_committed,
 )
@@ -30,6 +31,18 @@ def test_the_methods_the_adapter_overrides_or_calls_exist_with_their_signatures(
     assert "self._ensure_consumer().seek_to_committed" in inspect.getsource(
         faust_aiokafka.AIOKafkaConsumerThread.seek_to_committed)
     assert "if offset and offset > 0" in inspect.getsource(AIOKafkaConsumer.seek_to_committed)  # what is worked around
+
+
+def test_the_consumer_view_reads_what_faust_holds_of_a_partition() -> None:
+    async def view() -> dict:
+        app = faust.App("adapter-view", broker="kafka://127.0.0.1:1", web_enabled=False)
+        consumer, tp = app.consumer, TP("events", 3)
+        consumer._read_offset[tp], consumer._committed_offset[tp] = 124, 110
+        consumer._acked[tp] = [112, 113]
+        consumer._paused_partitions.add(tp)
+        return consumer_view(app, tp)
+    assert asyncio.run(view()) == {"read": 124, "committed": 110, "acked": 2, "first_acked": 112, "gaps": 0,
+                                   "paused": True, "unacked": 0}
 
 
 def test_an_app_made_read_committed_builds_a_read_committed_consumer() -> None:
