@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
 
 from hub.bench.aggregator import batch_messages, simulated_events, worker_rate
 from hub.bench.common import WorkerProcess, drop_topics, fresh_settings, paced, process_cpu_s
@@ -73,10 +74,12 @@ def aggregator_rate(connection: dict[str, Any], work_dir: Path, count: int, even
     """Return events/s that `count` aggregators apply together over already published batches, and the CPU
     seconds the workers and the brokers (these pids) used from the workers' start to the last event."""
     settings = fresh_settings(connection, f"scale{count}", 6, work_dir)
-    asyncio.run(publish_placed(settings, batch_messages(settings, codec, events, 500)))
-    brokers_cpu_s = sum(process_cpu_s(pid) for pid in brokers)
     started = workers(settings, work_dir, count, f"rate{count}")
     try:
+        # Published once the group is settled: a worker joining mid-run would measure a rebalance, not a rate.
+        asyncio.run(wait_for_stable_group(settings, settings.app_id, count))
+        brokers_cpu_s = sum(process_cpu_s(pid) for pid in brokers)
+        asyncio.run(publish_placed(settings, batch_messages(settings, codec, events, 500)))
         rate, _, _ = worker_rate(Total(started), len(events), timeout_s=900)
         brokers_cpu_s = sum(process_cpu_s(pid) for pid in brokers) - brokers_cpu_s
         return rate, Total(started).cpu_s(), brokers_cpu_s
@@ -84,6 +87,34 @@ def aggregator_rate(connection: dict[str, Any], work_dir: Path, count: int, even
         for process in started:
             process.stop()
         drop_topics(settings)
+
+
+async def wait_for_stable_group(settings: HubSettings, group_id: str, members: int, timeout_s: float = 300.0,
+                                settled_s: float = 5.0) -> None:
+    """Wait until a consumer group has been Stable with `members` members for `settled_s` seconds."""
+    admin = admin_client(settings)
+    await admin.start()
+    try:
+        deadline, stable_since = time.monotonic() + timeout_s, None
+        while time.monotonic() < deadline:
+            try:
+                (response,) = await admin.describe_consumer_groups([group_id])
+            except KafkaError as exc:
+                if not exc.retriable:  # the coordinator is still being elected, say
+                    raise
+                await asyncio.sleep(POLL_S)
+                continue
+            _, _, state, _, _, found, *_ = response.groups[0]
+            if state == "Stable" and len(found) == members:
+                stable_since = stable_since or time.monotonic()
+                if time.monotonic() - stable_since >= settled_s:
+                    return
+            else:
+                stable_since = None
+            await asyncio.sleep(POLL_S)
+        raise TimeoutError(f"group {group_id} not stable with {members} members in {timeout_s} s")
+    finally:
+        await admin.close()
 
 
 class Stream:
@@ -146,7 +177,12 @@ def time_to_catch_up(settings: HubSettings, stream: Stream, fault_s: float, supe
                 stream.restarts += 1
         now_s = time.monotonic()
         wanted = stream.produced_before(now_s - CAUGHT_UP_BEHIND_S)
-        have = asyncio.run(committed(settings))
+        try:
+            have = asyncio.run(committed(settings))
+        except KafkaError as exc:
+            if not exc.retriable:  # the group's coordinator was on the broker lost, say
+                raise
+            continue
         if now_s - CAUGHT_UP_BEHIND_S > fault_s and all(have.get(tp, 0) >= end for tp, end in wanted.items()):
             return round(now_s - fault_s, 1)
     return None

@@ -18,13 +18,18 @@ Sent = list[tuple[asyncio.Future, int]]
 
 
 def make_producer(settings: HubSettings, **overrides) -> AIOKafkaProducer:
-    """Return an (unstarted) idempotent producer with acks=all."""
+    """Return an (unstarted) idempotent producer with acks=all, compressing as the settings say."""
     options = dict(
-        **client_options(settings), acks="all", enable_idempotence=True,
+        **client_options(settings), acks="all", enable_idempotence=True, compression_type=compression_of(settings),
         linger_ms=5, max_batch_size=512 * 1024, request_timeout_ms=int(settings.request_timeout_s * 1000),
     )
     options.update(overrides)
     return AIOKafkaProducer(**options)
+
+
+def compression_of(settings: HubSettings) -> str | None:
+    """Return the producers' compression type as aiokafka and Faust name it (None: none)."""
+    return None if settings.kafka_compression_type == "none" else settings.kafka_compression_type
 
 
 async def publish(settings: HubSettings, topic: str,

@@ -11,6 +11,7 @@ import faust
 from faust.worker import Worker
 
 from hub.kafka.connection import faust_options
+from hub.kafka.producer import compression_of
 from hub.services.faust_internals import read_committed
 from hub.settings import HubSettings
 
@@ -35,6 +36,7 @@ def build_app(settings: HubSettings) -> faust.App:
         producer_max_batch_size=1024 * 1024,
         producer_max_request_size=4 * 1024 * 1024,
         producer_linger=0.005,
+        producer_compression_type=compression_of(settings),
         consumer_auto_offset_reset="earliest",
         broker_commit_every=1000,
         stream_processing_timeout=settings.stream_stall_timeout_s,
