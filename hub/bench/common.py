@@ -186,12 +186,17 @@ class StealMeter:
         self._start = self._ticks()
 
     @staticmethod
-    def _ticks() -> tuple[int, int]:
+    def _ticks() -> tuple[int, int, int]:
         fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return fields[7] if len(fields) > 7 else 0, sum(fields)
+        return fields[7] if len(fields) > 7 else 0, fields[3] + fields[4], sum(fields)
 
     def share(self) -> float:
         """Return the steal share of all CPU time since the start, in [0, 1]."""
-        steal, total = (now - then for now, then in zip(self._ticks(), self._start))
+        steal, _, total = (now - then for now, then in zip(self._ticks(), self._start))
         return round(steal / total, 3) if total else 0.0
+
+    def busy_share(self) -> float:
+        """Return the share of all CPU time since the start that was not idle (nor waiting for disk), in [0, 1]."""
+        _, idle, total = (now - then for now, then in zip(self._ticks(), self._start))
+        return round(1 - idle / total, 3) if total else 0.0
 

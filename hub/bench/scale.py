@@ -15,7 +15,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from hub.bench.aggregator import batch_messages, simulated_events, worker_rate
-from hub.bench.common import WorkerProcess, drop_topics, fresh_settings, paced, process_cpu_s
+from hub.bench.common import StealMeter, WorkerProcess, drop_topics, fresh_settings, paced, process_cpu_s
 from hub.kafka.admin import admin_client
 from hub.kafka.local_broker import LocalCluster, free_port
 from hub.kafka.producer import make_producer, publish_placed
@@ -71,18 +71,19 @@ class Total:
 
 def aggregator_rate(connection: dict[str, Any], work_dir: Path, count: int, events: list[dict], codec,
                     brokers: list[int]) -> tuple[float, float, float]:
-    """Return events/s that `count` aggregators apply together over already published batches, and the CPU
-    seconds the workers and the brokers (these pids) used from the workers' start to the last event."""
+    """Return events/s that `count` settled aggregators apply together, the CPU seconds the workers and the
+    brokers (these pids) used from the publishing to the last event, and the machine's busy share meanwhile."""
     settings = fresh_settings(connection, f"scale{count}", 6, work_dir)
     started = workers(settings, work_dir, count, f"rate{count}")
     try:
         # Published once the group is settled: a worker joining mid-run would measure a rebalance, not a rate.
         asyncio.run(wait_for_stable_group(settings, settings.app_id, count))
-        brokers_cpu_s = sum(process_cpu_s(pid) for pid in brokers)
+        brokers_cpu_s, workers_cpu_s = sum(process_cpu_s(pid) for pid in brokers), Total(started).cpu_s()
+        machine = StealMeter()
         asyncio.run(publish_placed(settings, batch_messages(settings, codec, events, 500)))
         rate, _, _ = worker_rate(Total(started), len(events), timeout_s=900)
-        brokers_cpu_s = sum(process_cpu_s(pid) for pid in brokers) - brokers_cpu_s
-        return rate, Total(started).cpu_s(), brokers_cpu_s
+        return (rate, Total(started).cpu_s() - workers_cpu_s,
+                sum(process_cpu_s(pid) for pid in brokers) - brokers_cpu_s, machine.busy_share())
     finally:
         for process in started:
             process.stop()
@@ -251,11 +252,12 @@ def run(events: int, per_s: float, fault_s: float, seed: int, work_dir: Path | N
     try:
         for count in (1, 2):
             progress(f"{events} events through {count} aggregator(s)")
-            rate, workers_cpu_s, brokers_cpu_s = aggregator_rate(connection, work_dir, count, stream, codec,
-                                                                 [n.pid for n in cluster.state.nodes if n.pid])
+            rate, workers_cpu_s, brokers_cpu_s, busy = aggregator_rate(connection, work_dir, count, stream, codec,
+                                                                       [n.pid for n in cluster.state.nodes if n.pid])
             result[f"aggregator_{count}_events_per_s"] = round(rate)
-            result[f"aggregator_{count}_workers_cpu_s"] = round(workers_cpu_s, 1)  # start-up and recovery too
+            result[f"aggregator_{count}_workers_cpu_s"] = round(workers_cpu_s, 1)
             result[f"aggregator_{count}_brokers_cpu_s"] = round(brokers_cpu_s, 1)
+            result[f"aggregator_{count}_machine_busy_share"] = busy
         result["aggregator_2_vs_1"] = round(result["aggregator_2_events_per_s"]
                                             / max(result["aggregator_1_events_per_s"], 1), 2)
         steady = simulated_events(int(per_s * 50 * fault_s), seed + 1)
