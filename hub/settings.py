@@ -144,7 +144,8 @@ class HubSettings(BaseSettings):
     partition_stall_restart_s: float = Field(
         120.0, gt=0, description="How long an aggregator's partition may have records past the committed offset with "
                                  "neither processing nor commits moving before the worker stops (a CRITICAL line "
-                                 "says what was stuck) so that its restart reads them again from the committed offset."
+                                 "says what was stuck) so that its restart reads them again from the committed offset; after a quarter "
+                                 "of it the partition is sought back to that offset."
     )
     session_timeout_s: float = Field(
         10.0, gt=0, description="Consumer session timeout: how soon a dead worker's partitions move on."

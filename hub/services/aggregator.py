@@ -140,17 +140,25 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
             return
         progress = {tp: PartitionProgress(processor.positions.get((tp.topic, tp.partition), committed), committed, end)
                     for tp, (committed, end) in found.items()}
-        for tp in watch.observe(time.monotonic(), progress):
-            await stop_if_stalled(tp, progress[tp])
+        rewind, stalled = watch.observe(time.monotonic(), progress)
+        for tp in rewind + stalled:
+            await unstick(tp, progress[tp], stop=tp in stalled)
 
-    async def stop_if_stalled(tp: TP, at: PartitionProgress) -> None:
+    async def unstick(tp: TP, at: PartitionProgress, stop: bool) -> None:
         if not await starts.records_between(tp.topic, tp.partition, at.committed, at.end):
             watch.excuse(tp, time.monotonic())  # markers or aborted records only
+            return
+        if not stop:
+            log.warning("%s[%d] stood still for %.0f s with records to process (committed %d, end %d, processed to "
+                        "%d); reading it again from the committed offset", tp.topic, tp.partition,
+                        watch.rewind_after_s, at.committed, at.end, at.processed)
+            guard.expect(tp.topic, tp.partition, at.committed)
+            await read_again(tp.topic, tp.partition, at.committed)
             return
         log.critical("%s[%d] stalled for %.0f s with records to process: committed %d, end %d, processed to %d; "
                      "Faust holds %s; acknowledgements: %s. Stopping so that a restart reads it again.",
                      tp.topic, tp.partition, watch.limit_s, at.committed, at.end, at.processed,
-                     consumer_view(app, tp), acks.describe(tp) if acks else "no stream yet")
+                     consumer_view(app, tp), acks.describe(tp) if acks is not None else "no stream yet")
         os._exit(EXIT_STALLED)
 
     acks: InOrderAcks | None = None

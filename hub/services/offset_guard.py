@@ -51,6 +51,11 @@ class OffsetGuard:
         self._next.clear()
         self._rewinds.clear()
 
+    def expect(self, topic: str, partition: int, offset: int) -> None:
+        """Expect a partition's next message at an offset (after it was sought there)."""
+        self._next[(topic, partition)] = offset
+        self._rewinds.pop((topic, partition), None)
+
     async def check(self, topic: str, partition: int, offset: int) -> bool:
         """Tell whether to process the next message of a partition: False for one beyond a hole being read
         again; OffsetGap for a hole that cannot be."""

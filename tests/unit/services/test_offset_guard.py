@@ -105,3 +105,11 @@ def test_a_hole_that_seeking_never_fills_stops_the_worker() -> None:
             clock.now_s = float(second)
             asyncio.run(guard.check("t", 0, 5))
     assert len(seeks) == 20
+
+
+def test_a_partition_sought_back_is_expected_from_there() -> None:
+    seeks, clock = [], Clock()
+    guard = _rewinding_guard({("t", 0): 10}, {("t", 0): list(range(10, 20))}, seeks, clock)
+    assert asyncio.run(guard.check("t", 0, 10)) and asyncio.run(guard.check("t", 0, 11))
+    guard.expect("t", 0, 11)  # the stall watch sought it back to its committed offset
+    assert asyncio.run(guard.check("t", 0, 11)) and not seeks
