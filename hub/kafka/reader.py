@@ -13,6 +13,7 @@ from hub.settings import HubSettings
 # A reading's fetches wait at most this long for data: a broker answers a connection's requests in order, so a
 # longer wait would hold up the reading's own offset look-ups and its stop (aiokafka waits 500 ms by default).
 READ_FETCH_MAX_WAIT_MS = 20
+READ_BATCH_RECORDS = 5_000
 # How long a reading waits for its consumer to stop. On uvloop over TLS a stop sometimes takes 30 s (seen in
 # one stop of two, never on asyncio's own loop); what is read is returned at once and the stop goes on behind.
 STOP_WAIT_S = 0.25
@@ -56,6 +57,12 @@ async def behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
 async def read_from(settings: HubSettings, topic: str, starts: dict[int, int]) -> list:
     """Return the records of a topic from the given offset of each partition (the start where none is
     given) up to the end offsets it has when the reading starts."""
+    return [record async for batch in batches_from(settings, topic, starts) for record in batch]
+
+
+async def batches_from(settings: HubSettings, topic: str, starts: dict[int, int]):
+    """Yield the records of a topic in batches, from the given offset of each partition (the start where none
+    is given) up to the end offsets it has when the reading starts: a reader of millions holds one batch."""
     consumer = make_consumer(settings, enable_auto_commit=False, group_id=None,
                              fetch_max_wait_ms=READ_FETCH_MAX_WAIT_MS)
     await consumer.start()
@@ -64,17 +71,17 @@ async def read_from(settings: HubSettings, topic: str, starts: dict[int, int]) -
         partitions = [TopicPartition(topic, p) for p in numbers[topic]]
         ends = await consumer.end_offsets(partitions)  # before any fetch is in flight
         if not any(ends.values()):
-            return []
+            return
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         for tp in partitions:
             if tp.partition in starts:
                 consumer.seek(tp, starts[tp.partition])
-        records = []
         while await behind(consumer, ends):
-            for part in (await consumer.getmany(timeout_ms=500)).values():
-                records += [r for r in part if r.offset < ends[TopicPartition(r.topic, r.partition)]]
-        return records
+            for part in (await consumer.getmany(timeout_ms=500, max_records=READ_BATCH_RECORDS)).values():
+                batch = [r for r in part if r.offset < ends[TopicPartition(r.topic, r.partition)]]
+                if batch:
+                    yield batch
     finally:
         await stop_reader(consumer)
 
@@ -83,6 +90,12 @@ async def read_since(settings: HubSettings, topic: str, since_ms: int) -> list:
     """Return the records of a topic from the first of each partition stamped at or after since_ms (the
     broker's time index) up to the end offsets it has when the reading starts: what is older is not read."""
     return await read_from(settings, topic, await offsets_at(settings, topic, since_ms))
+
+
+async def batches_since(settings: HubSettings, topic: str, since_ms: int):
+    """Yield, in batches, what read_since returns."""
+    async for batch in batches_from(settings, topic, await offsets_at(settings, topic, since_ms)):
+        yield batch
 
 
 async def offsets_at(settings: HubSettings, topic: str, at_ms: int) -> dict[int, int]:

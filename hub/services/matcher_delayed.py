@@ -14,7 +14,7 @@ from aiokafka import ConsumerRebalanceListener, TopicPartition
 from hub.domain.checks import delayed_hit
 from hub.errors import CodecError
 from hub.kafka.partitioning import partition_for
-from hub.kafka.reader import read_since, read_to_end
+from hub.kafka.reader import batches_since, read_to_end
 from hub.kafka.topics import CHECK_AUDIT, CHECK_REQUESTS, DELAYED_HITS, REGISTER
 from hub.services.matcher_answers import is_person
 
@@ -122,18 +122,22 @@ class DelayedHits:
         audit."""
         self.recent.keep_for_days(self._keep_checks_days())
         cutoff_ms = self.clock_ms() - self.recent.keep_days * DAY_MS
-        records = await read_since(self.settings, CHECK_AUDIT.name(self.settings), cutoff_ms - AUDIT_CLOCK_MARGIN_MS)
         kept: dict[TopicPartition, list[dict[str, Any]]] = {}
-        for record in records:
-            try:
-                audit = self.codec.decode(record.value or b"", expect="CheckAuditEntry").value
-            except CodecError:
-                continue
-            if audit["requested_at"] < cutoff_ms or audit.get("refusal_reason") is not None:
-                continue
-            owner = self.owner_of(audit["source_topic"], audit["check_id"])
-            if owner in owners:
-                kept.setdefault(owner, []).append(audit)
+        read = 0
+        async for batch in batches_since(self.settings, CHECK_AUDIT.name(self.settings),
+                                         cutoff_ms - AUDIT_CLOCK_MARGIN_MS):
+            read += len(batch)
+            for record in batch:
+                try:
+                    audit = self.codec.decode(record.value or b"", expect="CheckAuditEntry").value
+                except CodecError:
+                    continue
+                if audit["requested_at"] < cutoff_ms or audit.get("refusal_reason") is not None:
+                    continue
+                owner = self.owner_of(audit["source_topic"], audit["check_id"])
+                if owner in owners:
+                    kept.setdefault(owner, []).append(audit)
+            await asyncio.sleep(0)
         loaded: dict[TopicPartition, list[dict[str, Any]]] = {}
         for owner, audits in kept.items():
             for n, audit in enumerate(sorted(audits, key=lambda entry: entry["requested_at"])):
@@ -143,7 +147,7 @@ class DelayedHits:
                 if n % 1_000 == 999:
                     await asyncio.sleep(0)
         log.info("recent checks: %d audit entries read from the last %d days, %d kept for delayed hits",
-                 len(records), self.recent.keep_days, sum(len(found) for found in loaded.values()))
+                 read, self.recent.keep_days, sum(len(found) for found in loaded.values()))
         return loaded
 
     async def _sent_delayed_hits(self) -> set[str]:
@@ -165,23 +169,26 @@ class DelayedHits:
         # so the window bounds it.
         since_ms = max(min(oldest[owner] for owner in owners), self.clock_ms() - self.recent.keep_days * DAY_MS)
         sent = 0
-        records = await read_since(self.settings, REGISTER.name(self.settings), since_ms - REGISTER_CLOCK_MARGIN_MS)
         head_of = self.codec.view_reader("RegisterRecord", REPLAY_VIEW)
-        for n, record in enumerate(records):
-            if n % REPLAY_YIELD_EVERY == REPLAY_YIELD_EVERY - 1:
-                await asyncio.sleep(0)  # checks are answered and the group's heartbeats sent meanwhile
-            try:
-                head = head_of(record.value) if record.value is not None else None
-            except CodecError:
-                continue  # logged when it was indexed
-            if head is None or (head["version"], head["status"]) != (1, "LIVE") or head["enrolled_at"] < since_ms \
-                    or head["record_id"] not in self.index:
-                continue  # only a new enrolment made after a check answers it late, as when following the register
-            state = self.index.state_of(head["record_id"])
-            for owner in owners:
-                if state["enrolled_at"] >= oldest[owner]:
-                    sent += await self._send_matches(owner, state, self.recent.matched_by_owner(
-                        owner, state, self._window_of(state)))
+        n = 0
+        async for batch in batches_since(self.settings, REGISTER.name(self.settings),
+                                         since_ms - REGISTER_CLOCK_MARGIN_MS):
+            for record in batch:
+                n += 1
+                if n % REPLAY_YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # checks are answered and the group's heartbeats sent meanwhile
+                try:
+                    head = head_of(record.value) if record.value is not None else None
+                except CodecError:
+                    continue  # logged when it was indexed
+                if head is None or (head["version"], head["status"]) != (1, "LIVE") or \
+                        head["enrolled_at"] < since_ms or head["record_id"] not in self.index:
+                    continue  # only a new enrolment made after a check answers it late
+                state = self.index.state_of(head["record_id"])
+                for owner in owners:
+                    if state["enrolled_at"] >= oldest[owner]:
+                        sent += await self._send_matches(owner, state, self.recent.matched_by_owner(
+                            owner, state, self._window_of(state)))
         return sent
 
     def _window_of(self, state: dict[str, Any]) -> int:
