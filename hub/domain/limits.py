@@ -77,11 +77,25 @@ def out_of_range(message: dict[str, Any], now_ms: int) -> Refusal | None:
     return _walk(message, now_ms, "", 0)
 
 
+_LONGEST_TEXT = {name: limit.longest for name, limit in FIELD_LIMITS.items() if limit.longest is not None}
+_SCALARS = (type(None), bool, float, bytes)
+
+
 def _walk(value: dict[str, Any], now_ms: int, path: str, depth: int) -> Refusal | None:
     if depth > MAX_DEPTH:
         return refuse("INVALID_FIELD", "too_deep", path or "message", limit=MAX_DEPTH)
     for name, item in value.items():
-        if item is None:
+        # The common cases, within their limits, pass without building the field's path; the rest are looked
+        # at below, which also words any refusal.
+        kind = type(item)
+        if kind is str:
+            if len(item) <= _LONGEST_TEXT.get(name, TEXT.longest):
+                continue
+        elif kind is int:
+            limit = FIELD_LIMITS.get(name)
+            if limit is None or _check_number(item, limit, now_ms, "") is None:
+                continue
+        elif kind in _SCALARS:
             continue
         where = f"{path}.{name}" if path else name
         refusal = _check(name, item, FIELD_LIMITS.get(name), now_ms, where)
@@ -101,7 +115,7 @@ def _walk_items(items, now_ms: int, path: str, depth: int) -> Refusal | None:
         if isinstance(item, dict):
             refusal = _walk(item, now_ms, f"{path}[{n}]", depth)
         elif isinstance(item, str):
-            refusal = _check_length(item, TEXT, f"{path}[{n}]")
+            refusal = _check_length(item, TEXT, f"{path}[{n}]") if len(item) > TEXT.longest else None
         else:
             refusal = None
         if refusal is not None:
