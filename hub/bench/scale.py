@@ -71,7 +71,7 @@ class Total:
 
 
 def aggregator_rate(connection: dict[str, Any], work_dir: Path, count: int, events: list[dict], codec,
-                    brokers: list[int]) -> tuple[float, float, float]:
+                    brokers: list[int]) -> tuple[float, float, float, float]:
     """Return events/s that `count` settled aggregators apply together, the CPU seconds the workers and the
     brokers (these pids) used from the publishing to the last event, and the machine's busy share meanwhile."""
     settings = fresh_settings(connection, f"scale{count}", 6, work_dir)

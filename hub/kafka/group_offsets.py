@@ -52,16 +52,22 @@ class GroupStartOffsets:
             admin, consumer = await self._clients()
             numbers = await partition_numbers(admin, self.topics)
             partitions = [TopicPartition(t, p) for t in self.topics for p in numbers.get(t, [])]
-            committed = await admin.list_consumer_group_offsets(self.group_id, partitions=partitions)
-            known = {tp: found.offset for tp, found in committed.items() if found.offset >= 0}
-            never = [tp for tp in partitions if tp not in known]
-            if never:  # nothing committed: the group reads these from their first offset
-                known.update(await consumer.beginning_offsets(never))
+            known, never = await self._starts_of(admin, consumer, partitions)
         except KafkaError as exc:
             raise BrokerError(f"cannot read where group {self.group_id} starts: {exc!r}") from exc
         self._known, self.loads = known, self.loads + 1
         log.info("group %s starts %d partitions where it committed, %d at their first offset (read in %.2f s)",
-                 self.group_id, len(known) - len(never), len(never), time.monotonic() - started_s)
+                 self.group_id, len(known) - never, never, time.monotonic() - started_s)
+
+    async def _starts_of(self, admin, consumer, partitions: list[TopicPartition]) -> tuple[dict, int]:
+        """Return where the group starts each partition (its committed offset, else the first offset) and how
+        many have nothing committed."""
+        committed = await admin.list_consumer_group_offsets(self.group_id, partitions=partitions)
+        starts = {tp: found.offset for tp, found in committed.items() if found.offset >= 0}
+        never = [tp for tp in partitions if tp not in starts]
+        if never:  # nothing committed: the group reads these from their first offset
+            starts.update(await consumer.beginning_offsets(never))
+        return starts, len(never)
 
     async def records_between(self, topic: str, partition: int, start: int, end: int,
                               timeout_s: float = 30.0) -> list[int]:
@@ -101,12 +107,8 @@ class GroupStartOffsets:
         """Return the group's committed offset (else the first offset) and the last stable offset of partitions."""
         try:
             admin, consumer = await self._clients()
-            committed = await admin.list_consumer_group_offsets(self.group_id, partitions=partitions)
+            starts, _ = await self._starts_of(admin, consumer, partitions)
             ends = await consumer.end_offsets(partitions)
-            starts = {tp: found.offset for tp, found in committed.items() if found.offset >= 0}
-            never = [tp for tp in partitions if tp not in starts]
-            if never:
-                starts.update(await consumer.beginning_offsets(never))
         except KafkaError as exc:
             raise BrokerError(f"cannot read how far group {self.group_id} is: {exc!r}") from exc
         return {tp: (starts[tp], ends[tp]) for tp in partitions}

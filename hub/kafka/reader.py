@@ -138,7 +138,7 @@ async def batches_to_end(settings: HubSettings, topic: str, partitions: list[int
         await consumer.seek_to_beginning(*assigned)
         total = sum(ends[tp] - starts[tp] for tp in assigned)
         while await behind(consumer, ends):
-            for part in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
+            for part in (await consumer.getmany(timeout_ms=500, max_records=READ_BATCH_RECORDS)).values():
                 yield [r for r in part if r.offset < ends[TopicPartition(r.topic, r.partition)]], total
     finally:
         await stop_reader(consumer)

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 LAG_INTERVAL_S = 5.0
 SCAN_YIELD_EVERY = 5_000
 EXIT_OFFSET_GAP = 75  # EX_TEMPFAIL: restart the worker
-EXIT_STALLED = 75
+EXIT_STALLED = EXIT_OFFSET_GAP
 # Input bytes whose writes may still be on their way to the broker while the next messages are processed:
 # about 50 batches of 500 events, or 7,000 single events (16 messages at most held singles to 900 events/s).
 MAX_BYTES_IN_FLIGHT = 2 << 20

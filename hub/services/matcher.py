@@ -335,9 +335,11 @@ class Matcher(AnswersChecks, DelayedHits):
                 outputs = [message for records in batch.values() for record in records
                            for message in self.answer(record)]
                 if outputs:
-                    results = [output for output in outputs if output[0] in results_topics]
+                    results, others = [], []
+                    for output in outputs:
+                        (results if output[0] in results_topics else others).append(output)
                     answered.pending += await send_by_key(self._results_producer, results)
-                    answered.pending += await send_by_key(self._producer, [o for o in outputs if o[0] not in results_topics])
+                    answered.pending += await send_by_key(self._producer, others)
                 if any(batch.values()):
                     answered.read.update({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
                     answered.uncommitted = True

@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 DAY_MS = 24 * 3600 * 1000
 AUDIT_CLOCK_MARGIN_MS = DAY_MS  # producers' clocks: the audit is read from a day before the window
 REGISTER_CLOCK_MARGIN_MS = 10 * 60 * 1000  # a register message is written after its record's enrolment, clocks aside
-REPLAY_YIELD_EVERY = 200
-REPLAY_VIEW = {"kz.mvd.records.RegisterRecord": frozenset({"record_id", "version", "status", "enrolled_at"})}  # register records compared between two turns of the event loop while taking over
+REPLAY_YIELD_EVERY = 200  # register records compared between two turns of the event loop while taking over
+# What the takeover reads of each register record: enough to tell a new enrolment from the rest.
+REPLAY_VIEW = {"kz.mvd.records.RegisterRecord": frozenset({"record_id", "version", "status", "enrolled_at"})}
 # What an audit entry holds beyond the request: not kept with a check reloaded for delayed hits.
 ANSWER_FIELDS = frozenset({"subject_json", "answered_at", "outcome", "hit_record_ids", "restricted_record_ids",
                            "clearance_applied", "source_topic", "refusal_reason"})
@@ -121,7 +122,7 @@ class DelayedHits:
         """Return the checks of the window answered from the given partitions (oldest first), read from the
         audit."""
         self.recent.keep_for_days(self._keep_checks_days())
-        cutoff_ms = self.clock_ms() - self.recent.keep_days * DAY_MS
+        cutoff_ms = self._window_start_ms()
         kept: dict[TopicPartition, list[dict[str, Any]]] = {}
         read = 0
         async for batch in batches_since(self.settings, CHECK_AUDIT.name(self.settings),
@@ -167,7 +168,7 @@ class DelayedHits:
             return 0  # no check to answer late: the register is not read
         # A record enrolled before a check never answers it late; a check's own time is the requester's word,
         # so the window bounds it.
-        since_ms = max(min(oldest[owner] for owner in owners), self.clock_ms() - self.recent.keep_days * DAY_MS)
+        since_ms = max(min(oldest[owner] for owner in owners), self._window_start_ms())
         sent = 0
         head_of = self.codec.view_reader("RegisterRecord", REPLAY_VIEW)
         n = 0
@@ -190,6 +191,10 @@ class DelayedHits:
                         sent += await self._send_matches(owner, state, self.recent.matched_by_owner(
                             owner, state, self._window_of(state)))
         return sent
+
+    def _window_start_ms(self) -> int:
+        """Return when the delayed-hit window of the checks kept begins."""
+        return self.clock_ms() - self.recent.keep_days * DAY_MS
 
     def _window_of(self, state: dict[str, Any]) -> int:
         return (self.catalog.passport(state["record_type"]) or {}).get("delayed_hit_window_days") or 0

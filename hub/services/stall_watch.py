@@ -4,8 +4,9 @@ A worker can sit idle with records to process on a partition it owns: a message 
 the agent (fetched around a rebalance and dropped as already read), or one never acknowledged, so
 that Faust's commit waits behind it for good. Nothing else notices: the group keeps the partition
 on the live worker. The watch tells which partitions have had records past the committed offset,
-and the same processed and committed offsets, for longer than its limit; the worker then stops,
-and the next one reads them again from the committed offset (application is idempotent).
+and the same processed and committed offsets, for a while: first to be read again from the
+committed offset (a seek), then, at its limit, to stop the worker, whose successor reads them again
+from there (application is idempotent either way).
 """
 
 from __future__ import annotations
