@@ -78,7 +78,9 @@ CHECK_RESULT = {
     "check_id": CHECK_BASE["check_id"], "requester_unit": "KZ-71-CP", "outcome": "HIT",
     "hits": [{"record_id": EVENT["record_id"], "record_type": "WANTED_PERSON", "level": "HIT", "score": 0.97,
               "matched_fields": ["surname", "given_name", "birth_date"], "disclosure": "FULL",
-              "confidentiality": "OFFICIAL_USE", "contact_unit": "KZ-75-CP", "document": PERSON}],
+              "confidentiality": "OFFICIAL_USE", "contact_unit": "KZ-75-CP", "document": PERSON,
+              "evidence": [{"field": "surname", "level": "EXACT", "weight_bits": 9.4},
+                           {"field": "birth_date", "level": "ONE_DIGIT", "weight_bits": 7.2}]}],
     "answered_at": NOW_MS + 12, "channel": "WRITTEN", "written_request_number": "71-12/3456",
     "written_request_date": DAY, "refusal": None,
 }

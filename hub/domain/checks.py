@@ -74,7 +74,7 @@ def answer_check(request: dict[str, Any], matches: list[Match], states: dict[str
     applied (the request's own when none is given)."""
     asked, clearance = request["clearance"], clearance or request["clearance"]
     request = {**request, "clearance": clearance}
-    hits = [disclosed_hit(states[m.record_id], clearance, m.outcome, m.score, list(m.matched))
+    hits = [disclosed_hit(states[m.record_id], clearance, m.outcome, m.score, list(m.matched), m.evidence)
             for m in matches]
     outcome = outcome_of(matches)
     result = _result(request, outcome, hits, now_ms)

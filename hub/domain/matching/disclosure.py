@@ -3,7 +3,7 @@ only that a restricted record exists and which unit to contact (item 13; pure)."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 LEVELS = ("OPEN", "OFFICIAL_USE", "SECRET", "TOP_SECRET")
 RESTRICTED = "RESTRICTED"  # what a restricted hit shows instead of the record's id and type
@@ -17,7 +17,7 @@ def may_see(clearance: str, confidentiality: str) -> bool:
 
 
 def disclosed_hit(record: dict[str, Any], clearance: str, level: str, score: float,
-                  matched: list[str]) -> dict[str, Any]:
+                  matched: list[str], evidence: Sequence[tuple[str, str, float]] = ()) -> dict[str, Any]:
     """Return the Hit a requester receives for a matched register record."""
     full = may_see(clearance, record["confidentiality"])
     return {
@@ -25,5 +25,6 @@ def disclosed_hit(record: dict[str, Any], clearance: str, level: str, score: flo
         "level": level, "score": score, "matched_fields": list(matched) if full else [],
         "disclosure": "FULL" if full else "RESTRICTED", "confidentiality": record["confidentiality"],
         "contact_unit": record["owner_unit"], "document": record.get("document") if full else None,
+        "evidence": [{"field": f, "level": lv, "weight_bits": float(b)} for f, lv, b in evidence] if full else [],
     }
 

@@ -9,6 +9,7 @@ from array import array
 from typing import Any, NamedTuple
 
 from hub.domain.matching.blocks import indexed_block_ids
+from hub.domain.matching.frequencies import name_tokens
 from hub.domain.matching.keys import Key, document_keys
 from hub.domain.matching.persons import PersonFacts
 
@@ -17,12 +18,14 @@ crc32 = zlib.crc32  # the one hash key ids are taken with
 
 
 class IndexEntry(NamedTuple):
-    """A live record as the index keeps it: its id, a person's facts (marshalled), its key and block ids."""
+    """A live record as the index keeps it: its id, a person's facts (marshalled), its key and block ids, and
+    the tokens its person's names are counted under (frequencies.py)."""
 
     record_id: str
     facts: bytes | None
     keys: list[int]
     blocks: list[int] | set[int]
+    names: list[str] | tuple[str, ...] = ()
 
 
 def exact_key(key: Key) -> str:
@@ -48,7 +51,7 @@ def index_entry(state: dict[str, Any]) -> IndexEntry | None:
     if state["object_kind"] == "PERSON" and document:
         facts = PersonFacts.of(document)
         return IndexEntry(state["record_id"], marshal.dumps(tuple(facts), MARSHAL_VERSION), keys,
-                          indexed_block_ids(facts))
+                          indexed_block_ids(facts), name_tokens(facts.surname, facts.given_name, facts.patronymic))
     return IndexEntry(state["record_id"], None, keys, ())
 
 
@@ -71,6 +74,8 @@ class EntryBatch:
         self.enrolled: list[str] = []
         self.removed: list[str] = []
         self.left_out: list[str] = []  # records that could not be indexed (also in `removed`)
+        self.name_counts: dict[str, int] = {}  # tokens of the entries' names (frequencies.py) -> entries
+        self.persons = 0  # entries with a person's facts
 
     def __len__(self) -> int:
         """Return how many entries the batch adds."""
@@ -87,18 +92,24 @@ class EntryBatch:
         self.block_counts.append(len(entry.blocks))
         if enrolled:
             self.enrolled.append(entry.record_id)
+        if entry.facts is not None:
+            self.persons += 1
+            counts = self.name_counts
+            for token in entry.names:
+                counts[token] = counts.get(token, 0) + 1
 
     def plain(self) -> tuple:
         """Return the batch as lists, strings and bytes (what `marshal` sends), for `from_plain`."""
         return (self.record_ids, self.payloads, self.facts, self.keys.tobytes(), self.key_counts.tobytes(),
-                self.blocks.tobytes(), self.block_counts.tobytes(), self.enrolled, self.removed, self.left_out)
+                self.blocks.tobytes(), self.block_counts.tobytes(), self.enrolled, self.removed, self.left_out,
+                self.name_counts, self.persons)
 
     @classmethod
     def from_plain(cls, plain: tuple) -> "EntryBatch":
         """Return the batch that `plain` gave."""
         batch = cls()
         (batch.record_ids, batch.payloads, batch.facts, keys, key_counts, blocks, block_counts, batch.enrolled,
-         batch.removed, batch.left_out) = plain
+         batch.removed, batch.left_out, batch.name_counts, batch.persons) = plain
         for column, raw in ((batch.keys, keys), (batch.key_counts, key_counts), (batch.blocks, blocks),
                             (batch.block_counts, block_counts)):
             column.frombytes(raw)

@@ -17,9 +17,12 @@ from hub.domain.matching.entries import (
     index_entry,
     key_id,
 )
+from hub.domain.matching.frequencies import NameFrequencies, count_tokens, name_tokens
 from hub.domain.matching.keys import Key, document_keys, subject_keys
-from hub.domain.matching.persons import PersonFacts, match_person, weigh_address
+from hub.domain.matching.model import PersonModel
+from hub.domain.matching.persons import Evidence, PersonFacts, match_person, weigh_address
 from hub.domain.matching.postings import MAX_ORDINAL, Postings
+from hub.domain.matching.rivals import Scored, settle
 
 # Unsorted postings (single additions) and gone records are let grow to this share of the records (and at
 # least to the minimum) before a seal sorts and drops them.
@@ -31,12 +34,14 @@ FIELD_OF_KEY = {"IIN": "iin", "DOC": "document_number", "VIN": "vin", "PLATE": "
 
 @dataclass(frozen=True)
 class Match:
-    """A record that answers a check: HIT or POSSIBLE_HIT, its score and the fields that matched."""
+    """A record that answers a check: HIT or POSSIBLE_HIT, its score, the fields that matched and, for a
+    person, each part's evidence."""
 
     record_id: str
     outcome: str
     score: float
     matched: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()
 
 
 class MatchIndex:
@@ -49,14 +54,18 @@ class MatchIndex:
     seal drops it.
     """
 
-    def __init__(self, decode: Callable[[Any], dict[str, Any]] | None = None) -> None:
-        """Start empty; `decode` turns a payload back into a state (default: payloads are states)."""
+    def __init__(self, decode: Callable[[Any], dict[str, Any]] | None = None,
+                 model: PersonModel | None = None) -> None:
+        """Start empty; `decode` turns a payload back into a state (default: payloads are states); persons are
+        scored by `model` (default: the shipped one)."""
         self._decode = decode or (lambda payload: payload)
+        self.model = model
         self._ordinal_of: dict[str, int] = {}
         self._record_ids: list[str | None] = []  # by ordinal, None once gone
         self._payloads: list[Any] = []
         self._facts: list[bytes | None] = []
         self._keys, self._blocks = Postings(), Postings()
+        self.frequencies = NameFrequencies()
 
     def __len__(self) -> int:
         """Return how many live records are indexed."""
@@ -98,6 +107,8 @@ class MatchIndex:
         self._record_ids.append(entry.record_id)
         self._payloads.append(payload)
         self._facts.append(entry.facts)
+        if entry.facts is not None:
+            self.frequencies.add(entry.names)
         for key in entry.keys:
             self._keys.add(key, ordinal)
         for block in entry.blocks:
@@ -108,6 +119,8 @@ class MatchIndex:
         ordinal = self._ordinal_of.pop(record_id, None)
         if ordinal is None:
             return
+        if self._facts[ordinal] is not None:
+            self.frequencies.remove(_tokens_of(self._facts[ordinal]))
         self._record_ids[ordinal] = self._payloads[ordinal] = self._facts[ordinal] = None
 
     def add_batch(self, batch: EntryBatch) -> None:
@@ -126,6 +139,7 @@ class MatchIndex:
         self._record_ids += record_ids
         self._payloads += batch.payloads
         self._facts += batch.facts
+        self.frequencies.add_counts(batch.name_counts, batch.persons)
         ordinals = np.arange(start, start + count, dtype=np.uint64)
         for postings, ids, counts in ((self._keys, batch.keys, batch.key_counts),
                                       (self._blocks, batch.blocks, batch.block_counts)):
@@ -182,16 +196,22 @@ class MatchIndex:
         postings added in bulk wait, for `restore`."""
         if self._has_chunks:
             self.seal()
-        return self._record_ids, self._payloads, self._facts, self._keys.export(), self._blocks.export()
+        return (self._record_ids, self._payloads, self._facts, self._keys.export(), self._blocks.export(),
+                self.frequencies.export())
 
     @classmethod
     def restore(cls, plain: tuple, decode: Callable[[Any], dict[str, Any]] | None = None) -> "MatchIndex":
         """Return the index that `export` gave `plain` of (its payloads are turned into states by `decode`)."""
         index = cls(decode)
-        index._record_ids, index._payloads, index._facts, keys, blocks = plain
+        index._record_ids, index._payloads, index._facts, keys, blocks = plain[:5]
         index._keys, index._blocks = Postings.restore(keys), Postings.restore(blocks)
         index._ordinal_of = dict(zip(index._record_ids, range(len(index._record_ids))))
         index._ordinal_of.pop(None, None)  # the slots of gone records
+        if len(plain) > 5:
+            index.frequencies = NameFrequencies(*plain[5])
+        else:  # a snapshot of a version that kept no frequencies
+            live = [facts for facts in index._facts if facts is not None]
+            index.frequencies = NameFrequencies(count_tokens(map(_tokens_of, live)), len(live))
         return index
 
     def search(self, subject: dict[str, Any], person: bool, query: PersonFacts | None = None) -> list[Match]:
@@ -205,21 +225,35 @@ class MatchIndex:
                           key=lambda m: m.record_id)
         query = query or PersonFacts.of(subject)
         query_address = address_key(subject.get("registered_address"))
-        by_names, by_date = query_block_ids(query)
-        candidates = self._candidates(by_names) or self._candidates(by_date)  # the date alone is the widest
-        candidates |= exact.keys()  # block: asked only when the names find no one
-        matches = []
+        candidates = self._person_candidates(query) | exact.keys()
+        matches, scored, frequencies, model = [], [], self.frequencies, self.model
         for ordinal in candidates:
             record_id, facts = self._record_ids[ordinal], self._facts[ordinal]
             if facts is None:
                 matches.append(Match(record_id, "HIT", 1.0, exact[ordinal]))
                 continue
             facts = facts_of(facts)
-            score = weigh_address(query, facts, match_person(query, facts), query_address,
-                                  lambda rid=record_id: self.address_of(rid))
+            score = weigh_address(query, facts, match_person(query, facts, frequencies=frequencies, model=model),
+                                  query_address, lambda rid=record_id: self.address_of(rid), frequencies, model)
             if score is not None:
-                matches.append(Match(record_id, score.outcome, score.value, score.matched))
+                scored.append(Scored(record_id, facts, score))
+        matches += [Match(s.record_id, outcome, s.score.value, s.score.matched, s.score.evidence)
+                    for s, outcome in settle(scored, model)]
         return sorted(matches, key=lambda m: (-m.score, m.record_id))
+
+    def candidate_facts(self, query: PersonFacts) -> Iterator[tuple[str, PersonFacts]]:
+        """Return the ids and facts of the persons a search for `query` compares it with (its blocks)."""
+        if self._has_chunks:
+            self.seal()
+        for ordinal in self._person_candidates(query):
+            if self._facts[ordinal] is not None:
+                yield self._record_ids[ordinal], facts_of(self._facts[ordinal])
+
+    def _person_candidates(self, query: PersonFacts) -> set[int]:
+        """Return the ordinals of the persons in the blocks of names of `query`, or when none, of its birth
+        date alone (the widest block: asked only when the names find no one)."""
+        by_names, by_date = query_block_ids(query)
+        return self._candidates(by_names) or self._candidates(by_date)
 
     def _exact(self, keys: Iterable[Key]) -> dict[int, tuple[str, ...]]:
         """Return the ordinals of live records with any of keys, and the fields each matched by: checked
@@ -239,3 +273,9 @@ class MatchIndex:
     def _candidates(self, block_ids: Iterable[int]) -> set[int]:
         record_ids = self._record_ids
         return {ordinal for ordinal in self._blocks.ordinals(block_ids) if record_ids[ordinal] is not None}
+
+
+def _tokens_of(marshalled: bytes) -> list[str]:
+    """Return the name tokens of a person's marshalled facts."""
+    facts = facts_of(marshalled)
+    return name_tokens(facts.surname, facts.given_name, facts.patronymic)

@@ -109,4 +109,4 @@ class RecentChecks:
         query, subject = PersonFacts.of(request["subject"]), request["subject"]
         score = weigh_address(query, facts, match_person(query, facts), address_key(subject.get("registered_address")),
                               lambda: address_key(address))
-        return None if score is None else Match(record_id, score.outcome, score.value, score.matched)
+        return None if score is None else Match(record_id, score.outcome, score.value, score.matched, score.evidence)

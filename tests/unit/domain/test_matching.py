@@ -255,7 +255,8 @@ def test_a_wrong_vin_check_digit_is_a_warning_not_a_refusal():
 def test_no_field_above_the_clearance_ever_leaves(clearance, confidentiality, surname, note):
     record = {**person_state("KZ-75-WANTED_PERSON-77", surname=surname, special_marks=note),
               "confidentiality": confidentiality}
-    hit = disclosed_hit(record, clearance, "HIT", 0.97, ["surname", "birth_date"])
+    hit = disclosed_hit(record, clearance, "HIT", 0.97, ["surname", "birth_date"],
+                        [("surname", "EXACT", 9.5), ("birth_date", "EXACT", 13.1)])
     if may_see(clearance, confidentiality):
         assert hit["document"] == record["document"] and hit["disclosure"] == "FULL"
         return
@@ -263,7 +264,7 @@ def test_no_field_above_the_clearance_ever_leaves(clearance, confidentiality, su
     # of the JSON would also find a random surname inside a field name ("cont" in "contact_unit").
     assert hit == {"record_id": "RESTRICTED", "record_type": "RESTRICTED", "level": "HIT", "score": 0.97,
                    "matched_fields": [], "disclosure": "RESTRICTED", "confidentiality": confidentiality,
-                   "contact_unit": record["owner_unit"], "document": None}
+                   "contact_unit": record["owner_unit"], "document": None, "evidence": []}
 
 
 def test_the_index_keeps_encoded_payloads_and_decodes_only_what_answers(codec):

@@ -1,0 +1,36 @@
+"""One clear answer: a HIT only when the best person stands clearly above every other person found (pure)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from hub.domain.matching.model import PersonModel, default_model
+from hub.domain.matching.persons import PersonFacts, PersonScore, same_person
+
+
+class Scored(NamedTuple):
+    """A candidate record that scored at least a possible hit: its id, its person's facts and the score."""
+
+    record_id: str
+    facts: PersonFacts
+    score: PersonScore
+
+
+def settle(scored: list[Scored], model: PersonModel | None = None) -> list[tuple[Scored, str]]:
+    """Return each candidate with its outcome: a HIT stays one only when no other person (a record not of
+    the same person as the best) scores within the model's clear_win_bits of the best; otherwise every HIT
+    is a POSSIBLE_HIT, for an officer to choose among the ranked records with their evidence."""
+    hits = [s for s in scored if s.score.outcome == "HIT"]
+    if not hits:
+        return [(s, s.score.outcome) for s in scored]
+    model = model or default_model()
+    best = max(hits, key=lambda s: s.score.bits)
+    close = best.score.bits - model.clear_win_bits
+    rival = any(s.score.bits > close and not same_person(s.facts, best.facts) for s in scored if s is not best)
+    if not rival:
+        return [(s, s.score.outcome) for s in scored]
+    return [(s, "POSSIBLE_HIT" if s.score.outcome == "HIT" and s.score.evidence[0].field not in IDENTIFIERS
+             else s.score.outcome) for s in scored]
+
+
+IDENTIFIERS = ("iin", "document_number")
