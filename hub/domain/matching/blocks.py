@@ -33,11 +33,14 @@ def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = F
                                     ({born} if born is not None else ()))]
     ids: set[int] = set()
     with_names_alone = not query or year is None
+    month_day = _month_day(born) if born is not None else None
     for surnames, given_names in orders:
-        with_year, alone, with_day = name_heads(surnames, given_names)
+        with_year, alone, with_day, with_month_day = name_heads(surnames, given_names)
         if year is not None:
             year_text = b"%d" % year
             ids.update([crc32(year_text, head) for head in with_year])
+        if month_day is not None:
+            ids.update([crc32(month_day, head) for head in with_month_day])
         if with_names_alone:
             ids.update(alone)
         for head in with_day:
@@ -48,24 +51,25 @@ def person_blocks(facts: PersonFacts, both_orders: bool = False, query: bool = F
 @lru_cache(maxsize=65_536)  # names repeat: a register of millions holds tens of thousands of pairs of them
 def name_heads(surnames: tuple[str, ...], given_names: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
     """Return what the blocks of a person's names (in one order) share whatever the birth date: the CRCs of
-    the heads that the birth year ("SGY", s, g, ...) or a day ("SD", s, ...) and ("GD", g, ...) go on
-    from, and the ids of the blocks of the names alone ("SG", s, g). A CRC carried on over the rest is
+    the heads that the birth year ("SGY", s, g, ...), a day ("SD", s, ...) and ("GD", g, ...), or the month
+    and day ("SGMD", s, g, ...) go on from, and the ids of the blocks of the names alone ("SG", s, g). A CRC carried on over the rest is
     that of the whole, so the ids are block_id's."""
-    with_year, alone, with_day = [], [], []
+    with_year, alone, with_day, with_month_day = [], [], [], []
     for s in surnames:
         for g in given_names:
             names = f"{s[:3]}{SEP}{g[:3]}"
             with_year.append(crc32(f"SGY{SEP}{names}{SEP}".encode()))
+            with_month_day.append(crc32(f"SGMD{SEP}{names}{SEP}".encode()))
             alone.append(crc32(f"SG{SEP}{names}".encode()))
         with_day.append(crc32(f"SD{SEP}{s[:3]}{SEP}".encode()))
     with_day += [crc32(f"GD{SEP}{g[:3]}{SEP}".encode()) for g in given_names]
-    return tuple(with_year), tuple(alone), tuple(with_day)
+    return tuple(with_year), tuple(alone), tuple(with_day), tuple(with_month_day)
 
 
 def indexed_block_ids(facts: PersonFacts) -> set[int]:
     """Return the ids of every block a person on the register stands in: those of person_blocks with names
     and that of the birth date alone (worked out here without the choices a query has)."""
-    with_year, alone, with_day = name_heads(facts.surname, facts.given_name)
+    with_year, alone, with_day, with_month_day = name_heads(facts.surname, facts.given_name)
     ids = set(alone)
     if facts.birth_year is not None:
         year_text = b"%d" % facts.birth_year
@@ -75,6 +79,9 @@ def indexed_block_ids(facts: PersonFacts) -> set[int]:
         day = b"%d" % facts.birth_date
         for head in with_day:
             ids.add(crc32(day, head))
+        month_day = _month_day(facts.birth_date)
+        for head in with_month_day:
+            ids.add(crc32(month_day, head))
         ids.add(crc32(day, DATE_HEAD))
     return ids
 
@@ -95,6 +102,12 @@ def date_variants(epoch_days: int) -> set[int]:
     if born.day <= 12:
         found.add((date(born.year, born.day, born.month) - EPOCH).days)
     return found
+
+
+def _month_day(epoch_days: int) -> bytes:
+    """Return a date's month and day as MMDD."""
+    born = EPOCH + timedelta(days=epoch_days)
+    return b"%02d%02d" % (born.month, born.day)
 
 
 def block_id(block: Block) -> int:

@@ -52,25 +52,33 @@ def level_shares(vectors: np.ndarray, weights: np.ndarray | None = None) -> Prob
 
 
 def expectation_maximisation(vectors: np.ndarray, m: Probabilities, u: Probabilities, prior: float,
-                             iterations: int = 40, tolerance: float = 1e-6) -> tuple[Probabilities, float]:
-    """Return m and the share of matches re-estimated by EM over candidate pairs' vectors, u held fixed."""
+                             blocked_on: tuple[str, ...] = (), iterations: int = 40,
+                             tolerance: float = 1e-6) -> tuple[Probabilities, float]:
+    """Return m and the share of matches re-estimated by EM over candidate pairs' vectors, u held fixed.
+
+    As in Splink, the pairs of one session are those that agree on the comparisons `blocked_on`: those
+    are left out of the likelihood and keep their m, which the other sessions estimate.
+    """
     unique, counts = np.unique(vectors, axis=0, return_counts=True)
+    used = tuple(c for c in COMPARISONS if c not in blocked_on)
     for _ in range(iterations):
-        log_m, log_u = _log_likelihood(unique, m), _log_likelihood(unique, u)
+        log_m, log_u = _log_likelihood(unique, m, used), _log_likelihood(unique, u, used)
         odds = np.exp(np.clip(np.log(prior / (1 - prior)) + log_m - log_u, -700, 700))
         match = odds / (1 + odds)
         new_prior = float((counts * match).sum() / counts.sum())
-        new_m = level_shares(unique, counts * match)
-        change = max(abs(new_m[c][lv] - m[c][lv]) for c in COMPARISONS for lv in LEVELS[c])
+        new_m = {**m, **{c: shares for c, shares in level_shares(unique, counts * match).items() if c in used}}
+        change = max(abs(new_m[c][lv] - m[c][lv]) for c in used for lv in LEVELS[c])
         m, prior = new_m, min(max(new_prior, 1e-9), 1 - 1e-9)
         if change < tolerance:
             break
     return m, prior
 
 
-def _log_likelihood(unique: np.ndarray, probabilities: Probabilities) -> np.ndarray:
+def _log_likelihood(unique: np.ndarray, probabilities: Probabilities, used: tuple[str, ...]) -> np.ndarray:
     total = np.zeros(len(unique))
     for column, comparison in enumerate(COMPARISONS):
+        if comparison not in used:
+            continue
         table = np.log(np.array([probabilities[comparison][level] for level in LEVELS[comparison]]))
         present = unique[:, column] >= 0
         total[present] += table[unique[present, column]]

@@ -56,10 +56,12 @@ class NameFrequencies:
         """Return how many persons hold a stem in a part."""
         return self.counts.get(f"{_TAG[part]}:{stem}", 0)
 
-    def share(self, part: str, stem: str, average: float) -> float:
-        """Return the chance that a person not the one asked about holds the stem in that part: its share of
-        the register, pulled towards `average` (the model's) by the prior."""
-        return (self.count(part, stem) + PRIOR_RECORDS * average) / (self.persons + PRIOR_RECORDS)
+    def share(self, part: str, stem: str, average: float, own: int = 1) -> float:
+        """Return the chance that a person other than the record compared holds the stem in that part: its
+        share of the rest of the register (the record's `own` count left out), pulled towards `average` (the
+        model's) by the prior."""
+        others = max(self.count(part, stem) - own, 0)
+        return (others + PRIOR_RECORDS * average) / (max(self.persons - own, 0) + PRIOR_RECORDS)
 
     def export(self) -> tuple[dict[str, int], int]:
         """Return the counts and the number of persons, for a snapshot."""

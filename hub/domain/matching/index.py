@@ -22,7 +22,7 @@ from hub.domain.matching.keys import Key, document_keys, subject_keys
 from hub.domain.matching.model import PersonModel
 from hub.domain.matching.persons import Evidence, PersonFacts, match_person, weigh_address
 from hub.domain.matching.postings import MAX_ORDINAL, Postings
-from hub.domain.matching.rivals import Scored, settle
+from hub.domain.matching.rivals import Scored, rivals_floor_bits, settle
 
 # Unsorted postings (single additions) and gone records are let grow to this share of the records (and at
 # least to the minimum) before a seal sorts and drops them.
@@ -227,18 +227,19 @@ class MatchIndex:
         query_address = address_key(subject.get("registered_address"))
         candidates = self._person_candidates(query) | exact.keys()
         matches, scored, frequencies, model = [], [], self.frequencies, self.model
+        rivals_from = rivals_floor_bits(model)
         for ordinal in candidates:
             record_id, facts = self._record_ids[ordinal], self._facts[ordinal]
             if facts is None:
                 matches.append(Match(record_id, "HIT", 1.0, exact[ordinal]))
                 continue
             facts = facts_of(facts)
-            score = weigh_address(query, facts, match_person(query, facts, frequencies=frequencies, model=model),
+            score = weigh_address(query, facts, match_person(query, facts, None, frequencies, model, rivals_from),
                                   query_address, lambda rid=record_id: self.address_of(rid), frequencies, model)
             if score is not None:
                 scored.append(Scored(record_id, facts, score))
         matches += [Match(s.record_id, outcome, s.score.value, s.score.matched, s.score.evidence)
-                    for s, outcome in settle(scored, model)]
+                    for s, outcome in settle(scored, model) if outcome != "NO_HIT"]
         return sorted(matches, key=lambda m: (-m.score, m.record_id))
 
     def candidate_facts(self, query: PersonFacts) -> Iterator[tuple[str, PersonFacts]]:

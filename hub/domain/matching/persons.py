@@ -103,14 +103,18 @@ def score_person(query: PersonFacts, record: PersonFacts, frequencies: NameFrequ
 
 
 def match_person(query: PersonFacts, record: PersonFacts, address: str | None = None,
-                 frequencies: NameFrequencies | None = None, model: PersonModel | None = None) -> PersonScore | None:
-    """Return score_person's score when it is at least a possible hit, else None: the same scores, found
-    sooner for the many candidates that are not. `address` is the level of agreement of the registered
-    addresses (AGREES or NEAR), when both are known and agree."""
+                 frequencies: NameFrequencies | None = None, model: PersonModel | None = None,
+                 floor_bits: float | None = None) -> PersonScore | None:
+    """Return score_person's score when it is at least a possible hit (or has at least floor_bits), else
+    None: the same scores, found sooner for the many candidates that are not. `address` is the level of
+    agreement of the registered addresses (AGREES or NEAR), when both are known and agree."""
     model = model or default_model()
+    floor = model.possible_bits - 0.01 if floor_bits is None else floor_bits
     score = _identified(query, record) or _weighed(query, record, model, frequencies or NO_FREQUENCIES,
-                                                   floor_bits=model.possible_bits - 0.01, address=address)
-    return None if score is None or score.outcome == "NO_HIT" else score
+                                                   floor_bits=floor, address=address)
+    if score is None or (floor_bits is None and score.outcome == "NO_HIT") or score.bits < floor:
+        return None
+    return score
 
 
 def weigh_address(query: PersonFacts, record: PersonFacts, score: PersonScore | None, query_address: str | None,
@@ -122,7 +126,7 @@ def weigh_address(query: PersonFacts, record: PersonFacts, score: PersonScore | 
         return score
     similarity = address_similarity(query_address, recorded_address())
     level = "AGREES" if similarity >= ADDRESS_AGREES else "NEAR" if similarity >= ADDRESS_NEAR else None
-    return score if level is None else match_person(query, record, level, frequencies, model)
+    return score if level is None else match_person(query, record, level, frequencies, model, floor_bits=score.bits)
 
 
 def _identified(query: PersonFacts, record: PersonFacts) -> PersonScore | None:
@@ -209,12 +213,12 @@ def _agreeing_names(query: PersonFacts, record: PersonFacts) -> tuple[str, ...]:
 
 
 def same_person(one: PersonFacts, other: PersonFacts) -> bool:
-    """Tell whether two register persons are one: the same IIN or document, or the same names and birth date
-    (a patronymic given on one side only does not part them)."""
+    """Tell whether two register persons are one: the same IIN or document, or the same names, patronymic
+    and birth date."""
     if one.iin and other.iin:
         return one.iin == other.iin
     if set(one.documents) & set(other.documents):
         return True
     return (one.surname == other.surname and one.given_name == other.given_name
             and one.birth_date == other.birth_date and one.birth_year == other.birth_year
-            and (one.patronymic == other.patronymic or not one.patronymic or not other.patronymic))
+            and one.patronymic == other.patronymic)

@@ -16,8 +16,14 @@ class Scored(NamedTuple):
     score: PersonScore
 
 
+def rivals_floor_bits(model: PersonModel | None = None) -> float:
+    """Return the least bits a candidate needs to be scored: a possible hit, or a rival of a hit."""
+    model = model or default_model()
+    return min(model.possible_bits, model.hit_bits - model.clear_win_bits) - 0.01
+
+
 def settle(scored: list[Scored], model: PersonModel | None = None) -> list[tuple[Scored, str]]:
-    """Return each candidate with its outcome: a HIT stays one only when no other person (a record not of
+    """Return each candidate with its outcome (NO_HIT for a rival below a possible hit): a HIT stays one only when no other person (a record not of
     the same person as the best) scores within the model's clear_win_bits of the best; otherwise every HIT
     is a POSSIBLE_HIT, for an officer to choose among the ranked records with their evidence."""
     hits = [s for s in scored if s.score.outcome == "HIT"]
