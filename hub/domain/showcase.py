@@ -45,17 +45,24 @@ class Showcase:
 
 WANTED = Showcase("KZ-75-WANTED_PERSON-90000001", "WANTED_PERSON", "KZ-75-CP", "WANTED_HIDING_FROM_INVESTIGATION",
                   _person(_iin("85031230123"), "Сейтқалиев", "Әлихан", "Маратұлы", _day(1985, 3, 12), "MALE"),
-                  "--surname Seitkaliyev --given-name Alikhan --birth-date 12.03.1985")
+                  "--surname Seitkaliyev --given-name Alikhan --patronymic Maratuly --birth-date 12.03.1985")
 CONVICTED = Showcase("KZ-75-CONVICTED_PERSON-90000002", "CONVICTED_PERSON", "KZ-75-REC", "CONVICTION_IN_FORCE",
-                     _person(_iin("79110445078"), "Жұмабекова", "Гүлнар", "Серікқызы", _day(1979, 11, 4), "FEMALE"),
-                     "--surname Жумабекова --given-name Гульнар --birth-date 1979-11-04")
+                     _person(_iin("79110445078"), "Жұмағалиева", "Гүлнар", "Серікқызы", _day(1979, 11, 4), "FEMALE"),
+                     "--surname Жумагалиева --given-name Гульнар --patronymic Сериковна --birth-date 1979-11-04")
 VEHICLE = Showcase("KZ-75-STOLEN_VEHICLE-90000003", "STOLEN_VEHICLE", "KZ-75-CP", "VEHICLE_THEFT_REPORTED",
                    {"thing_kind": "VEHICLE", "description": "Toyota Camry 70, ақ седан / белый седан",
                     "vin": "JTNB11HK103456789", "plate": "123ABC02", "make": "Toyota", "model": "Camry",
                     "colour": "белый", "year": 2019, "serial": None, "calibre": None, "imei": None,
                     "document_kind": None, "document_number": None, "owner_name": "Омаров Ерлан Болатұлы"},
                    "--plate '123 ABC 02'")
-SHOWCASES = (WANTED, CONVICTED, VEHICLE)
+NAMESAKE_BORN = _day(1990, 7, 21)
+NAMESAKES = tuple(Showcase(f"KZ-75-WANTED_PERSON-9000000{n}", "WANTED_PERSON", "KZ-75-CP",
+                           "WANTED_HIDING_FROM_INVESTIGATION",
+                           _person(_iin(f"90072130{n}45"), "Байжанов", "Ерболат", patronymic, NAMESAKE_BORN, "MALE"),
+                           "--surname Baizhanov --given-name Yerbolat --birth-date 1990-07-21 --sex MALE" if n == 4
+                           else "--surname Baizhanov --given-name Yerbolat --patronymic Qanatuly --birth-date 1990-07-21")
+                  for n, patronymic in ((4, "Маратұлы"), (5, "Қанатұлы")))
+SHOWCASES = (WANTED, CONVICTED, VEHICLE) + NAMESAKES
 
 
 def showcase_event(showcase: Showcase, now_ms: int) -> dict[str, Any]:
@@ -97,12 +104,13 @@ def check_round(number: int, now_ms: int, rng: random.Random) -> Round:
     if kind == 0:
         return Round([_request("KZ-71-CP", _person_subject(iin=wanted["iin"]), now_ms, rng)])
     if kind == 1:
-        return Round([_request("KZ-71-LP", _person_subject(surname="Seitkaliyev", given_name="Alikhan",
-                                                           birth_year=1985), now_ms, rng, "OFFICIAL_USE")])
+        return Round([_request("KZ-71-LP", _person_subject(surname="Baizhanov", given_name="Yerbolat",
+                                                           birth_date=NAMESAKE_BORN, sex="MALE"),
+                               now_ms, rng, "OFFICIAL_USE")])
     if kind == 2:
         convicted = CONVICTED.document
-        return Round([_request("KZ-71-LP", _person_subject(surname="Zhumabekova", given_name="Gulnar",
-                                                           birth_date=convicted["birth_date"]),
+        return Round([_request("KZ-71-LP", _person_subject(surname="Zhumagaliyeva", given_name="Gulnar",
+                                                           patronymic="Serikkyzy", birth_date=convicted["birth_date"]),
                                now_ms, rng, "OFFICIAL_USE")])
     if kind == 3:
         today = now_ms // 86_400_000
@@ -110,7 +118,7 @@ def check_round(number: int, now_ms: int, rng: random.Random) -> Round:
                                now_ms, rng, written=(f"71-12/{number}", today))])
     person = person_card(rng)
     subject = _person_subject(surname=person["surname"], given_name=person["given_name"],
-                              birth_date=person["birth_date"])
+                              patronymic=person["patronymic"], birth_date=person["birth_date"], sex=person["sex"])
     record_id = f"KZ-75-WANTED_PERSON-8{rng.randrange(10 ** 7):07d}"
     later = {**showcase_event(Showcase(record_id, "WANTED_PERSON", "KZ-75-CP", "WANTED_HIDING_FROM_INVESTIGATION",
                                        person, ""), now_ms), "event_id": str(uuid.UUID(int=rng.getrandbits(128)))}

@@ -18,10 +18,25 @@ REQUESTER, LOW_REQUESTER = "KZ-71-CP", "KZ-71-LP"  # clearance SECRET / OFFICIAL
 WANTED_BY, CONVICTED_BY = "KZ-75-CP", "KZ-75-REC"
 
 
+def _word(n: int) -> str:
+    word = "".join(SYLLABLES[int(digit)] for digit in f"{n:04d}")
+    return word[0].upper() + word[1:]
+
+
 def surname_of(n: int) -> str:
     """Return a surname of the test's own (no simulated person bears it): syllables spelling n."""
-    word = "".join(SYLLABLES[int(digit)] for digit in f"{n:04d}")
-    return word[0].upper() + word[1:] + "ов"
+    return _word(n) + "ов"
+
+
+def given_name_of(n: int) -> str:
+    """Return a given name of the test's own, as rare as its surname (a register of namesakes would make
+    every check by name a possible hit at best)."""
+    return _word(n)[::-1].capitalize() + "жан"
+
+
+def patronymic_of(n: int) -> str:
+    """Return a patronymic of the test's own."""
+    return _word(n * 7 % 10_000) + "ұлы"
 
 
 @dataclass
@@ -71,7 +86,8 @@ def person_document(rng: random.Random, n: int, taken: set[str]) -> dict[str, An
     while iin in taken:
         iin = random_iin(rng, born, False)
     taken.add(iin)
-    return {**PERSON, "iin": iin, "surname": surname_of(n), "given_name": "Тестжан", "patronymic": "Сынақұлы",
+    return {**PERSON, "iin": iin, "surname": surname_of(n), "given_name": given_name_of(n),
+            "patronymic": patronymic_of(n),
             "birth_date": born, "sex": "MALE", "identity_documents": [], "photo_ref": None}
 
 

@@ -23,9 +23,12 @@ def rivals_floor_bits(model: PersonModel | None = None) -> float:
 
 
 def settle(scored: list[Scored], model: PersonModel | None = None) -> list[tuple[Scored, str]]:
-    """Return each candidate with its outcome (NO_HIT for a rival below a possible hit): a HIT stays one only when no other person (a record not of
-    the same person as the best) scores within the model's clear_win_bits of the best; otherwise every HIT
-    is a POSSIBLE_HIT, for an officer to choose among the ranked records with their evidence."""
+    """Return each candidate with its outcome (NO_HIT for a rival below a possible hit).
+
+    A HIT stays one only for the best person's records, and only when no other person scores within the
+    model's clear_win_bits of the best; a namesake below a clear winner, or every record when none wins
+    clearly, is a POSSIBLE_HIT, for an officer to choose among the ranked records with their evidence.
+    A record found by an identifier (IIN, document number) keeps its HIT."""
     hits = [s for s in scored if s.score.outcome == "HIT"]
     if not hits:
         return [(s, s.score.outcome) for s in scored]
@@ -33,10 +36,14 @@ def settle(scored: list[Scored], model: PersonModel | None = None) -> list[tuple
     best = max(hits, key=lambda s: s.score.bits)
     close = best.score.bits - model.clear_win_bits
     rival = any(s.score.bits > close and not same_person(s.facts, best.facts) for s in scored if s is not best)
-    if not rival:
-        return [(s, s.score.outcome) for s in scored]
-    return [(s, "POSSIBLE_HIT" if s.score.outcome == "HIT" and s.score.evidence[0].field not in IDENTIFIERS
-             else s.score.outcome) for s in scored]
+
+    def outcome(candidate: Scored) -> str:
+        if candidate.score.outcome != "HIT" or candidate.score.evidence[0].field in IDENTIFIERS:
+            return candidate.score.outcome
+        the_person = candidate is best or same_person(candidate.facts, best.facts)
+        return "HIT" if the_person and not rival else "POSSIBLE_HIT"
+
+    return [(s, outcome(s)) for s in scored]
 
 
 IDENTIFIERS = ("iin", "document_number")

@@ -67,7 +67,7 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
     worker = Worker(hub_settings, tmp_path / "matcher.log", service="matcher")
     try:
         person = hub_check(hub_settings, "--surname", "Seitkaliyev", "--given-name", "Alikhan",
-                           "--birth-date", "1985-03-12")
+                           "--patronymic", "Maratuly", "--birth-date", "1985-03-12")
         assert person["outcome"] == "HIT", (tmp_path / "matcher.log").read_text()[-3000:]
         assert person["hits"][0]["record_id"] == "KZ-75-WANTED_PERSON-00000001"
         assert person["hits"][0]["disclosure"] == "FULL" and person["hits"][0]["document"]["iin"] == PERSON["iin"]
@@ -76,13 +76,14 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
         vehicle = hub_check(hub_settings, "--plate", "123 АВС 02")  # Cyrillic look-alikes
         assert [h["record_id"] for h in vehicle["hits"]] == ["KZ-75-STOLEN_VEHICLE-00000004"]
         secret = hub_check(hub_settings, "--surname", "Zhumabekova", "--given-name", "Gulnar",
-                           "--birth-date", "1985-03-12", clearance="OFFICIAL_USE")
+                           "--patronymic", "Maratuly", "--birth-date", "1985-03-12", clearance="OFFICIAL_USE")
         [hit] = secret["hits"]
         assert hit["disclosure"] == "RESTRICTED" and hit["document"] is None and hit["record_id"] == "RESTRICTED"
         removed = hub_check(hub_settings, "--surname", "Kim", "--given-name", "Alikhan", "--birth-date", "1985-03-12")
         assert "KZ-75-WANTED_PERSON-00000003" not in {h["record_id"] for h in removed["hits"]}  # never a hit
 
-        early = hub_check(hub_settings, "--surname", "Нұрланов", "--given-name", "Данияр", "--birth-date", "1990-05-17")
+        early = hub_check(hub_settings, "--surname", "Нұрланов", "--given-name", "Данияр", "--patronymic", "Маратұлы",
+                          "--birth-date", "1990-05-17")
         assert early["outcome"] == "NO_HIT"
         late = register_state("KZ-75-WANTED_PERSON-00000005", document={**PERSON, "surname": "Nurlanov", "iin": None,
                                                                          "given_name": "Daniyar", "birth_date": 7441})
@@ -93,7 +94,8 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
                 break
             time.sleep(0.5)
 
-        unanswered = hub_check(hub_settings, "--surname", "Омаров", "--given-name", "Ерлан", "--birth-date", "1991-02-03")
+        unanswered = hub_check(hub_settings, "--surname", "Омаров", "--given-name", "Ерлан", "--patronymic", "Маратұлы",
+                               "--birth-date", "1991-02-03")
         assert unanswered["outcome"] == "NO_HIT"  # answered late, by the restarted matcher from the audit topic
 
         # The index's snapshot was written when it first caught up, before the late enrolment; a removal
@@ -113,7 +115,7 @@ def test_matcher_answers_checks_notifies_both_sides_and_survives_a_restart(hub_s
             hub_settings, "--surname", "Kim", "--given-name", "Alikhan", "--birth-date", "1985-03-12")["hits"]}
         assert hub_check(hub_settings, "--plate", "123ABC02")["hits"] == []  # removed after the snapshot
         assert [h["record_id"] for h in hub_check(hub_settings, "--surname", "Nurlanov", "--given-name", "Daniyar",
-                                                  "--birth-date", "1990-05-17")["hits"]] == [late["record_id"]]
+                                                  "--patronymic", "Maratuly", "--birth-date", "1990-05-17")["hits"]] == [late["record_id"]]
         assert "match index restored from" in (tmp_path / "matcher.log").read_text()
         omarov = register_state("KZ-75-WANTED_PERSON-00000006", document={
             **PERSON, "surname": "Omarov", "given_name": "Yerlan", "iin": None, "birth_date": days(1991, 2, 3)})

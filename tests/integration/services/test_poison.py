@@ -20,7 +20,7 @@ BEFORE_YEAR_ONE = -800_000  # epoch days: the birth date that used to stop every
 
 
 def person_request(check_id: str, **subject) -> dict:
-    person = {"iin": None, "surname": "Seitkaliyev", "given_name": "Alikhan", "patronymic": None,
+    person = {"iin": None, "surname": "Seitkaliyev", "given_name": "Alikhan", "patronymic": "Maratuly",
               "birth_date": PERSON["birth_date"], "birth_year": None, "sex": None, "document_number": None,
               "registered_address": None, **subject}
     return {**CHECK_BASE, "check_id": check_id, "requester_unit": "KZ-75-CP", "clearance": "SECRET",

@@ -99,6 +99,14 @@ def test_two_people_scoring_alike_make_a_possible_hit_listing_both_with_evidence
     assert {(e.field, e.level) for e in matches[0].evidence} >= {("surname", "EXACT"), ("birth_date", "ONE_DIGIT")}
 
 
+def test_a_namesake_below_a_clear_winner_is_at_most_a_possible_hit():
+    index = crowded_index(person("Байжанов", "Ерболат", "Маратұлы", days(1990, 7, 21), "MALE"),
+                          person("Байжанов", "Ерболат", "Қанатұлы", days(1990, 7, 21), "MALE"), crowd=2000)
+    asked = person("Baizhanov", "Yerbolat", "Kanatuly", days(1990, 7, 21), "MALE")
+    assert outcomes(index, asked) == {"R1": "HIT", "R0": "POSSIBLE_HIT"}  # R0's patronymic says another person
+    assert outcomes(index, {**asked, "patronymic": None}) == {"R0": "POSSIBLE_HIT", "R1": "POSSIBLE_HIT"}
+
+
 def test_two_records_of_one_person_are_both_hits():
     card = person("Сейтқалиева", "Әлия", "Маратқызы", days(1985, 3, 12), "FEMALE")
     index = crowded_index(card, card)
