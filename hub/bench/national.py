@@ -374,6 +374,11 @@ def _stranger_question(rng: random.Random, people: list[Person], taken: set[tupl
     if kind == "stranger":  # written like the true questions are, typos included
         for field in _named(subject):
             subject[field] = name_variant(rng, subject[field]) if rng.random() < 0.3 else subject[field]
+    form = rng.random() * sum(KINDS.values())  # asked in the forms true questions are, in the same shares
+    if form < KINDS["year_only"]:
+        subject = {**subject, "birth_date": None, "birth_year": int(digits_of(stranger.birth_date)[:4])}
+    elif form < KINDS["year_only"] + KINDS["no_patronymic"]:
+        subject = {**subject, "patronymic": None}
     return Question({**subject, "sex": stranger.sex if rng.random() < 0.5 else None}, None, kind)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Sequence
 
 from hub.domain.identifiers import iin_is_valid, normalise_document_number
 from hub.domain.matching.addresses import ADDRESS_AGREES, ADDRESS_NEAR, address_similarity
@@ -26,11 +26,11 @@ from hub.domain.matching.comparisons import (
     sex_level,
 )
 from hub.domain.matching.frequencies import NameFrequencies
-from hub.domain.matching.model import PersonModel, default_model
+from hub.domain.matching.model import PersonModel, default_model, form_of
 from hub.domain.matching.names import name_keys
 
 __all__ = ["EPOCH", "PersonFacts", "PersonScore", "Evidence", "score_person", "match_person", "weigh_address",
-           "date_parts", "score_of"]
+           "date_parts", "score_of", "form_of_evidence"]
 HIT_SCORE, POSSIBLE_SCORE = 0.92, 0.80  # the scores HIT and POSSIBLE_HIT start at
 NAMES_ONLY_CAP = 0.91  # below HIT_SCORE: names alone are for a person to confirm
 REPORTED_LEVELS = ("EXACT", "NEAR", "AGREE", "DAY_MONTH_SWAP", "ONE_DIGIT", "AGREES")  # a part so is "matched"
@@ -109,7 +109,7 @@ def match_person(query: PersonFacts, record: PersonFacts, address: str | None = 
     None: the same scores, found sooner for the many candidates that are not. `address` is the level of
     agreement of the registered addresses (AGREES or NEAR), when both are known and agree."""
     model = model or default_model()
-    floor = model.possible_bits - 0.01 if floor_bits is None else floor_bits
+    floor = model.least_possible_bits() - 0.01 if floor_bits is None else floor_bits
     score = _identified(query, record) or _weighed(query, record, model, frequencies or NO_FREQUENCIES,
                                                    floor_bits=floor, address=address)
     if score is None or (floor_bits is None and score.outcome == "NO_HIT") or score.bits < floor:
@@ -161,7 +161,7 @@ def _weighed(query: PersonFacts, record: PersonFacts, model: PersonModel, freque
     bits = sum(part.bits for part in parts)
     if floor_bits is not None and bits < floor_bits:
         return None
-    value = score_of(bits, model)
+    value = score_of(bits, model, form_of_evidence(parts))
     if birth is None and not near_document:
         value = min(value, NAMES_ONLY_CAP)
     matched = tuple(part.field for part in parts if part.level in REPORTED_LEVELS and part.field != "sex")
@@ -178,9 +178,20 @@ def _name_evidence(query: PersonFacts, record: PersonFacts, model: PersonModel,
                         ("patronymic", patronymic_level(query.patronymic, record.patronymic))):
         if level is not None:
             found.append(Evidence(part, level.level, name_bits(part, level, model, frequencies)))
+    if any(e.field == "patronymic" and e.level == "DISAGREE" for e in found):
+        found = [_as_namesake(e, model) for e in found]
     if swapped:
         found.append(Evidence("name_order", "SWAPPED", -model.swap_bits))
     return found
+
+
+def _as_namesake(evidence: Evidence, model: PersonModel) -> Evidence:
+    """Return a surname's or given name's evidence when the fathers differ: a rare name shared with another
+    father's child is a family's name (cousins, namesakes), so it counts no more than a name of average
+    frequency."""
+    if evidence.field not in ("surname", "given_name") or evidence.level != "EXACT":
+        return evidence
+    return evidence._replace(bits=min(evidence.bits, model.weight(evidence.field, "EXACT")))
 
 
 def name_bits(part: str, level: NameLevel, model: PersonModel, frequencies: NameFrequencies) -> float:
@@ -193,11 +204,18 @@ def name_bits(part: str, level: NameLevel, model: PersonModel, frequencies: Name
     return min(weight, exact) if weight > 0 else weight
 
 
-def score_of(bits: float, model: PersonModel | None = None) -> float:
-    """Map evidence to a score in [0, 1]: the model's hit_bits give HIT_SCORE, its possible_bits POSSIBLE_SCORE."""
-    model = model or default_model()
-    scale = (model.hit_bits - model.possible_bits) / (_logit(HIT_SCORE) - _logit(POSSIBLE_SCORE))
-    centre = model.hit_bits - scale * _logit(HIT_SCORE)
+def form_of_evidence(evidence: Sequence[Evidence]) -> str | None:
+    """Return the form of a comparison (model.form_of) from its evidence; None without a birth date."""
+    birth = next((e.level for e in evidence if e.field == "birth_date"), None)
+    return None if birth is None else form_of(any(e.field == "patronymic" for e in evidence), birth)
+
+
+def score_of(bits: float, model: PersonModel | None = None, form: str | None = None) -> float:
+    """Map evidence to a score in [0, 1]: the hit bits of the comparison's form (see model.form_of) give
+    HIT_SCORE, its possible bits POSSIBLE_SCORE."""
+    hit_bits, possible_bits = (model or default_model()).bits_for(form)
+    scale = (hit_bits - possible_bits) / (_logit(HIT_SCORE) - _logit(POSSIBLE_SCORE))
+    centre = hit_bits - scale * _logit(HIT_SCORE)
     return 1.0 / (1.0 + math.exp(max(min(-(bits - centre) / scale, 700.0), -700.0)))
 
 

@@ -19,7 +19,7 @@ class Scored(NamedTuple):
 def rivals_floor_bits(model: PersonModel | None = None) -> float:
     """Return the least bits a candidate needs to be scored: a possible hit, or a rival of a hit."""
     model = model or default_model()
-    return min(model.possible_bits, model.hit_bits - model.clear_win_bits) - 0.01
+    return min(model.least_possible_bits(), model.least_hit_bits() - model.clear_win_bits) - 0.01
 
 
 def settle(scored: list[Scored], model: PersonModel | None = None) -> list[tuple[Scored, str]]:

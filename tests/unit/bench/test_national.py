@@ -151,9 +151,21 @@ def test_a_stranger_namesake_is_another_fathers_child(people, asked):
         by_name[person.surname, person.given_name].append(person)
     for q in of_kind(asked, "stranger_namesake"):
         namesakes = by_name[q.subject["surname"], q.subject["given_name"]]
-        assert namesakes and q.subject["patronymic"]
-        assert any(p.patronymic != q.subject["patronymic"] for p in namesakes)
-        assert all(p.birth_date != q.subject["birth_date"] for p in namesakes)
+        assert namesakes
+        if q.subject["patronymic"]:  # a stranger too is sometimes asked without it
+            assert any(p.patronymic != q.subject["patronymic"] for p in namesakes)
+        if q.subject["birth_date"] is not None:
+            assert all(p.birth_date != q.subject["birth_date"] for p in namesakes)
+
+
+def test_strangers_are_asked_in_the_forms_true_persons_are(asked):
+    strangers = [q for q in asked if q.truth is None]
+    year_only = sum(q.subject["birth_date"] is None for q in strangers) / len(strangers)
+    no_patronymic = sum(q.subject["patronymic"] is None for q in strangers) / len(strangers)
+    shares = national.KINDS
+    assert abs(year_only - shares["year_only"] / sum(shares.values())) < 0.02
+    assert no_patronymic > shares["no_patronymic"] / sum(shares.values())  # and those with none to give
+    assert all(q.subject["birth_year"] for q in strangers if q.subject["birth_date"] is None)
 
 
 def test_a_crossed_stranger_takes_a_register_given_name_as_surname(people, asked):
@@ -161,6 +173,8 @@ def test_a_crossed_stranger_takes_a_register_given_name_as_surname(people, asked
     for person in people:
         born[person.birth_date].add(person.given_name)
     for q in of_kind(asked, "stranger_crossed"):
+        if q.subject["birth_date"] is None:  # asked by the year only
+            continue
         given_names = born[q.subject["birth_date"]]
         assert any(q.subject["surname"] in (kazakh_surname(g), female(kazakh_surname(g)), g + "ұлы", g + "қызы")
                    for g in given_names)
@@ -175,4 +189,6 @@ def test_no_stranger_is_a_register_person(people, asked):
             assert (subject["surname"], subject["given_name"], subject["patronymic"], subject["birth_date"]) \
                 not in enrolled
             assert (subject["surname"], subject["given_name"], subject["birth_date"]) not in said
-            assert 1940 <= int(national.digits_of(subject["birth_date"])[:4]) <= 2008
+            year = subject["birth_year"] if subject["birth_date"] is None else \
+                int(national.digits_of(subject["birth_date"])[:4])
+            assert 1940 <= year <= 2008

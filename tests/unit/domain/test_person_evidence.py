@@ -4,6 +4,8 @@ name frequencies, and one clear answer (no broker)."""
 from __future__ import annotations
 
 import marshal
+import math
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -12,7 +14,8 @@ import pytest
 from hub.domain.matching.comparisons import LEVELS, birth_level
 from hub.domain.matching.em import COMPARISONS, expectation_maximisation
 from hub.domain.matching.index import MatchIndex
-from hub.domain.matching.persons import PersonFacts, score_person
+from hub.domain.matching.model import default_model
+from hub.domain.matching.persons import PersonFacts, form_of_evidence, score_person
 
 
 def days(y: int, m: int, d: int) -> int:
@@ -88,6 +91,38 @@ def test_agreement_on_a_rare_name_weighs_more_than_on_a_common_one():
     surname_bits = lambda surname: next(e.bits for e in score_person(  # noqa: E731
         asked(surname), asked(surname), index.frequencies).evidence if e.field == "surname")
     assert surname_bits("Тілеуқабылов") > surname_bits("Жұмабеков") + 3  # 1 in 700 against 300 in 700
+
+
+def test_a_rare_name_shared_with_another_fathers_child_counts_as_an_average_one():
+    rare = person("Тілеуқабылов", "Ержігіт", "Маратұлы", days(1990, 2, 2), "MALE")
+    index = crowded_index(rare, crowd=3000)
+    bits = lambda asked: {e.field: e.bits for e in score_person(  # noqa: E731
+        PersonFacts.of(asked), PersonFacts.of(rare), index.frequencies).evidence}
+    same_father, other_father = bits(rare), bits({**rare, "patronymic": "Қанатұлы"})
+    average = math.log2(0.9443 / 0.00696)  # the shipped model's m and u of an exact surname, written out here
+    assert same_father["surname"] > average + 3
+    assert abs(other_father["surname"] - average) < 0.05 and other_father["patronymic"] < -4
+
+
+def test_a_year_only_question_weighs_the_year_among_what_it_can_meet():
+    record = PersonFacts.of(person("Оспанов", "Ерлан", None, days(1979, 3, 11)))
+    asked = PersonFacts.of({"surname": "Оспанов", "given_name": "Ерлан", "birth_year": 1979})
+    year = next(e for e in score_person(asked, record).evidence if e.field == "birth_date")
+    # a year-only question meets the year or not: m near 1, u the chance of one birth year in ~68
+    assert year.level == "YEAR_ONLY" and 5.5 < year.bits < 6.5
+
+
+def test_each_form_of_comparison_has_its_own_thresholds():
+    model = replace(default_model(), hit_bits=30.0, possible_bits=27.0,
+                    thresholds={"patronymic+typo": [26.0, 22.0]})
+    record = PersonFacts.of(person("Оспанов", "Ерлан", "Серікұлы", days(1979, 3, 11)))
+    typo = PersonFacts.of(person("Оспанов", "Ерлан", "Серікұлы", days(1979, 3, 18)))
+    unpatronymic = PersonFacts.of(person("Оспанов", "Ерлан", None, days(1979, 3, 18)))
+    scored = score_person(typo, record, model=model)
+    assert form_of_evidence(scored.evidence) == "patronymic+typo" and 22.0 <= scored.bits
+    assert scored.outcome == ("HIT" if scored.bits >= 26.0 else "POSSIBLE_HIT")
+    general = score_person(unpatronymic, record, model=model)
+    assert form_of_evidence(general.evidence) == "typo" and general.bits < 27.0 and general.outcome == "NO_HIT"
 
 
 def test_two_people_scoring_alike_make_a_possible_hit_listing_both_with_evidence():
