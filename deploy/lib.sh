@@ -57,7 +57,7 @@ ensure_venv() {
   if [ ! -f "$stamp" ]; then
     log "installing the hub and its dependencies into .venv"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e '.[test]'
+    .venv/bin/python -m pip install -q -e '.[services,test]'
     rm -f .venv/.installed-*; touch "$stamp"
   fi
   # shellcheck disable=SC1091

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,14 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def schemas_root() -> Path:
+    """Return the schemas folder: the repository's, or the one an installed package ships (setup.py)."""
+    here = REPO_ROOT / "schemas"
+    return here if here.is_dir() else Path(sys.prefix) / "share" / "records-hub" / "schemas"
+
+
 DEFAULT_RUN_FILE = Path(".hub-run") / "hub.env"
 
 
@@ -123,10 +132,10 @@ class HubSettings(BaseSettings):
     metrics_port: int = Field(9464, ge=0, description="Port of the /metrics endpoint (0: any).")
     web_port: int = Field(6066, ge=0, description="Port of the Faust web server.")
     schemas_dir: Path = Field(
-        REPO_ROOT / "schemas" / "avro", description="Current Avro schemas (one .avsc per record)."
+        schemas_root() / "avro", description="Current Avro schemas (one .avsc per record)."
     )
     released_schemas_dir: Path = Field(
-        REPO_ROOT / "schemas" / "released",
+        schemas_root() / "released",
         description="Last released version of each schema, for the evolution gate.",
     )
     refdata_dir: Path = Field(

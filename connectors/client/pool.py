@@ -16,8 +16,8 @@ from typing import Any, Callable, Sequence
 
 from hub.codec import AvroCodec, SchemaRegistry
 from hub.domain.catalog import Catalog
+from hub.heap import THROUGHPUT_THRESHOLDS
 from hub.process import die_with_parent
-from hub.services.heap import THROUGHPUT_THRESHOLDS
 
 _WORKER: dict[str, Any] = {}  # in each worker process: its codec and the latest catalog it was sent
 

@@ -15,16 +15,15 @@ from connectors.client.events import RegionalEvent
 from connectors.client.pool import WorkerPool
 from connectors.client.prepare import VALUE_DEFAULTS, Prepared, Preparer, invalid
 from connectors.client.versions import Known, MemoryVersions, VersionBook, next_version
-from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
-from hub.codec import AvroCodec
+from connectors.sensors import NULL_CONNECTOR_SENSOR, ConnectorSensor
+from hub.codec import AvroCodec, SchemaRegistry
 from hub.domain.catalog import Catalog
 from hub.domain.reasons import Refusal, refuse
 from hub.domain.regions import region_of_record
 from hub.errors import DeliveryError, InvalidEventError
+from hub.kafka.catalog_follower import CatalogFollower
 from hub.kafka.producer import make_producer
 from hub.kafka.topics import regional_events_topic
-from hub.services.catalog_follower import CatalogFollower
-from hub.services.refdata import codec_for
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -69,7 +68,8 @@ class RegionalClient:
     async def connect(cls, settings: HubSettings, region: str, timeout_s: float = 60.0,
                       **options: Any) -> "RegionalClient":
         """Return a started client whose catalog follows the hub's passport and reference topics live."""
-        codec, catalog = codec_for(settings), Catalog()
+        codec = AvroCodec(SchemaRegistry.from_dirs(settings.schemas_dir, settings.released_schemas_dir))
+        catalog = Catalog()
         follower = CatalogFollower(settings, codec, catalog)
         try:
             await asyncio.wait_for(follower.ready(), timeout_s)

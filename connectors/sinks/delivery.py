@@ -20,7 +20,7 @@ from typing import NamedTuple, Protocol
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from connectors.metrics import ConnectorSensor
+from connectors.sensors import ConnectorSensor
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from aiokafka.structs import ConsumerRecord
 
-from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
+from connectors.sensors import NULL_CONNECTOR_SENSOR, ConnectorSensor
 from connectors.sinks.delivery import DELIVERED, Attempt, DeliveryPolicy
 from connectors.sinks.runtime import DeadLetters
 from hub.codec import AvroCodec

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from aiokafka.structs import ConsumerRecord
 
-from connectors.metrics import NULL_CONNECTOR_SENSOR, ConnectorSensor
+from connectors.sensors import NULL_CONNECTOR_SENSOR, ConnectorSensor
 from connectors.sinks.runtime import DeadLetters
 from hub.codec import AvroCodec
 from hub.errors import CodecError

@@ -10,7 +10,7 @@ from typing import Protocol
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from connectors.metrics import ConnectorSensor
+from connectors.sensors import ConnectorSensor
 from connectors.sinks.delivery import Deliveries
 from hub.codec import AvroCodec
 from hub.kafka.connection import make_consumer

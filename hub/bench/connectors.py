@@ -107,7 +107,7 @@ async def webhook_deliveries_per_s(settings: HubSettings, codec, work_dir: Path,
     from aiohttp import web
 
     from connectors.local_servers import self_signed_certificate
-    from connectors.metrics import NULL_CONNECTOR_SENSOR
+    from connectors.sensors import NULL_CONNECTOR_SENSOR
     from connectors.sinks.runtime import DeadLetters, run_sink
     from connectors.sinks.webhook import Subscription, WebhookSink
     from hub.kafka.local_broker import free_port

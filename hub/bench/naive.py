@@ -18,10 +18,10 @@ from hub.domain.catalog import Catalog
 from hub.domain.regions import REGION_CODES
 from hub.domain.register import apply_event
 from hub.domain.validation import EventRules
+from hub.kafka.catalog_follower import CatalogFollower
 from hub.kafka.topics import CHANGES, regional_events_topic
 from hub.metrics.prometheus import PrometheusSensor, serve_metrics
 from hub.services.app import HubWorker, build_app
-from hub.services.catalog_follower import CatalogFollower
 from hub.services.refdata import codec_for
 from hub.services.rejections import region_of_topic
 from hub.settings import HubSettings

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import struct
 from collections import defaultdict
-from typing import Callable, Iterable, Sequence, TypeVar
-
-import numpy as np
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -47,8 +45,9 @@ def partition_for(key: bytes, partitions: int) -> int:
 
 def partitions_for(keys: Sequence[bytes], partitions: int) -> list[int]:
     """Return partition_for() of many keys at once: murmur2 in numpy, keys of a length together (about ten
-    times quicker than one by one from a few hundred keys on)."""
-    if len(keys) < SMALL_BATCH:
+    times quicker than one by one from a few hundred keys on), or one by one where numpy is not installed."""
+    np = _numpy() if len(keys) >= SMALL_BATCH else None
+    if np is None:
         return [partition_for(key, partitions) for key in keys]
     hashes = np.empty(len(keys), dtype=np.uint64)
     by_length: dict[int, list[int]] = defaultdict(list)
@@ -56,11 +55,20 @@ def partitions_for(keys: Sequence[bytes], partitions: int) -> list[int]:
         by_length[len(key)].append(index)
     for length, indexes in by_length.items():
         rows = np.frombuffer(b"".join(keys[i] for i in indexes), dtype=np.uint8).reshape(len(indexes), length)
-        hashes[indexes] = _murmur2_rows(rows, length)
+        hashes[indexes] = _murmur2_rows(np, rows, length)
     return ((hashes & np.uint64(0x7FFFFFFF)) % np.uint64(partitions)).tolist()
 
 
-def _murmur2_rows(rows: np.ndarray, length: int) -> np.ndarray:
+def _numpy() -> Any:
+    """Return numpy, imported on first need, or None where it is not installed (the light client)."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
+def _murmur2_rows(np: Any, rows: Any, length: int) -> Any:
     m, mask = np.uint64(_M), np.uint64(_MASK)
     h = np.full(len(rows), (_SEED ^ length) & _MASK, dtype=np.uint64)
     words = length // 4

@@ -15,6 +15,8 @@ from faust.types import TP
 from hub.codec import AvroCodec
 from hub.domain.catalog import Catalog
 from hub.errors import BrokerError
+from hub.heap import settle_heap
+from hub.kafka.catalog_follower import CatalogFollower
 from hub.kafka.group_offsets import GroupStartOffsets
 from hub.kafka.partitioning import partition_for
 from hub.kafka.topics import (
@@ -27,9 +29,7 @@ from hub.kafka.topics import (
 )
 from hub.sensors import Sensor
 from hub.services.acks import InOrderAcks
-from hub.services.catalog_follower import CatalogFollower
 from hub.services.faust_internals import consumer_view, crash
-from hub.services.heap import settle_heap
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
 from hub.services.processor import RegisterProcessor, wall_clock_ms

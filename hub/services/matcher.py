@@ -18,6 +18,8 @@ from hub.domain.matching.entries import Batcher, EntryBatch
 from hub.domain.matching.index import MatchIndex
 from hub.domain.matching.owned import OwnedChecks
 from hub.errors import IndexBuildError, SnapshotError
+from hub.heap import LATENCY_THRESHOLDS, freeze_survivors, settle_heap
+from hub.kafka.catalog_follower import CatalogFollower
 from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer, send_by_key
 from hub.kafka.reader import assign_from_start, behind
@@ -27,8 +29,6 @@ from hub.kafka.topics import (
     REGISTER,
 )
 from hub.sensors import Sensor
-from hub.services.catalog_follower import CatalogFollower
-from hub.services.heap import LATENCY_THRESHOLDS, freeze_survivors, settle_heap
 from hub.services.index_build import (
     BATCH_ENTRIES,
     batches_of,

@@ -26,12 +26,12 @@ from hub.domain.reconcile import (
 )
 from hub.domain.regions import REGION_CODES
 from hub.errors import CodecError
+from hub.kafka.catalog_follower import CatalogFollower
 from hub.kafka.connection import make_consumer
 from hub.kafka.group_offsets import GroupStartOffsets
 from hub.kafka.producer import make_producer
 from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import EVENTS, MANIFESTS, NOTIFICATIONS, REGISTER, REJECTED, REPORTS
-from hub.services.catalog_follower import CatalogFollower
 from hub.services.register_table import register_state
 from hub.services.rejections import Source, refusal_of, rejection_value
 from hub.settings import HubSettings

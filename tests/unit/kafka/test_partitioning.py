@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from hub.kafka import partitioning
 from hub.kafka.partitioning import murmur2, partition_for, partitions_for
 
 # Kafka's own test vectors (clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java), signed.
@@ -22,3 +23,10 @@ def test_bulk_partitions_equal_one_by_one_for_keys_of_every_length():
     keys += [f"KZ-75-WANTED_PERSON-{n:09d}".encode() for n in range(1000)] + list(JAVA_MURMUR2)
     assert partitions_for(keys, 12) == [partition_for(key, 12) for key in keys]
     assert partitions_for(keys[:10], 7) == [partition_for(key, 7) for key in keys[:10]]
+
+
+def test_without_numpy_many_keys_are_hashed_one_by_one_alike(monkeypatch):
+    keys = [f"KZ-{n % 20}-WANTED_PERSON-{n:0{n % 9 + 1}d}".encode() for n in range(1_000)]
+    with_numpy = partitioning.partitions_for(keys, 12)
+    monkeypatch.setattr(partitioning, "_numpy", lambda: None)  # the light client's environment
+    assert partitioning.partitions_for(keys, 12) == with_numpy == [partitioning.partition_for(k, 12) for k in keys]

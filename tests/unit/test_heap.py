@@ -7,7 +7,7 @@ import weakref
 
 import pytest
 
-from hub.services.heap import freeze_survivors, settle_heap
+from hub.heap import freeze_survivors, settle_heap
 
 
 class Node:
