@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from connectors.sensors import NULL_CONNECTOR_SENSOR, ConnectorSensor
+from hub.health import Health
 
 __all__ = ["NULL_CONNECTOR_SENSOR", "ConnectorSensor", "PrometheusConnectorSensor"]
 
@@ -12,9 +13,11 @@ __all__ = ["NULL_CONNECTOR_SENSOR", "ConnectorSensor", "PrometheusConnectorSenso
 class PrometheusConnectorSensor(ConnectorSensor):
     """Counts a connector's work into a Prometheus registry, labelled by connector name."""
 
-    def __init__(self, connector: str, registry: CollectorRegistry | None = None):
-        """Create the metrics for one connector (in a new registry unless given)."""
+    def __init__(self, connector: str, registry: CollectorRegistry | None = None, health: Health | None = None):
+        """Create the metrics for one connector (in a new registry unless given); a consumer's polls also
+        keep `health`."""
         self.registry = registry or CollectorRegistry()
+        self.health = health
         r, label = self.registry, ["connector"]
         self.sent = Counter("hub_connector_sent_total", "Items acknowledged by the other side.", label,
                             registry=r).labels(connector)
@@ -46,3 +49,9 @@ class PrometheusConnectorSensor(ConnectorSensor):
     def on_lag(self, items: int) -> None:
         """Set the waiting items."""
         self.lag.set(items)
+
+    def on_assigned(self, partitions: int) -> None:
+        """Beat for the consumer's loop, ready while it holds partitions."""
+        if self.health is not None:
+            self.health.beat()
+            self.health.set("consumer_assigned", partitions > 0)

@@ -21,5 +21,8 @@ class ConnectorSensor:
     def on_lag(self, items: int) -> None:
         """Items waiting to be sent (outbox rows, unread notifications)."""
 
+    def on_assigned(self, partitions: int) -> None:
+        """A consumer's poll came back holding this many partitions (its loop runs)."""
+
 
 NULL_CONNECTOR_SENSOR = ConnectorSensor()

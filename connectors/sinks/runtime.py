@@ -99,6 +99,7 @@ async def _write_batches(consumer: AIOKafkaConsumer, sink: Sink, sensor: Connect
             await asyncio.gather(*(sink.write(records) for records in batch.values()))
             await consumer.commit()
         sensor.on_lag(await lag_of(consumer))
+        sensor.on_assigned(len(consumer.assignment()))
 
 
 async def _deliver_to_receivers(consumer: AIOKafkaConsumer, sink, sensor: ConnectorSensor, stop: asyncio.Event,
@@ -121,6 +122,7 @@ async def _deliver_to_receivers(consumer: AIOKafkaConsumer, sink, sensor: Connec
                 paused = backlog
             await _commit_finished(consumer, deliveries, positions, committed)
             sensor.on_lag(await lag_of(consumer) + deliveries.waiting())
+            sensor.on_assigned(len(consumer.assignment()))
         await _commit_finished(consumer, deliveries, positions, committed)
     finally:
         await deliveries.close()

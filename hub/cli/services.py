@@ -22,39 +22,55 @@ def run(settings: HubSettings, service: str) -> None:
     """Run the hub's services (aggregator, reconciler, matcher) with a Prometheus /metrics endpoint, until Ctrl-C."""
     import uvloop
 
+    from hub.health import Health, heartbeat
     from hub.metrics.prometheus import PrometheusSensor, serve_metrics
     from hub.services.refdata import codec_for
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # a faster event loop for Faust and aiokafka
-    sensor = PrometheusSensor()
-    port = serve_metrics(sensor, settings.metrics_host, settings.metrics_port)
-    logging.getLogger("hub").info("metrics: http://%s:%d/metrics", settings.metrics_host, port)
+    health = Health()
+    health.expect("started")  # until the service has said what else it waits for
+    sensor = PrometheusSensor(health=health)
+    port = serve_metrics(sensor, settings.metrics_host, settings.metrics_port, health)
+    logging.getLogger("hub").info("metrics: http://%s:%d/metrics (and /healthz, /readyz)", settings.metrics_host, port)
     codec = codec_for(settings)
     if service == "reconciler":
-        asyncio.run(_reconcile_until_stopped(settings, codec))
+        asyncio.run(_reconcile_until_stopped(settings, codec, health))
         return
     if service == "matcher":
-        asyncio.run(_match_until_stopped(settings, codec, sensor))
+        asyncio.run(_match_until_stopped(settings, codec, sensor, health))
         return
     from hub.services.aggregator import install_aggregator
     from hub.services.app import HubWorker, build_app
+    from hub.services.faust_internals import tables_recovered
     from hub.services.reconciler import install_reconciler
 
     app = build_app(settings)
     install_aggregator(app, settings, codec, sensor)
+
+    async def beat_for_health() -> None:
+        await heartbeat(health)
+
+    app.task(beat_for_health)
+    health.require("tables_recovered", lambda: tables_recovered(app))
     if service == "all":
         from hub.services.matcher import install_matcher
 
         install_reconciler(app, settings, codec)
         install_matcher(app, settings, codec, sensor)
+        health.expect("match_index")
+    health.set("started")
     HubWorker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
 
 
-async def _reconcile_until_stopped(settings: HubSettings, codec) -> None:
+async def _reconcile_until_stopped(settings: HubSettings, codec, health) -> None:
+    from hub.health import heartbeat
     from hub.services.reconciler import Reconciler, RegisterView
 
     view = RegisterView(settings, codec)
-    tasks = [asyncio.ensure_future(view.run()), asyncio.ensure_future(Reconciler(settings, codec, view).run())]
+    health.require("register_followed", lambda: view.consumer is not None and bool(view.consumer.assignment()))
+    health.set("started")
+    tasks = [asyncio.ensure_future(view.run()), asyncio.ensure_future(Reconciler(settings, codec, view).run()),
+             asyncio.ensure_future(heartbeat(health))]
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -67,13 +83,20 @@ async def _reconcile_until_stopped(settings: HubSettings, codec) -> None:
             raise task.exception()
 
 
-async def _match_until_stopped(settings: HubSettings, codec, sensor) -> None:
+async def _match_until_stopped(settings: HubSettings, codec, sensor, health) -> None:
+    from hub.health import heartbeat
     from hub.services.matcher import Matcher
 
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await Matcher(settings, codec, sensor).run(stop)
+    health.expect("match_index")
+    health.set("started")
+    beating = asyncio.ensure_future(heartbeat(health))
+    try:
+        await Matcher(settings, codec, sensor).run(stop)
+    finally:
+        beating.cancel()
 
 
 @click.command("demo")

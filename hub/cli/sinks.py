@@ -86,12 +86,15 @@ def postgres(settings: HubSettings, dsn: str) -> None:
 async def _run(settings: HubSettings, name: str, build, scope: str | None = None) -> None:
     from connectors.metrics import PrometheusConnectorSensor
     from connectors.sinks.runtime import DeadLetters, run_sink
+    from hub.health import Health
     from hub.kafka.topics import NOTIFICATIONS, REGISTER
     from hub.metrics.prometheus import serve_connector_metrics
     from hub.services.refdata import codec_for
 
-    codec, sensor = codec_for(settings), PrometheusConnectorSensor(f"{name}_sink")
-    serve_connector_metrics(sensor.registry, settings, f"{name}_sink")
+    health = Health()
+    health.expect("consumer_assigned")
+    codec, sensor = codec_for(settings), PrometheusConnectorSensor(f"{name}_sink", health=health)
+    serve_connector_metrics(sensor.registry, settings, f"{name}_sink", health)
     dead = DeadLetters(settings, codec, name)
     target = build(codec, dead, sensor)
     stop = asyncio.Event()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from hub.health import Health
 from hub.metrics.collectors import LabelledCounter, LabelledGauge, PlainHistogram
+from hub.metrics.endpoints import serve_endpoints
 from hub.sensors import Sensor
 
 CHECK_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
@@ -16,9 +18,10 @@ LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 class PrometheusSensor(Sensor):
     """Counts what the services report into a Prometheus registry."""
 
-    def __init__(self, registry: CollectorRegistry | None = None):
-        """Create the metrics in a registry (a new one unless given)."""
+    def __init__(self, registry: CollectorRegistry | None = None, health: Health | None = None):
+        """Create the metrics in a registry (a new one unless given); readiness hooks also set `health`."""
         self.registry = registry or CollectorRegistry()
+        self.health = health
         r = self.registry
         # Counted on every event: plain numbers, rendered when scraped (collectors.py).
         self.events = LabelledCounter("hub_events_total", "Regional events handled, by region, action and outcome.",
@@ -95,34 +98,36 @@ class PrometheusSensor(Sensor):
         self.index_left_out.inc(records)
 
     def on_index_ready(self, seconds: float) -> None:
-        """Set how long the match index took to catch up at start."""
+        """Set how long the match index took to catch up at start (the matcher is ready then)."""
         self.index_ready.set(seconds)
+        if self.health is not None:
+            self.health.set("match_index")
 
 
-def serve_metrics(sensor: PrometheusSensor, host: str, port: int) -> int:
-    """Serve /metrics of the sensor's registry on host:port in a thread; return the bound port."""
-    return serve_registry(sensor.registry, host, port)
+def serve_metrics(sensor: PrometheusSensor, host: str, port: int, health: Health | None = None) -> int:
+    """Serve /metrics of the sensor's registry, with /healthz and /readyz, on host:port in a thread; return
+    the bound port."""
+    return serve_registry(sensor.registry, host, port, health)
 
 
 CONNECTOR_METRICS_PORTS = {"outbox_relay": 9465, "importer": 9466, "webhook_sink": 9470, "email_sink": 9471,
                            "postgres_sink": 9472, "demo_client": 9473}  # the hub's services use 9464, 9467 and 9468
 
 
-def serve_connector_metrics(registry: CollectorRegistry, settings, connector: str) -> int:
+def serve_connector_metrics(registry: CollectorRegistry, settings, connector: str, health: Health | None = None) -> int:
     """Serve a connector's /metrics on HUB_METRICS_PORT when given, else on the connector's own default port
     (a free one if that is taken), so that it never collides with the hub's; print where; return the port."""
     port = settings.metrics_port if "metrics_port" in settings.model_fields_set else CONNECTOR_METRICS_PORTS[connector]
     try:
-        bound = serve_registry(registry, settings.metrics_host, port)
+        bound = serve_registry(registry, settings.metrics_host, port, health)
     except OSError:
         if "metrics_port" in settings.model_fields_set:
             raise
-        bound = serve_registry(registry, settings.metrics_host, 0)
+        bound = serve_registry(registry, settings.metrics_host, 0, health)
     logging.getLogger("hub").info("%s metrics at http://%s:%d/metrics", connector, settings.metrics_host, bound)
     return bound
 
 
-def serve_registry(registry: CollectorRegistry, host: str, port: int) -> int:
-    """Serve /metrics of a registry on host:port in a thread; return the bound port."""
-    server, _thread = start_http_server(port, addr=host, registry=registry)
-    return server.server_port
+def serve_registry(registry: CollectorRegistry, host: str, port: int, health: Health | None = None) -> int:
+    """Serve /metrics of a registry, with /healthz and /readyz, on host:port in a thread; return the bound port."""
+    return serve_endpoints(registry, host, port, health)

@@ -91,3 +91,9 @@ def consumer_view(app: faust.App, tp: Any) -> dict[str, Any]:
             "acked": len(acked), "first_acked": min(acked) if acked else None,
             "gaps": len(consumer._gap.get(tp) or ()), "paused": tp in consumer._paused_partitions,
             "unacked": sum(1 for m in consumer._unacked_messages if m.tp == tp)}
+
+
+def tables_recovered(app: faust.App) -> bool:
+    """Return whether the worker's tables have recovered (Faust's recovery completed once and is not running
+    again after a rebalance): the aggregator's readiness."""
+    return app.tables.recovery.completed.is_set() and not app.in_recovery

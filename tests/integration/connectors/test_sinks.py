@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import json
 import smtplib
 import time
 from email.policy import default as default_policy
@@ -211,6 +212,8 @@ def test_a_sink_process_serves_metrics_and_stops_cleanly_on_sigterm(provisioned,
             except psycopg.Error:
                 pass
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        ready = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5).read())
+        assert ready == {"ready": True, "conditions": {"consumer_assigned": True, "alive": True}}, ready
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, (tmp_path / "sink.log").read_text()[-2000:]
     finally:

@@ -31,6 +31,9 @@ def test_the_methods_the_adapter_overrides_or_calls_exist_with_their_signatures(
     assert "self._ensure_consumer().seek_to_committed" in inspect.getsource(
         faust_aiokafka.AIOKafkaConsumerThread.seek_to_committed)
     assert "if offset and offset > 0" in inspect.getsource(AIOKafkaConsumer.seek_to_committed)  # what is worked around
+    from faust.tables.recovery import Recovery  # tables_recovered: its completed event and the app's flag
+    assert "self.completed.set()" in inspect.getsource(Recovery) and "self.app.in_recovery = " in inspect.getsource(
+        Recovery)
 
 
 def test_the_consumer_view_reads_what_faust_holds_of_a_partition() -> None:

@@ -1,0 +1,68 @@
+"""What a service's /healthz and /readyz answer: its event loop beating, and its readiness conditions (pure)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Callable
+
+STALE_AFTER_S = 30.0  # a loop that has not beaten for this long is stuck: the service is not alive
+
+
+class Health:
+    """A service's liveness (the heartbeat of its event loop) and readiness (named conditions, each true or not)."""
+
+    def __init__(self, stale_after_s: float = STALE_AFTER_S, clock: Callable[[], float] = time.monotonic):
+        """Start alive (the loop has not begun to beat yet) and with no readiness condition."""
+        self.stale_after_s, self.clock = stale_after_s, clock
+        self.last_beat_s = clock()
+        self._lock = threading.Lock()
+        self._conditions: dict[str, Callable[[], bool]] = {}
+        self._states: dict[str, bool] = {}
+
+    def beat(self) -> None:
+        """Note that the service's event loop ran just now."""
+        self.last_beat_s = self.clock()
+
+    def expect(self, name: str) -> None:
+        """Add a readiness condition that is false until set()."""
+        with self._lock:
+            self._states.setdefault(name, False)
+
+    def set(self, name: str, ok: bool = True) -> None:
+        """Set a readiness condition's state."""
+        with self._lock:
+            self._states[name] = ok
+
+    def require(self, name: str, check: Callable[[], bool]) -> None:
+        """Add a readiness condition asked of `check` at each probe."""
+        with self._lock:
+            self._conditions[name] = check
+
+    def alive(self) -> tuple[bool, str]:
+        """Return whether the loop beat within stale_after_s, and a sentence saying when it last did."""
+        since_s = self.clock() - self.last_beat_s
+        if since_s > self.stale_after_s:
+            return False, f"the event loop has not run for {since_s:.0f} s"
+        return True, f"the event loop ran {since_s:.1f} s ago"
+
+    def ready(self) -> tuple[bool, dict[str, bool]]:
+        """Return whether the service is alive and every condition holds, with each condition's state."""
+        with self._lock:
+            states, conditions = dict(self._states), dict(self._conditions)
+        for name, check in conditions.items():
+            try:
+                states[name] = bool(check())
+            except Exception:  # a probe must answer, whatever the condition's source is doing
+                states[name] = False
+        alive, _ = self.alive()
+        states["alive"] = alive
+        return all(states.values()), states
+
+
+async def heartbeat(health: Health, interval_s: float = 1.0) -> None:
+    """Beat for the service's event loop until cancelled."""
+    while True:
+        health.beat()
+        await asyncio.sleep(interval_s)
