@@ -66,3 +66,18 @@ async def heartbeat(health: Health, interval_s: float = 1.0) -> None:
     while True:
         health.beat()
         await asyncio.sleep(interval_s)
+
+
+async def watch_for_stuck(stuck: Callable[[], bool], limit_s: float, on_stuck: Callable[[float], None],
+                          interval_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    """Call on_stuck (with how long) once `stuck` has held for limit_s without a break, then return."""
+    since_s: float | None = None
+    while True:
+        if not stuck():
+            since_s = None
+        else:
+            since_s = clock() if since_s is None else since_s
+            if clock() - since_s >= limit_s:
+                on_stuck(clock() - since_s)
+                return
+        await asyncio.sleep(interval_s)

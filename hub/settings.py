@@ -156,6 +156,10 @@ class HubSettings(BaseSettings):
                                  "says what was stuck) so that its restart reads them again from the committed offset; after a quarter "
                                  "of it the partition is sought back to that offset."
     )
+    start_stuck_limit_s: float = Field(
+        120.0, gt=0, description="How long an aggregator may be neither ready nor recovering its tables (a start "
+                                 "stuck before its first assignment) before it exits with status 75 to be started again."
+    )
     session_timeout_s: float = Field(
         10.0, gt=0, description="Consumer session timeout: how soon a dead worker's partitions move on."
     )

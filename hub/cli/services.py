@@ -22,7 +22,7 @@ def run(settings: HubSettings, service: str) -> None:
     """Run the hub's services (aggregator, reconciler, matcher) with a Prometheus /metrics endpoint, until Ctrl-C."""
     import uvloop
 
-    from hub.health import Health, heartbeat
+    from hub.health import Health, heartbeat, watch_for_stuck
     from hub.metrics.prometheus import PrometheusSensor, serve_metrics
     from hub.services.refdata import codec_for
 
@@ -50,7 +50,10 @@ def run(settings: HubSettings, service: str) -> None:
     async def beat_for_health() -> None:
         await heartbeat(health)
 
-    app.task(beat_for_health)
+    async def restart_a_stuck_start() -> None:
+        await watch_for_stuck(lambda: not tables_recovered(app) and not app.in_recovery,
+                              settings.start_stuck_limit_s, exit_to_restart)
+
     health.require("tables_recovered", lambda: tables_recovered(app))
     if service == "all":
         from hub.services.matcher import install_matcher
@@ -59,7 +62,19 @@ def run(settings: HubSettings, service: str) -> None:
         install_matcher(app, settings, codec, sensor)
         health.expect("match_index")
     health.set("started")
-    HubWorker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    worker = HubWorker(app, loglevel=settings.log_level.lower(), quiet=True)
+    worker.early_tasks = (beat_for_health, restart_a_stuck_start)
+    worker.execute_from_commandline()
+
+
+def exit_to_restart(stuck_s: float) -> None:
+    """Leave with status 75 (deploy/supervise starts the service again at once): its start is stuck."""
+    import os
+
+    logging.getLogger("hub").warning("not ready and not recovering for %.0f s: a start stuck before its first "
+                                     "assignment; exiting with status 75 to be started again", stuck_s)
+    logging.shutdown()
+    os._exit(75)
 
 
 async def _reconcile_until_stopped(settings: HubSettings, codec, health) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Callable
+from typing import Awaitable, Callable
 
 import faust
 from faust.worker import Worker
@@ -74,6 +74,15 @@ class HubWorker(Worker):
     aiokafka and Faust (several per message) builds a log record that is then thrown away. After a crash
     (an agent or timer raising), Faust's stop was seen to wait forever, so no supervisor restarted it.
     """
+
+    early_tasks: tuple[Callable[[], Awaitable[None]], ...] = ()  # run from the worker's first start
+
+    async def on_first_start(self) -> None:
+        """Start the early tasks (a heartbeat, a watch over the start), then Faust's own first start: Faust
+        runs the app's tasks only once its tables have recovered, too late for either."""
+        for task in self.early_tasks:
+            self.add_future(task())
+        await super().on_first_start()
 
     async def stop(self) -> None:
         """Stop the worker; a stop that hangs ends the process after STOP_TIMEOUT_S."""

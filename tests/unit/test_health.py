@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.error
 import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter
 
-from hub.health import Health
+from hub.health import Health, watch_for_stuck
 from hub.metrics.endpoints import serve_endpoints
 
 
@@ -72,3 +73,14 @@ def test_the_endpoints_answer_by_the_state_and_metrics_stay_where_they_were():
     assert get(f"{base}/nothing")[0] == 404
     plain = f"http://127.0.0.1:{serve_endpoints(registry, '127.0.0.1', 0)}"  # a connector keeps no Health
     assert get(f"{plain}/healthz")[0] == 200 and get(f"{plain}/readyz")[0] == 200
+
+
+def test_a_start_stuck_for_the_whole_limit_is_reported_once_and_a_break_starts_the_count_again():
+    states = iter([True, True, False] + [True] * 100)  # stuck, stuck, moving once, then stuck for good
+    reported: list[float] = []
+
+    async def watch() -> None:
+        await watch_for_stuck(lambda: next(states), 0.05, reported.append, interval_s=0.01)
+    asyncio.run(asyncio.wait_for(watch(), timeout=5))
+    assert len(reported) == 1 and reported[0] >= 0.05
+    assert len(list(states)) < 100  # it returned once reported, not polling on
