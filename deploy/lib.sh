@@ -36,6 +36,8 @@ ensure_java() {
      ! java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then
     apt_install openjdk-17-jre-headless
   fi
+  # The Java interoperability client (connectors/java) is compiled by ./deploy/test: a JDK, not only a JRE.
+  command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
   command -v mvn >/dev/null 2>&1 || apt_install maven
 }
 

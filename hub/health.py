@@ -1,4 +1,4 @@
-"""What a service's /healthz and /readyz answer: its event loop beating, and its readiness conditions (pure)."""
+"""What a service's /healthz and /readyz answer: its event loop beating, and its readiness conditions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Callable
 
-STALE_AFTER_S = 30.0  # a loop that has not beaten for this long is stuck: the service is not alive
+STALE_AFTER_S = 120.0  # a loop that has not beaten for this long is stuck (restoring a large snapshot blocks it)
 
 
 class Health:
@@ -36,9 +36,22 @@ class Health:
             self._states[name] = ok
 
     def require(self, name: str, check: Callable[[], bool]) -> None:
-        """Add a readiness condition asked of `check` at each probe."""
+        """Add a readiness condition asked of `check` at each refresh (false until the first)."""
         with self._lock:
             self._conditions[name] = check
+            self._states.setdefault(name, False)
+
+    def refresh(self) -> None:
+        """Ask every required condition again: called on the service's event loop (the heartbeat), never on
+        the probe's thread, since the conditions read state the loop owns."""
+        with self._lock:
+            conditions = dict(self._conditions)
+        for name, check in conditions.items():
+            try:
+                ok = bool(check())
+            except Exception:  # a probe must answer, whatever the condition's source is doing
+                ok = False
+            self.set(name, ok)
 
     def alive(self) -> tuple[bool, str]:
         """Return whether the loop beat within stale_after_s, and a sentence saying when it last did."""
@@ -50,21 +63,17 @@ class Health:
     def ready(self) -> tuple[bool, dict[str, bool]]:
         """Return whether the service is alive and every condition holds, with each condition's state."""
         with self._lock:
-            states, conditions = dict(self._states), dict(self._conditions)
-        for name, check in conditions.items():
-            try:
-                states[name] = bool(check())
-            except Exception:  # a probe must answer, whatever the condition's source is doing
-                states[name] = False
+            states = dict(self._states)
         alive, _ = self.alive()
         states["alive"] = alive
         return all(states.values()), states
 
 
 async def heartbeat(health: Health, interval_s: float = 1.0) -> None:
-    """Beat for the service's event loop until cancelled."""
+    """Beat for the service's event loop, and ask its readiness conditions, until cancelled."""
     while True:
         health.beat()
+        health.refresh()
         await asyncio.sleep(interval_s)
 
 

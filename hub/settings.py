@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import site
 import sys
 from pathlib import Path
 from typing import Literal
@@ -15,9 +16,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def schemas_root() -> Path:
-    """Return the schemas folder: the repository's, or the one an installed package ships (setup.py)."""
-    here = REPO_ROOT / "schemas"
-    return here if here.is_dir() else Path(sys.prefix) / "share" / "records-hub" / "schemas"
+    """Return the schemas folder: the repository's, or the one an installed package ships (setup.py) under the
+    environment's prefix or, for `pip install --user`, the user's base."""
+    shipped = [Path(base) / "share" / "records-hub" / "schemas" for base in (sys.prefix, site.getuserbase())]
+    return next((folder for folder in [REPO_ROOT / "schemas", *shipped] if folder.is_dir()), shipped[0])
 
 
 DEFAULT_RUN_FILE = Path(".hub-run") / "hub.env"

@@ -38,11 +38,14 @@ def test_readiness_waits_for_every_condition_and_a_failing_probe_is_not_ready():
     recovered = {"done": False}
     health.require("tables_recovered", lambda: recovered["done"])
     health.require("broken", lambda: 1 / 0)
+    health.refresh()
     assert health.ready() == (False, {"match_index": False, "tables_recovered": False, "broken": False,
                                       "alive": True})
     health.set("match_index")
     recovered["done"] = True
     health.require("broken", lambda: True)
+    assert health.ready()[0] is False  # conditions are asked on the service's loop (refresh), not by the probe
+    health.refresh()
     assert health.ready() == (True, {"match_index": True, "tables_recovered": True, "broken": True, "alive": True})
 
 
@@ -76,11 +79,17 @@ def test_the_endpoints_answer_by_the_state_and_metrics_stay_where_they_were():
 
 
 def test_a_start_stuck_for_the_whole_limit_is_reported_once_and_a_break_starts_the_count_again():
-    states = iter([True, True, False] + [True] * 100)  # stuck, stuck, moving once, then stuck for good
+    clock = Clock()
+    states = iter([True] * 8 + [False] + [True] * 100)  # stuck 8 ticks, moving once, then stuck for good
     reported: list[float] = []
 
+    def stuck() -> bool:
+        clock.now_s += 1.0  # one tick of the watch's clock per look
+        return next(states)
+
     async def watch() -> None:
-        await watch_for_stuck(lambda: next(states), 0.05, reported.append, interval_s=0.01)
+        await watch_for_stuck(stuck, 10.0, reported.append, interval_s=0, clock=clock)
     asyncio.run(asyncio.wait_for(watch(), timeout=5))
-    assert len(reported) == 1 and reported[0] >= 0.05
-    assert len(list(states)) < 100  # it returned once reported, not polling on
+    # 8 stuck ticks never reached the limit; the count began again after the break and reached 10 there
+    assert reported == [10.0] and clock.now_s == 100.0 + 8 + 1 + 11
+    assert len(list(states)) == 100 - 11  # it returned once reported, not polling on

@@ -162,8 +162,8 @@ def _weighed(query: PersonFacts, record: PersonFacts, model: PersonModel, freque
     if floor_bits is not None and bits < floor_bits:
         return None
     value = score_of(bits, model, form_of_evidence(parts))
-    if birth is None and not near_document:
-        value = min(value, NAMES_ONLY_CAP)
+    if (birth is None and not near_document) or any(p.field == "patronymic" and p.level == "DISAGREE" for p in parts):
+        value = min(value, NAMES_ONLY_CAP)  # names alone, or another father's child: for a person to confirm
     matched = tuple(part.field for part in parts if part.level in REPORTED_LEVELS and part.field != "sex")
     return PersonScore(round(value, 4), matched, round(bits, 2),
                        tuple(Evidence(p.field, p.level, round(p.bits, 2)) for p in parts))
@@ -205,9 +205,13 @@ def name_bits(part: str, level: NameLevel, model: PersonModel, frequencies: Name
 
 
 def form_of_evidence(evidence: Sequence[Evidence]) -> str | None:
-    """Return the form of a comparison (model.form_of) from its evidence; None without a birth date."""
+    """Return the form of a comparison (model.form_of) from its evidence; None (the general thresholds) without
+    a birth date or without both a surname and a given name compared, the shapes the trainer asks."""
+    fields = {e.field for e in evidence}
     birth = next((e.level for e in evidence if e.field == "birth_date"), None)
-    return None if birth is None else form_of(any(e.field == "patronymic" for e in evidence), birth)
+    if birth is None or not {"surname", "given_name"} <= fields:
+        return None
+    return form_of("patronymic" in fields, birth)
 
 
 def score_of(bits: float, model: PersonModel | None = None, form: str | None = None) -> float:

@@ -68,3 +68,5 @@ def test_the_client_installs_and_works_without_the_services_dependencies(tmp_pat
     assert found["round_trip"] == "KZ-75-WANTED_PERSON-00000001" and found["client"] == "RegionalClient"
     assert found["refused"] and all(found["refused"])  # the hub's own checks ran: a reason code, a Kazakh sentence
     assert found["partitions"] == partitions_for(KEYS, 6)  # one by one there, as numpy does it here
+    command = subprocess.run([str(venv / "bin" / "hub"), "--help"], capture_output=True, text=True, timeout=60)
+    assert command.returncode == 1 and "records-hub[services]" in command.stderr, command.stderr[-2000:]

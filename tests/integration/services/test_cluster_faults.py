@@ -192,7 +192,9 @@ def test_three_brokers_and_two_of_each_service_lose_nothing_through_faults(codec
         for check in inputs.checks:
             found = answers[check.check_id]
             first = found[0]
-            assert all((a["outcome"], a["hits"]) == (first["outcome"], first["hits"]) for a in found), found
+            # A replay's scores follow the register's name frequencies, which move between the two answers.
+            same = lambda answer: (answer["outcome"], [(h["record_id"], h["level"]) for h in answer["hits"]])  # noqa: E731
+            assert all(same(a) == same(first) for a in found), found
             ids = [hit["record_id"] for hit in first["hits"]]
             if check.kind == "HIT":
                 assert (first["outcome"], ids) == ("HIT", [check.target.record_id]), (check, first)

@@ -44,7 +44,9 @@ def test_every_service_says_when_it_is_alive_and_ready(hub_settings, tmp_path: P
         ready: dict[str, dict] = {}
         while len(ready) < len(EXPECTED) and time.monotonic() < deadline:
             for service, port in ports.items():
-                workers[service].restart_if_exited(settings[service])  # as deploy/supervise would (exit 75)
+                exited = workers[service].proc.poll()
+                assert exited in (None, 75), (service, exited, (tmp_path / f"{service}.log").read_text()[-3000:])
+                workers[service].restart_if_exited(settings[service])  # a stuck start asks (75): supervise would
                 status, body = probe(port, "/readyz")
                 seen[service].append(status)
                 if status == 200:

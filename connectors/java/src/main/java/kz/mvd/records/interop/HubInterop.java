@@ -145,8 +145,9 @@ public final class HubInterop {
                     finish(producer, open, abort);
                     producer.beginTransaction();
                     open = transaction;
+                    abort = false;
                 }
-                abort = line.path("abort").asBoolean(false);
+                abort |= line.path("abort").asBoolean(false);  // any line of a transaction may abort it
                 Schema schema = schemas.get(NAMESPACE + line.get("schema").asText());
                 GenericRecord value = new GenericDatumReader<GenericRecord>(schema).read(null,
                         DecoderFactory.get().jsonDecoder(schema, JSON.writeValueAsString(line.get("value"))));
