@@ -101,7 +101,7 @@ def calibrate(model: PersonModel, questions: Sequence[Any], index: MatchIndex) -
                                       1 - STRANGERS_POSSIBLE_GOAL)) if strangers else model.possible_bits
     possible_bits = min(possible_bits, hit_bits - 0.25)
     found = [a[1] for a, q in zip(answers, questions) if q.truth is not None and a[1]]
-    possible = _possible_by_form(found, strangers, sum(q.truth is not None for q in questions), possible_bits)
+    possible = _possible_by_form(found, strangers, possible_bits)
     thresholds = {}
     for form in FORMS:
         form_hit = _least_precise_bits([a[0] for a in answers if a[0] and a[0][3] == form], hit_bits)
@@ -145,7 +145,7 @@ def _least_precise_bits(best: list[tuple], default: float) -> float:
     return default
 
 
-def _possible_by_form(found: list[tuple], strangers: list[dict], trues: int, general_bits: float) -> dict[str, float]:
+def _possible_by_form(found: list[tuple], strangers: list[dict], general_bits: float) -> dict[str, float]:
     """Return each form's possible bits, lowered greedily from the top, the step that finds the most true
     persons per stranger answered first, while at most STRANGERS_POSSIBLE_GOAL of the strangers are
     answered in all forms together (a form met too rarely keeps general_bits)."""

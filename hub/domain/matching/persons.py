@@ -162,7 +162,7 @@ def _weighed(query: PersonFacts, record: PersonFacts, model: PersonModel, freque
     if floor_bits is not None and bits < floor_bits:
         return None
     value = score_of(bits, model, form_of_evidence(parts))
-    if (birth is None and not near_document) or any(p.field == "patronymic" and p.level == "DISAGREE" for p in parts):
+    if (birth is None and not near_document) or fathers_differ(parts):
         value = min(value, NAMES_ONLY_CAP)  # names alone, or another father's child: for a person to confirm
     matched = tuple(part.field for part in parts if part.level in REPORTED_LEVELS and part.field != "sex")
     return PersonScore(round(value, 4), matched, round(bits, 2),
@@ -178,11 +178,16 @@ def _name_evidence(query: PersonFacts, record: PersonFacts, model: PersonModel,
                         ("patronymic", patronymic_level(query.patronymic, record.patronymic))):
         if level is not None:
             found.append(Evidence(part, level.level, name_bits(part, level, model, frequencies)))
-    if any(e.field == "patronymic" and e.level == "DISAGREE" for e in found):
+    if fathers_differ(found):
         found = [_as_namesake(e, model) for e in found]
     if swapped:
         found.append(Evidence("name_order", "SWAPPED", -model.swap_bits))
     return found
+
+
+def fathers_differ(evidence: Sequence[Evidence]) -> bool:
+    """Tell whether the patronymics were compared and disagree: the two are another father's children."""
+    return any(e.field == "patronymic" and e.level == "DISAGREE" for e in evidence)
 
 
 def _as_namesake(evidence: Evidence, model: PersonModel) -> Evidence:

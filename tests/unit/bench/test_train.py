@@ -15,7 +15,7 @@ def test_possible_bits_spend_the_strangers_where_they_find_the_most():
             [(rng.uniform(18, 30), "typo") for _ in range(4000)]
     strangers = [{"patronymic+date": rng.uniform(10, 21)} for _ in range(3000)] + \
                 [{"typo": rng.uniform(18, 30)} for _ in range(1000)]
-    chosen = train._possible_by_form(found, strangers, trues=8000, general_bits=26.0)
+    chosen = train._possible_by_form(found, strangers, general_bits=26.0)
     answered = sum(any(s[f] >= chosen.get(f, 26.0) for f in s) for s in strangers)
     assert answered <= train.STRANGERS_POSSIBLE_GOAL * len(strangers)
     assert chosen["patronymic+date"] <= 21.0 < chosen["typo"]  # cheap where strangers never reach
