@@ -148,10 +148,11 @@ def _least_precise_bits(best: list[tuple], default: float) -> float:
 def _possible_by_form(found: list[tuple], strangers: list[dict], general_bits: float) -> dict[str, float]:
     """Return each form's possible bits, lowered greedily from the top, the step that finds the most true
     persons per stranger answered first, while at most STRANGERS_POSSIBLE_GOAL of the strangers are
-    answered in all forms together (a form met too rarely keeps general_bits)."""
+    answered in all forms together (a form that finds too few true persons keeps general_bits; one that
+    strangers rarely meet is lowered as far as the floor allows, each stranger it answers still counted)."""
     grid = np.arange(POSSIBLE_FLOOR_BITS, 40.25, 0.25)
     true_bits = {f: np.array([b for b, form in found if form == f]) for f in FORMS}
-    forms = [f for f in FORMS if sum(f in s for s in strangers) >= MIN_FORM_ANSWERS and len(true_bits[f])]
+    forms = [f for f in FORMS if len(true_bits[f]) >= MIN_FORM_ANSWERS]
     columns = forms + sorted({f for s in strangers for f in s} - set(forms))
     met = np.array([[s.get(f, -99.0) for f in columns] for s in strangers]).reshape(len(strangers), len(columns))
     budget = STRANGERS_POSSIBLE_GOAL * len(strangers)

@@ -61,7 +61,9 @@ RECORD = PersonFacts.of({"surname": "Сейтқалиева", "given_name": "Ә�
      "HIT"),  # day/month
     ({"surname": "Seitkalyeva", "given_name": "Aliya", "patronymic": "Maratovna", "birth_date": days(1985, 3, 13)},
      "HIT"),  # two typos
-    ({"surname": "Seitkaliyeva", "given_name": "Aliya", "birth_year": 1985}, "NO_HIT"),  # year only: weak
+    ({"surname": "Seitkaliyeva", "given_name": "Aliya", "birth_year": 1985},
+     "POSSIBLE_HIT"),  # year only: never a hit, for an officer to confirm
+    ({"surname": "Seitkaliyeva", "given_name": "Aliya", "birth_year": 1987}, "NO_HIT"),  # another year
     ({"surname": "Ахметова", "given_name": "Әлия", "patronymic": "Маратқызы", "birth_date": days(1985, 3, 12)},
      "POSSIBLE_HIT"),  # another surname, all else agreeing: a married name, perhaps; for an officer to confirm
     ({"surname": "Ахметова", "given_name": "Әлия", "patronymic": "Маратқызы", "birth_date": days(1987, 7, 1)},
