@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from hub.bench import kkru
-from hub.bench.quality import REQUESTER, kkru_card, state_of
+from hub.bench.quality import REQUESTER, state_of
 from hub.domain.identifiers import with_iin_check_digit
 from hub.domain.validation import hinted
 from hub.kafka.connection import make_consumer
@@ -29,6 +29,14 @@ def vehicle(rng: random.Random) -> dict[str, Any]:
             "imei": None, "document_kind": None, "document_number": None, "owner_name": None}
 
 
+def person_card(person: kkru.Person) -> dict[str, Any]:
+    """Return the PersonCard of a generated person."""
+    return {"iin": None, "surname": person.surname, "given_name": person.given_name, "patronymic": person.patronymic,
+            "birth_date": person.birth_date, "birth_year": None, "sex": person.sex, "citizenship": "KAZ",
+            "birth_place": None, "identity_documents": [], "registered_address": None, "special_marks": None,
+            "photo_ref": None}
+
+
 def register_messages(settings: HubSettings, codec, people: list[kkru.Person], things: int,
                       seed: int) -> Iterator[tuple]:
     """Yield the register messages of the persons (each with an IIN) and `things` vehicles."""
@@ -36,7 +44,7 @@ def register_messages(settings: HubSettings, codec, people: list[kkru.Person], t
 
     topic, now_ms, rng = REGISTER.name(settings), int(time.time() * 1000), random.Random(seed)
     for n, person in enumerate(people):
-        card = {**kkru_card(person), "iin": iin_of(n)}
+        card = {**person_card(person), "iin": iin_of(n)}
         state = state_of(f"KZ-71-WANTED_PERSON-{n:09d}", card, now_ms)
         yield topic, None, state["record_id"].encode(), codec.encode("RegisterRecord", hinted(state))
     for n in range(things):
