@@ -13,6 +13,7 @@ from hub.cli.broker import broker
 from hub.cli.checks import check, check_batch, notifications
 from hub.cli.connectors import outbox_relay
 from hub.cli.importer import import_cmd
+from hub.cli.manifests import manifests
 from hub.cli.platform import asyncapi_cmd, refdata, schemas, topics
 from hub.cli.reconcile import reconcile
 from hub.cli.register import register, rejected
@@ -81,7 +82,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (schemas, topics, refdata, asyncapi_cmd, broker, access, run, demo, reconcile, import_cmd,
-                outbox_relay, sink, check, check_batch, notifications, register, rejected):
+                outbox_relay, sink, check, check_batch, notifications, register, rejected, manifests):
     cli.add_command(command)
 
 
