@@ -115,10 +115,11 @@ def reconciler_grants(settings: HubSettings) -> list[Grant]:
 
 
 def sink_grants(settings: HubSettings, sink: str) -> list[Grant]:
-    """A notification sink reads every scope's notices and writes dead letters; the SQL sink reads the register."""
+    """A notification sink reads every scope's notices and writes dead letters; the SQL sink reads the register
+    and dead-letters what it cannot decode."""
     group = _group(f"{settings.app_id}-sink-{sink}", "PREFIXED")  # one group per region it may serve
     if sink == "postgres":
-        return [*_topics("READ", REGISTER.name(settings)), *group]
+        return [*_topics("READ", REGISTER.name(settings)), *_topics("WRITE", DEAD_LETTERS.name(settings)), *group]
     return [*_topics("READ", *NOTIFICATIONS.names(settings)), *_topics("WRITE", DEAD_LETTERS.name(settings)),
             *_catalog(settings), *group]
 

@@ -8,11 +8,13 @@ from hub.settings import HubSettings
 
 PART_OF = {"app.kubernetes.io/part-of": "records-hub"}
 RUN_AS = 10001  # the image's user (deploy/container/Containerfile)
+STOP_GRACE_S = 75  # past a worker's own 60 s limit on a stop that hangs
 EXAMPLE_FILES = {
     "subscriptions.yaml": "# UNIT: {url: https://..., secret_env: VARIABLE}; each VARIABLE is a key of the Secret\n"
                           "# hub-sink-webhook-secrets.\nKZ-75-DP-CP: {url: 'https://cp.almaty.example.kz/hub', "
                           "secret_env: HOOK_KZ_75_DP_CP}\n",
     "addresses.yaml": "# UNIT: [address, ...]\nKZ-75-DP-CP: [duty@almaty.example.kz]\n",
+    "smtp-host": "smtp.example.kz",
 }
 
 
@@ -36,6 +38,7 @@ def shared_settings(layout: ClusterLayout, settings: HubSettings) -> dict:
         "HUB_TOPIC_PREFIX": settings.topic_prefix,
         "HUB_APP_ID": settings.app_id,
         "HUB_PARTITIONS": str(settings.partitions),
+        "HUB_CHECK_PARTITIONS": str(settings.check_partitions),
         "HUB_REPLICATION_FACTOR": str(settings.replication_factor),
         "HUB_MIN_INSYNC_REPLICAS": str(settings.min_insync_replicas),
         "HUB_METRICS_HOST": "0.0.0.0",
@@ -45,18 +48,17 @@ def shared_settings(layout: ClusterLayout, settings: HubSettings) -> dict:
     }}
 
 
-def _probes(service: ServiceShape) -> dict:
+def _probes() -> dict:
     def get(path: str, period_s: int, failures: int) -> dict:
         return {"httpGet": {"path": path, "port": "metrics"}, "periodSeconds": period_s,
                 "failureThreshold": failures, "timeoutSeconds": 2}
-    return {"startupProbe": get("/healthz", 10, max(service.start_s // 10, 3)),
-            "livenessProbe": get("/healthz", 10, 3),
-            "readinessProbe": get("/readyz", 5, 2)}
+    return {"livenessProbe": get("/healthz", 10, 3), "readinessProbe": get("/readyz", 5, 2)}
 
 
 def _volumes(layout: ClusterLayout, service: ServiceShape) -> tuple[list[dict], list[dict]]:
     """Return a service's volumes and their mounts: the cluster CA, its user's password, its config, its data."""
-    volumes = [{"name": "kafka-ca", "secret": {"secretName": layout.ca_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+    volumes = [{"name": "kafka-ca", "secret": {"secretName": layout.ca_secret,
+                                               "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
                {"name": "kafka-user", "secret": {"secretName": service.principal,
                                                  "items": [{"key": "password", "path": "password"}]}}]
     mounts = [{"name": "kafka-ca", "mountPath": CA_DIR, "readOnly": True},
@@ -65,7 +67,7 @@ def _volumes(layout: ClusterLayout, service: ServiceShape) -> tuple[list[dict], 
     if service.config_files:
         volumes.append({"name": "config", "configMap": {"name": f"hub-{service.name}-config"}})
         mounts.append({"name": "config", "mountPath": CONFIG_DIR, "readOnly": True})
-    volumes.append({"name": "tmp", "emptyDir": {}})
+    volumes.append({"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}})
     if service.disk is None:
         volumes.append({"name": "data", "emptyDir": {}})
     return volumes, mounts
@@ -76,10 +78,12 @@ def _container(layout: ClusterLayout, service: ServiceShape) -> dict:
            {"name": "HUB_KAFKA_SASL_PASSWORD_FILE", "value": f"{USER_DIR}/password"},
            *({"name": k, "value": v} for k, v in sorted(service.env.items())),
            *({"name": k, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-             for k, (secret, key) in sorted(service.secret_env.items()))]
+             for k, (secret, key) in sorted(service.secret_env.items())),
+           *({"name": k, "valueFrom": {"configMapKeyRef": {"name": f"hub-{service.name}-config", "key": key}}}
+             for k, key in sorted(service.config_env.items()))]
     env_from = [{"configMapRef": {"name": "hub-settings"}}]
     if service.env_from_secret:
-        env_from.append({"secretRef": {"name": service.env_from_secret, "optional": True}})
+        env_from.append({"secretRef": {"name": service.env_from_secret}})
     return {
         "name": service.name, "image": layout.image, "imagePullPolicy": "IfNotPresent",
         "command": ["hub", *service.args],
@@ -87,7 +91,7 @@ def _container(layout: ClusterLayout, service: ServiceShape) -> dict:
         "ports": [{"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": service.cpu_request, "memory": service.memory_request},
                       "limits": {"cpu": service.cpu_limit, "memory": service.memory_limit}},
-        **_probes(service),
+        **_probes(),
         "volumeMounts": _volumes(layout, service)[1],
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]}},
@@ -99,9 +103,10 @@ def _pod(layout: ClusterLayout, service: ServiceShape) -> dict:
     return {"metadata": {"labels": labels,
                          "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT)}},
             "spec": {"containers": [_container(layout, service)], "volumes": _volumes(layout, service)[0],
-                     "terminationGracePeriodSeconds": 60, "enableServiceLinks": False,
+                     "terminationGracePeriodSeconds": STOP_GRACE_S, "enableServiceLinks": False,
                      "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS,
-                                         "fsGroup": RUN_AS, "seccompProfile": {"type": "RuntimeDefault"}}}}
+                                         "fsGroup": RUN_AS, "fsGroupChangePolicy": "OnRootMismatch",
+                                         "seccompProfile": {"type": "RuntimeDefault"}}}}
 
 
 def workload(layout: ClusterLayout, service: ServiceShape) -> dict:
@@ -137,17 +142,34 @@ def disruption_budget(layout: ClusterLayout, service: ServiceShape) -> dict:
 
 
 def service_config(layout: ClusterLayout, service: ServiceShape) -> dict:
-    """Return the ConfigMap of a service's own files (examples to replace with the site's)."""
+    """Return an example of the ConfigMap of a service's own files and values, for a site to write its own."""
+    keys = [*service.config_files, *service.config_env.values()]
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(layout, f"hub-{service.name}-config"),
-            "data": {name: EXAMPLE_FILES[name] for name in service.config_files}}
+            "data": {key: EXAMPLE_FILES[key] for key in keys}}
+
+
+def site_examples(layout: ClusterLayout) -> list[dict]:
+    """Return examples of what a site writes itself (not applied with the rest): the sinks' ConfigMaps."""
+    return [service_config(layout, service) for service in layout.services if service.config_files]
+
+
+def refdata_job(layout: ClusterLayout) -> dict:
+    """Return the Job that publishes the passports and reference books (`hub refdata load`) as the operator."""
+    operator = ServiceShape("refdata-load", layout.operator_user, ("refdata", "load"), replicas=1,
+                            cpu_request="100m", cpu_limit="1", memory_request="256Mi", memory_limit="512Mi")
+    pod = _pod(layout, operator)
+    pod["spec"]["restartPolicy"] = "OnFailure"
+    for probe in ("livenessProbe", "readinessProbe"):
+        pod["spec"]["containers"][0].pop(probe)
+    pod["metadata"].pop("annotations")
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(layout, "hub-refdata-load"),
+            "spec": {"backoffLimit": 20, "template": pod}}
 
 
 def hub_workloads(layout: ClusterLayout, settings: HubSettings) -> list[dict]:
     """Return the namespace, settings and every service's workload, Service and budget."""
-    documents = [namespace(layout), shared_settings(layout, settings)]
+    documents = [namespace(layout), shared_settings(layout, settings), refdata_job(layout)]
     for service in layout.services:
-        if service.config_files:
-            documents.append(service_config(layout, service))
         documents += [workload(layout, service), metrics_service(layout, service)]
         if service.replicas > 1:
             documents.append(disruption_budget(layout, service))

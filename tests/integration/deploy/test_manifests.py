@@ -37,7 +37,8 @@ KAFKA_OPERATION = {"Read": "READ", "Write": "WRITE", "Create": "CREATE", "Descri
 
 
 def _committed() -> list[dict]:
-    return [document for path in sorted(KUBERNETES_DIR.glob("*.yaml"))
+    paths = [*sorted(KUBERNETES_DIR.glob("*.yaml")), *sorted(KUBERNETES_DIR.glob("examples/*.yaml"))]
+    return [document for path in paths
             for document in yaml.safe_load_all(path.read_text(encoding="utf-8")) if document]
 
 
@@ -116,48 +117,62 @@ def test_every_kubernetes_resource_fits_kubernetes_schemas(version):
 
 
 def _containers() -> list[tuple[dict, dict]]:
-    return [(d, c) for d in _committed() if d["kind"] in ("StatefulSet", "Deployment")
+    return [(d, c) for d in _committed() if d["kind"] in ("StatefulSet", "Deployment", "Job")
             for c in d["spec"]["template"]["spec"]["containers"]]
 
 
-def test_each_service_runs_a_hub_command_as_its_own_principal_with_settings_it_knows():
+def _leaf(words: list[str]):
     from hub.cli.main import cli
 
+    command = cli
+    for word in (w for w in words if not w.startswith("-")):
+        if word not in getattr(command, "commands", {}):
+            break
+        command = command.commands[word]
+    return command
+
+
+def test_each_service_runs_a_hub_command_as_its_own_principal_with_settings_it_knows():
     documents = _committed()
     settings = next(d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "hub-settings")
     users = {d["metadata"]["name"] for d in documents if d["kind"] == "KafkaUser"}
     assert settings["data"]["HUB_METRICS_HOST"] == "0.0.0.0"
-    services = set()
+    principals = []
     for workload, container in _containers():
         assert container["command"][0] == "hub"
         done = subprocess.run([sys.executable, "-m", "hub", *container["command"][1:], "--help"], cwd=REPO,
                               env=_clean_env(), capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, (container["command"], done.stderr[-1000:])
-        command = cli
-        for word in (w for w in container["command"][1:] if not w.startswith("-")):
-            command = command.commands[word] if hasattr(command, "commands") and word in command.commands else command
+        command = _leaf(container["command"][1:])
         known = set(HubSettings.model_fields) | {str(p.envvar).removeprefix("HUB_").lower() for p in command.params
                                                  if p.envvar}
         env = {e["name"]: e for e in container["env"]}
+        expanded = {name for name in env if f"$({name})" in container["command"]}
         for name in [*env, *settings["data"]]:
-            assert name.startswith("HUB_") and name.removeprefix("HUB_").lower() in known, name
+            assert name in expanded or (name.startswith("HUB_") and name.removeprefix("HUB_").lower() in known), name
+        for option in command.params:
+            if option.required:
+                assert set(option.opts) & set(container["command"]) or option.envvar in env, (command.name, option.opts)
         user = env["HUB_KAFKA_SASL_USERNAME"]["value"]
-        assert user in users and user not in services
-        services.add(user)
+        assert user in users
+        principals.append(user)
         volumes = {v["name"]: v for v in workload["spec"]["template"]["spec"]["volumes"]}
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         password = Path(env["HUB_KAFKA_SASL_PASSWORD_FILE"]["value"])
         assert volumes[mounts[str(password.parent)]]["secret"]["secretName"] == user
         ca = Path(settings["data"]["HUB_KAFKA_SSL_CAFILE"])
         assert volumes[mounts[str(ca.parent)]]["secret"]["secretName"].endswith("-cluster-ca-cert")
+        assert container["securityContext"]["readOnlyRootFilesystem"] and "/tmp" in mounts
+        assert mounts[settings["data"]["HUB_DATA_DIR"]] == "data"
+        if workload["kind"] == "Job":
+            continue
         assert container["ports"][0]["containerPort"] == int(settings["data"]["HUB_METRICS_PORT"])
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-        assert mounts[settings["data"]["HUB_DATA_DIR"]] == "data"
         if workload["kind"] == "StatefulSet":
             assert workload["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
-    assert {"hub-aggregator", "hub-matcher", "hub-reconciler", "hub-sink-webhook", "hub-sink-email",
-            "hub-sink-postgres"} == services
+    assert sorted(principals) == ["hub-aggregator", "hub-matcher", "hub-operator", "hub-reconciler",
+                                  "hub-sink-email", "hub-sink-postgres", "hub-sink-webhook"]
 
 
 def test_the_sinks_example_files_are_files_the_sinks_read(monkeypatch, tmp_path: Path):
@@ -231,7 +246,9 @@ def test_the_systemd_units_verify(tmp_path: Path):
                           timeout=60)
     assert done.returncode == 0, done.stderr
     units = sorted(tmp_path.glob("*.service"))
-    assert len(units) == 6
+    assert len(units) == 6 and (tmp_path / "hub.env.example").is_file()
+    ports = [line for unit in units for line in unit.read_text().splitlines() if "HUB_METRICS_PORT=" in line]
+    assert len(set(ports)) == 6  # one host: each service its own metrics port
     verified = subprocess.run(["systemd-analyze", "verify", *map(str, units)], capture_output=True, text=True,
                               timeout=120)
     assert verified.returncode == 0 and verified.stderr.strip() == "", verified.stderr

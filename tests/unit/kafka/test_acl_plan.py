@@ -46,7 +46,8 @@ def test_services_get_what_their_code_uses_and_no_more():
     assert "READ TOPIC hub.events.kz-75" in reconciler  # whether a skip behind a committed offset holds records
     assert "WRITE TOPIC hub.events.kz-75" not in reconciler
     assert "DESCRIBE GROUP records-hub" in reconciler and "READ GROUP records-hub" not in reconciler
-    assert grants_of("hub-sink-postgres") == {"READ TOPIC hub.register", "READ GROUP records-hub-sink-postgres*"}
+    assert grants_of("hub-sink-postgres") == {"READ TOPIC hub.register", "READ GROUP records-hub-sink-postgres*",
+                                              "WRITE TOPIC hub.notifications.dead"}  # what it cannot decode
 
 
 def test_names_are_checked_and_only_the_plans_users_are_managed():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.kafka.acl_plan import Grant, access_plan
-from hub.manifests import ClusterLayout, cluster_settings, kubernetes_files
+from hub.manifests import ClusterLayout, cluster_settings, default_settings, kubernetes_files
 from hub.manifests.strimzi import strimzi_acls
 from hub.manifests.systemd import systemd_units
 from hub.settings import HubSettings
@@ -39,10 +39,18 @@ def test_every_topic_and_principal_has_its_resource():
     assert set(users) == set(access_plan(SETTINGS)) | {"hub-operator"}
 
 
-def test_systemd_memory_limits_are_the_kubernetes_ones_in_systemds_units():
-    unit = systemd_units()["records-hub-aggregator.service"]
-    aggregator = next(s for s in ClusterLayout().services if s.name == "aggregator")
-    assert f"MemoryMax={aggregator.memory_limit.removesuffix('i')}\n" in unit
-    assert "ExecStart=/opt/records-hub/bin/hub run --service aggregator\n" in unit
-    webhook = systemd_units()["records-hub-sink-webhook.service"]
-    assert "--subscriptions /etc/records-hub/sink-webhook/subscriptions.yaml" in webhook
+def test_systemd_units_carry_the_kubernetes_memory_limits_and_their_own_settings():
+    units = systemd_units()
+    aggregator, matcher = units["records-hub-aggregator.service"], units["records-hub-matcher.service"]
+    assert "MemoryMax=2G\n" in aggregator and "MemoryMax=3G\n" in matcher
+    assert "ExecStart=/opt/records-hub/bin/hub run --service aggregator\n" in aggregator
+    assert "Environment=HUB_MATCHER_BUILD_PROCESSES=2\n" in matcher
+    email = units["records-hub-sink-email.service"]
+    assert "--addresses /etc/records-hub/sink-email/addresses.yaml --smtp-host ${SMTP_HOST}\n" in email
+
+
+def test_the_manifests_do_not_depend_on_the_environment(monkeypatch):
+    monkeypatch.setenv("HUB_TOPIC_PREFIX", "elsewhere")
+    monkeypatch.setenv("HUB_PARTITIONS", "2")
+    settings = default_settings(topic_prefix="hub")
+    assert (settings.topic_prefix, settings.partitions) == ("hub", 6)
