@@ -41,13 +41,15 @@ def report(measure: Callable[[Path], dict], work_dir: Path | None) -> None:
 @click.option("--seed", default=577, show_default=True, help="Seed of the simulated regional registers.")
 @click.option("--profile", type=click.Path(path_type=Path), help="Write a cProfile of the batched worker here.")
 @click.option("--work-dir", type=click.Path(path_type=Path), help="Where worker logs go (default: a temp dir).")
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1),
+              help="Times the timed phases run; each figure is their median, with _min and _max.")
 def aggregator(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
-               profile: Path | None, work_dir: Path | None) -> None:
+               profile: Path | None, work_dir: Path | None, rounds: int) -> None:
     """Batched aggregator vs one event per message vs raw aiokafka reads; recovery and memory at 1M."""
     from hub.bench.aggregator import run
 
     report(lambda folder: run(events, naive_events, records, batch_size, partitions, seed, folder, profile,
-                              progress=progress), work_dir)
+                              rounds, progress=progress), work_dir)
 
 
 @bench.command("connectors")
@@ -92,11 +94,14 @@ def fuzz(inputs: int, seed: int, work_dir: Path | None) -> None:
 @click.option("--seconds", default=60.0, show_default=True, help="How long checks are offered.")
 @click.option("--seed", default=577, show_default=True, help="Seed of the generated register and checks.")
 @click.option("--work-dir", type=click.Path(path_type=Path), help="Where logs go (default: a temp dir).")
-def matcher(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path | None) -> None:
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1),
+              help="Times the timed phases run; each figure is their median, with _min and _max.")
+def matcher(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path | None,
+            rounds: int) -> None:
     """Index build rate and memory over a large register, then check latency at a fixed rate."""
     from hub.bench.matcher import run
 
-    report(lambda folder: run(persons, things, rate, seconds, seed, folder, progress=progress), work_dir)
+    report(lambda folder: run(persons, things, rate, seconds, seed, folder, rounds, progress=progress), work_dir)
 
 
 

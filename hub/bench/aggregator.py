@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from hub.bench.common import raw_consume_per_s
+from hub.bench.repeats import REPEATS, repeated, summary
 from hub.codec import AvroCodec
 from hub.domain.register import apply_event
 from hub.domain.simulate import interleave, simulators
@@ -94,74 +95,96 @@ def measured_run(settings: HubSettings, log: Path, total: int, **worker_options)
         drop_topics(settings)
 
 
-def recovery_figures(settings: HubSettings, work_dir: Path, records: int, progress=print) -> dict[str, Any]:
+def recovery_round(settings: HubSettings, work_dir: Path, records: int, number: int,
+                   progress=print) -> dict[str, Any]:
     """Start a worker over a register of `records` records with no local state (cold), kill it with
     SIGKILL once it is ready, start it again over its own data directory (restart) and return how long
     each took until the register was counted, and the memory after each."""
-    from hub.bench.common import WorkerProcess, drop_topics
+    from hub.bench.common import WorkerProcess
+
+    own = settings.model_copy(update={"data_dir": settings.data_dir / f"round-{number}"})
+    figures: dict[str, Any] = {}
+    for phase, key in (("cold", "cold_recovery_s_1m"), ("restart", "recovery_s_1m")):
+        progress(f"{phase} recovery of {records} records")
+        worker = WorkerProcess(own, work_dir / f"recovery-{phase}-{number}.log")
+        try:
+            ready_s = worker.wait_for(lambda m: m.get("hub_register_records", 0) >= records, 900, poll_s=0.25)
+            figures[key] = round(ready_s - worker.started_s, 1)
+            figures["rss_mb_1m" if phase == "restart" else "cold_rss_mb_1m"] = round(worker.rss_mb())
+        finally:
+            worker.stop(kill=True)
+    return figures
+
+
+def throughput_round(cluster, codec: AvroCodec, stream: list[dict], events: int, naive_events: int,
+                     batch_size: int, partitions: int, work_dir: Path, profile: Path | None,
+                     progress=print) -> dict[str, Any]:
+    """Return one round's throughput figures, each phase on topics of its own (dropped after it): raw
+    aiokafka reading single events, a naive Faust agent, the hub on single events, the hub on batches
+    over TLS and over plaintext."""
+    from hub.bench.common import drop_topics, fresh_settings
 
     figures: dict[str, Any] = {}
-    try:
-        for phase, key in (("cold", "cold_recovery_s_1m"), ("restart", "recovery_s_1m")):
-            progress(f"{phase} recovery of {records} records")
-            worker = WorkerProcess(settings, work_dir / f"recovery-{phase}.log")
-            try:
-                ready_s = worker.wait_for(lambda m: m.get("hub_register_records", 0) >= records, 900, poll_s=0.25)
-                figures[key] = round(ready_s - worker.started_s, 1)
-                figures["rss_mb_1m" if phase == "restart" else "cold_rss_mb_1m"] = round(worker.rss_mb())
-            finally:
-                worker.stop(kill=True)
-    finally:
-        drop_topics(settings)
+    naive = fresh_settings(cluster.secure, "naive", partitions, work_dir)
+    singles = single_messages(naive, codec, stream[:naive_events])
+    progress(f"producing {len(singles)} single events")
+    asyncio.run(publish_placed(naive, singles))
+    names = sorted({topic for topic, *_ in singles})
+    figures["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(naive, names, len(singles))))
+    rate, cpu_us, steal = measured_run(naive, work_dir / "naive.log", naive_events, module="hub.bench.naive")
+    figures["naive_faust_events_per_s"], figures["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
+    figures["naive_steal_share"] = steal
+    drop_topics(naive)
+
+    alone = fresh_settings(cluster.secure, "singles", partitions, work_dir)
+    asyncio.run(publish_placed(alone, single_messages(alone, codec, stream[:naive_events])))
+    rate, cpu_us, _ = measured_run(alone, work_dir / "singles.log", naive_events)
+    figures["hub_single_events_per_s"], figures["hub_single_cpu_us_per_event"] = round(rate), round(cpu_us)
+    drop_topics(alone)
+
+    hub = fresh_settings(cluster.secure, "hub", partitions, work_dir)
+    batches = batch_messages(hub, codec, stream[:events], batch_size)
+    progress(f"producing {events} events in {len(batches)} batches")
+    asyncio.run(publish_placed(hub, batches))
+    rate, cpu_us, steal = measured_run(hub, work_dir / "hub.log", events, profile=profile)
+    figures["hub_events_per_s"], figures["hub_cpu_us_per_event"] = round(rate), round(cpu_us)
+    figures["hub_steal_share"] = steal
+    drop_topics(hub)
+    if cluster.plain is not None:
+        plain = fresh_settings(cluster.plain, "plain", partitions, work_dir)
+        progress(f"the same {events} events over the plaintext listener (baseline of TLS + SCRAM)")
+        asyncio.run(publish_placed(plain, batch_messages(plain, codec, stream[:events], batch_size)))
+        rate, _, _ = measured_run(plain, work_dir / "plain.log", events)
+        figures["hub_plain_events_per_s"] = round(rate)
+        figures["hub_tls_vs_plain"] = round(figures["hub_events_per_s"] / max(rate, 1), 2)
+        drop_topics(plain)
+    figures["hub_vs_naive"] = round(figures["hub_events_per_s"] / max(figures["naive_faust_events_per_s"], 1), 2)
+    figures["single_vs_raw_consume"] = round(figures["hub_single_events_per_s"] / max(figures["raw_consume_per_s"], 1), 3)
     return figures
 
 
 def run(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
-        work_dir: Path, profile: Path | None = None, progress=print) -> dict[str, Any]:
-    """Run the whole aggregator benchmark against one broker and return its figures."""
-    from hub.bench.common import broker, fresh_settings
+        work_dir: Path, profile: Path | None = None, repeats: int = REPEATS, progress=print) -> dict[str, Any]:
+    """Run the whole aggregator benchmark against one broker: its timed phases `repeats` times, each figure
+    the median of the rounds with its spread (<figure>_min, <figure>_max)."""
+    from hub.bench.common import broker, drop_topics, fresh_settings
     from hub.services.refdata import codec_for
 
     work_dir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"events": events, "naive_events": naive_events, "records": records,
-                              "batch_size": batch_size, "partitions": partitions}
+                              "batch_size": batch_size, "partitions": partitions, "rounds": repeats}
     with broker(HubSettings()) as cluster:
         codec = codec_for(HubSettings())
         stream = simulated_events(max(events, naive_events), seed)
-
-        naive = fresh_settings(cluster.secure, "naive", partitions, work_dir)
-        singles = single_messages(naive, codec, stream[:naive_events])
-        progress(f"producing {len(singles)} single events")
-        asyncio.run(publish_placed(naive, singles))
-        names = sorted({topic for topic, *_ in singles})
-        result["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(naive, names, len(singles))))
-        rate, cpu_us, steal = measured_run(naive, work_dir / "naive.log", naive_events, module="hub.bench.naive")
-        result["naive_faust_events_per_s"], result["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
-        result["naive_steal_share"] = steal
-
-        alone = fresh_settings(cluster.secure, "singles", partitions, work_dir)
-        asyncio.run(publish_placed(alone, single_messages(alone, codec, stream[:naive_events])))
-        rate, cpu_us, _ = measured_run(alone, work_dir / "singles.log", naive_events)
-        result["hub_single_events_per_s"], result["hub_single_cpu_us_per_event"] = round(rate), round(cpu_us)
-
-        hub = fresh_settings(cluster.secure, "hub", partitions, work_dir)
-        batches = batch_messages(hub, codec, stream[:events], batch_size)
-        progress(f"producing {events} events in {len(batches)} batches")
-        asyncio.run(publish_placed(hub, batches))
-        rate, cpu_us, steal = measured_run(hub, work_dir / "hub.log", events, profile=profile)
-        result["hub_events_per_s"], result["hub_cpu_us_per_event"] = round(rate), round(cpu_us)
-        result["hub_steal_share"] = steal
-        if cluster.plain is not None:
-            plain = fresh_settings(cluster.plain, "plain", partitions, work_dir)
-            progress(f"the same {events} events over the plaintext listener (baseline of TLS + SCRAM)")
-            asyncio.run(publish_placed(plain, batch_messages(plain, codec, stream[:events], batch_size)))
-            rate, _, _ = measured_run(plain, work_dir / "plain.log", events)
-            result["hub_plain_events_per_s"] = round(rate)
-            result["hub_tls_vs_plain"] = round(result["hub_events_per_s"] / max(rate, 1), 2)
-
+        rounds = repeated(lambda n: throughput_round(cluster, codec, stream, events, naive_events, batch_size,
+                                                     partitions, work_dir, profile if n == 0 else None, progress),
+                          repeats, progress)
         full = fresh_settings(cluster.secure, "recovery", partitions, work_dir)
         progress(f"writing {records} register records")
         asyncio.run(publish_placed(full, register_messages(full, codec, records, seed)))
-        result.update(recovery_figures(full, work_dir, records, progress))
-    result["hub_vs_naive"] = round(result["hub_events_per_s"] / max(result["naive_faust_events_per_s"], 1), 2)
+        try:
+            recoveries = repeated(lambda n: recovery_round(full, work_dir, records, n, progress), repeats, progress)
+        finally:
+            drop_topics(full)
+    result.update(summary([{**r, **c} for r, c in zip(rounds, recoveries)]))
     return result

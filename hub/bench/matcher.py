@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from hub.bench import kkru
 from hub.bench.quality import REQUESTER, state_of
+from hub.bench.repeats import REPEATS, repeated, summary
 from hub.domain.identifiers import with_iin_check_digit
 from hub.domain.validation import hinted
 from hub.kafka.connection import make_consumer
@@ -213,55 +214,83 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+def build_round(settings: HubSettings, work_dir: Path, records: int, number: int, progress=print) -> dict[str, Any]:
+    """Read the register raw, then build the index with a matcher that has no snapshot; return both rates
+    and their ratio (the matcher is stopped)."""
+    from hub.bench.common import WorkerProcess, raw_consume_per_s
+    from hub.kafka.topics import REGISTER
+    from hub.services.matcher import snapshot_path_of
+
+    progress("baseline: raw aiokafka reading the register")
+    raw = round(asyncio.run(raw_consume_per_s(settings, [REGISTER.name(settings)], records)))
+    snapshot_path_of(settings).unlink(missing_ok=True)
+    worker = WorkerProcess(settings, work_dir / f"matcher-build-{number}.log", service="matcher")
+    try:
+        ready_s = worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
+    finally:
+        worker.stop()
+    built = round(records / (ready_s - worker.started_s))
+    return {"raw_register_read_per_s": raw, "index_build_per_s": built, "build_vs_raw_read": round(built / raw, 3)}
+
+
+def checks_round(cluster, settings: HubSettings, codec, people: list[kkru.Person], plates: list[str],
+                 rate: float, seconds: float, seed: int, work_dir: Path, progress=print) -> dict[str, Any]:
+    """Return one round of the latency figures: the raw echo's, then the matcher's at the same rate, and
+    their ratio."""
+    from hub.bench.common import StealMeter
+
+    figures = raw_echo(cluster.secure, codec, work_dir, people, rate, seconds, seed, progress)
+    progress(f"checking at {rate}/s for {seconds} s")
+    steal = StealMeter()
+    legs: dict[str, list[float]] = {}
+    latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
+        settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds, legs=legs))
+    for leg, values in legs.items():  # before and after the matcher's producer stamped the answer
+        figures[f"{leg}_p50_ms"] = round(percentile(values, 0.5), 1)
+        figures[f"{leg}_p99_ms"] = round(percentile(values, 0.99), 1)
+    figures["checks_steal_share"] = steal.share()
+    figures.update({"p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
+                    "checks_per_s": round(len(latencies) / elapsed_s, 1), "answered": len(latencies), "sent": sent})
+    figures["p99_vs_raw_echo"] = round(figures["p99_ms"] / figures["raw_echo_p99_ms"], 2)
+    return figures
+
+
 def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path,
-        progress=print) -> dict[str, Any]:
-    """Run the latency benchmark against one broker and return its figures."""
+        repeats: int = REPEATS, progress=print) -> dict[str, Any]:
+    """Run the latency benchmark against one broker and return its figures: the index build and the checks
+    (each against its raw baseline) `repeats` times, each figure the median with its spread."""
     import uvloop
 
-    from hub.bench.common import (
-        StealMeter,
-        WorkerProcess,
-        broker,
-        drop_topics,
-        fresh_settings,
-        raw_consume_per_s,
-    )
+    from hub.bench.common import WorkerProcess, broker, drop_topics, fresh_settings
     from hub.kafka.producer import publish_placed
-    from hub.kafka.topics import REGISTER
     from hub.services.matcher import snapshot_path_of
     from hub.services.refdata import codec_for
 
     uvloop.install()  # the checking client runs on the event loop the matcher runs on
     work_dir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {"persons": persons, "things": things, "rate_per_s": rate, "seconds": seconds}
+    result: dict[str, Any] = {"persons": persons, "things": things, "rate_per_s": rate, "seconds": seconds,
+                              "rounds": repeats}
+    records = persons + things
     with broker(HubSettings(), quick_jit=False) as cluster:  # minutes of checks earn the optimising JIT back
         codec = codec_for(HubSettings())
         settings = fresh_settings(cluster.secure, "matcher", 6, work_dir)
         people = kkru.persons(persons, seed)
         progress(f"enrolling {persons} persons and {things} vehicles")
         asyncio.run(publish_placed(settings, register_messages(settings, codec, people, things, seed)))
-        progress("baseline: raw aiokafka reading the register")
-        result["raw_register_read_per_s"] = round(asyncio.run(raw_consume_per_s(
-            settings, [REGISTER.name(settings)], persons + things)))
-        worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
+        worker = None
         try:
+            builds = repeated(lambda n: build_round(settings, work_dir, records, n, progress), repeats, progress)
+            snapshot_path_of(settings).unlink(missing_ok=True)  # the checking matcher builds and writes its own
+            worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
             ready_s = worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
-            result["index_build_per_s"] = round((persons + things) / (ready_s - worker.started_s))
             result["rss_mb"] = round(worker.rss_mb())
             snapshot = snapshot_path_of(settings)
             result["snapshot_write_s"] = round(wait_for_file(snapshot, 3600) - ready_s, 1)
             result["snapshot_mb"] = round(snapshot.stat().st_size / 1e6)
             plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
-            result.update(raw_echo(cluster.secure, codec, work_dir, people, rate, seconds, seed, progress))
-            progress(f"checking at {rate}/s for {seconds} s")
-            steal = StealMeter()
-            legs: dict[str, list[float]] = {}
-            latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
-                settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds, legs=legs))
-            for leg, values in legs.items():  # before and after the matcher's producer stamped the answer
-                result[f"{leg}_p50_ms"] = round(percentile(values, 0.5), 1)
-                result[f"{leg}_p99_ms"] = round(percentile(values, 0.99), 1)
-            result["checks_steal_share"] = steal.share()
+            checks = repeated(lambda n: checks_round(cluster, settings, codec, people, plates, rate, seconds,
+                                                     seed + 10 * n, work_dir, progress), repeats, progress)
+            result.update(summary([{**b, **c} for b, c in zip(builds, checks)]))
             result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
             result["matcher_p99_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.99)
             result["rss_mb_after_checks"] = round(worker.rss_mb())  # the checks are kept for delayed hits
@@ -269,37 +298,45 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             progress("restarting the matcher from its snapshot")
             worker = WorkerProcess(settings, work_dir / "matcher.log", service="matcher")
             ready_s = worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
-            result["index_restore_per_s"] = round((persons + things) / (ready_s - worker.started_s))
+            result["index_restore_per_s"] = round(records / (ready_s - worker.started_s))
             first_checks = subjects(random.Random(seed + 3), people, plates)
             asyncio.run(checks_at_rate(settings, codec, first_checks, rate, 0.01))  # ten checks
             result["restart_to_answers_s"] = round(time.monotonic() - worker.started_s, 1)  # recent checks too
             result["restored_rss_mb"] = round(worker.rss_mb())
             if cluster.plain is not None:
-                plain = settings.model_copy(update={**cluster.plain, "kafka_client_properties": None,
-                                                    "log_level": "INFO"})
                 worker.stop()
-                progress(f"baseline: the matcher over the plaintext listener, checking at {rate}/s for {seconds} s")
-                plain_log = work_dir / "matcher-plain.log"
-                worker = WorkerProcess(plain, plain_log, service="matcher")
-                worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
-                asyncio.run(checks_at_rate(plain, codec, subjects(random.Random(seed + 3), people, plates), rate,
-                                           0.01))  # warm up the group
-                # This restarted matcher takes over the checks answered before (replaying the fresh register
-                # against them); the baseline is its steady state, as the secured phase's was.
-                result["plain_takeover_s"] = round(wait_for_line(plain_log, "taken over", 600), 1)
-                plain_latencies, _, _ = asyncio.run(checks_at_rate(
-                    plain, codec, subjects(random.Random(seed + 4), people, plates), rate, seconds))
-                result["plain_p99_ms"] = round(percentile(plain_latencies, 0.99), 2)
+                result.update(plain_baseline(cluster, settings, codec, people, plates, rate, seconds, seed, work_dir,
+                                             progress))
+                result["p99_tls_vs_plain"] = round(result["p99_ms"] / result["plain_p99_ms"], 2)
         finally:
-            worker.stop()
+            if worker is not None:
+                worker.stop()
             drop_topics(settings)
-    result.update({"p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
-                   "checks_per_s": round(len(latencies) / elapsed_s, 1), "answered": len(latencies), "sent": sent})
-    if "plain_p99_ms" in result:
-        result["p99_tls_vs_plain"] = round(result["p99_ms"] / result["plain_p99_ms"], 2)
-    result["p99_vs_raw_echo"] = round(result["p99_ms"] / result["raw_echo_p99_ms"], 2)
-    result["build_vs_raw_read"] = round(result["index_build_per_s"] / result["raw_register_read_per_s"], 3)
     return result
+
+
+def plain_baseline(cluster, settings: HubSettings, codec, people: list[kkru.Person], plates: list[str], rate: float,
+                   seconds: float, seed: int, work_dir: Path, progress=print) -> dict[str, Any]:
+    """Return the matcher's p99 over the plaintext listener (one round: the baseline of TLS + SCRAM) and how long
+    its takeover of the answered checks took."""
+    from hub.bench.common import WorkerProcess
+
+    plain = settings.model_copy(update={**cluster.plain, "kafka_client_properties": None, "log_level": "INFO"})
+    progress(f"baseline: the matcher over the plaintext listener, checking at {rate}/s for {seconds} s")
+    plain_log = work_dir / "matcher-plain.log"
+    worker = WorkerProcess(plain, plain_log, service="matcher")
+    try:
+        worker.wait_for(lambda m: m.get("hub_match_index_ready_seconds", 0) > 0, 3600, poll_s=0.5)
+        asyncio.run(checks_at_rate(plain, codec, subjects(random.Random(seed + 3), people, plates), rate,
+                                   0.01))  # warm up the group
+        # This restarted matcher takes over the checks answered before (replaying the fresh register against
+        # them); the baseline is its steady state, as the secured phase's was.
+        takeover_s = round(wait_for_line(plain_log, "taken over", 600), 1)
+        latencies, _, _ = asyncio.run(checks_at_rate(
+            plain, codec, subjects(random.Random(seed + 4), people, plates), rate, seconds))
+    finally:
+        worker.stop()
+    return {"plain_takeover_s": takeover_s, "plain_p99_ms": round(percentile(latencies, 0.99), 2)}
 
 
 def raw_echo(connection: dict[str, Any], codec, work_dir: Path, people: list[kkru.Person], rate: float, seconds: float,
