@@ -29,7 +29,8 @@ from hub.kafka.topics import (
 )
 from hub.sensors import Sensor
 from hub.services.acks import InOrderAcks
-from hub.services.faust_internals import consumer_view, crash
+from hub.services.changelog_preload import load_changelog
+from hub.services.faust_internals import consumer_view, crash, load_before_recovery, rocksdb_rows_writer
 from hub.services.offset_guard import OffsetGap, OffsetGuard
 from hub.services.outputs import Outputs, faust_batch_sender, faust_sender
 from hub.services.processor import RegisterProcessor, wall_clock_ms
@@ -71,6 +72,10 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
                          partitions=settings.partitions, compacting=True, deleting=False)
     table = app.Table("register-state", default=None, partitions=settings.partitions, key_type=bytes,
                       value_type=bytes, changelog_topic=register, options=rocksdb_options(settings))
+    if settings.table_store == "rocksdb":
+        persisted, write = rocksdb_rows_writer(table)
+        load_before_recovery(app, table, lambda partitions: load_changelog(
+            settings, REGISTER.name(settings), partitions, persisted, write))
     outputs = Outputs(faust_sender(app), REGISTER.name(settings), CHANGES.name(settings), REJECTED.name(settings),
                       notices_topic(settings, catalog), due_name, on_failure=lambda exc: crash(app, exc),
                       send_many=faust_batch_sender(app))

@@ -3,7 +3,7 @@ fails when an upgrade moves any of them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import faust
 from aiokafka import AIOKafkaProducer
@@ -97,3 +97,40 @@ def tables_recovered(app: faust.App) -> bool:
     """Return whether the worker's tables have recovered (Faust's recovery completed once and is not running
     again after a rebalance): the aggregator's readiness."""
     return app.tables.recovery.completed.is_set() and not app.in_recovery
+
+
+def rocksdb_rows_writer(table: Any) -> tuple[Callable[[int], "int | None"], Callable[[int, list, int], None]]:
+    """Return (persisted, write) over a table's RocksDB store: the offset stored for a changelog partition,
+    and a write of rows (key, value or None to delete) with the partition's new offset in the same batch."""
+    import rocksdict
+    from faust.types import TP
+
+    store, topic = table.data, table.changelog_topic.get_topic_name()
+
+    def persisted(partition: int) -> int | None:
+        return store.persisted_offset(TP(topic, partition))
+
+    def write(partition: int, rows: list, last_offset: int) -> None:
+        batch = rocksdict.WriteBatch(raw_mode=True)
+        for key, value in rows:
+            if value is None:
+                batch.delete(key)
+            else:
+                batch.put(key, value)
+        batch.put(store.offset_key, str(last_offset).encode())
+        store._db_for_partition(partition).write(batch)
+
+    return persisted, write
+
+
+def load_before_recovery(app: faust.App, table: Any, load: Callable[[list[int]], Awaitable[Any]]) -> None:
+    """Call load(partitions) at every rebalance with the table's active changelog partitions, once its store
+    has opened them and before Faust's recovery reads them (the table's store's on_rebalance, extended)."""
+    store, topic = table.data, table.changelog_topic.get_topic_name()
+    opened = store.on_rebalance
+
+    async def on_rebalance(assigned, revoked, newly_assigned, generation_id=0) -> None:
+        await opened(assigned, revoked, newly_assigned, generation_id)
+        await load(sorted(tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic))
+
+    store.on_rebalance = on_rebalance

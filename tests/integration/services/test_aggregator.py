@@ -73,3 +73,39 @@ def test_aggregator_applies_valid_events_once_and_rejects_the_rest(hub_settings:
     garbage = next(r for r in rejected if r["reason_code"] == "UNDECODABLE")
     assert garbage["original"] == b"\x00garbage\xff" and garbage["reason_ru"] and garbage["reason_kk"]
     assert {n["recipient_unit"] for n in notices} == {"KZ-75-CP"} and len(notices) == 3
+
+
+def test_a_worker_without_local_state_loads_the_register_before_recovery(hub_settings: HubSettings,
+                                                                          codec: AvroCodec, tmp_path: Path) -> None:
+    """A new worker (another data folder) bulk-loads the register's changelog, then applies a correction of a
+    loaded record as its next version and a replayed enrolment as a duplicate: the loaded state is the state."""
+    asyncio.run(provision(hub_settings, all_topics()))
+    asyncio.run(load_reference_data(hub_settings, hub_settings.refdata_dir))
+    topic = regional_events_topic("KZ-75").name(hub_settings)
+    base = [{**EVENT, "event_id": f"ev-{i}", "record_id": f"KZ-75-WANTED_PERSON-{i:08d}"} for i in range(20)]
+    asyncio.run(publish(hub_settings, topic, [(e["record_id"], codec.encode("RecordEvent", e)) for e in base]))
+    first = Worker(hub_settings, tmp_path / "first.log")
+    try:
+        asyncio.run(read_topic(hub_settings, REGISTER.name(hub_settings), 20, 120))
+    finally:
+        first.stop()
+    fresh = hub_settings.model_copy(update={"data_dir": tmp_path / "another-machine"})
+    correct = {**base[0], "event_id": "ev-c", "action": "CORRECT", "version": 2, "ground": "DATA_CLARIFIED"}
+    asyncio.run(publish(hub_settings, topic, [(e["record_id"], codec.encode("RecordEvent", e))
+                                              for e in (correct, base[1])]))
+    second = Worker(fresh, tmp_path / "second.log")
+    try:
+        register = decode_all(codec, asyncio.run(read_topic(hub_settings, REGISTER.name(hub_settings), 21, 120)),
+                              "RegisterRecord")
+    finally:
+        second.stop()
+    log = (tmp_path / "second.log").read_text()
+    assert "loaded 20 changelog records" in log, log[-3000:]
+    versions: dict[str, list[int]] = {}
+    for state in register:
+        versions.setdefault(state["record_id"], []).append(state["version"])
+    assert len(register) == 21 and versions["KZ-75-WANTED_PERSON-00000000"] == [1, 2]
+    assert versions["KZ-75-WANTED_PERSON-00000001"] == [1]  # the replayed enrolment: a duplicate
+    rejected = decode_all(codec, asyncio.run(read_topic(hub_settings, REJECTED.name(hub_settings), 0, 5)),
+                          "Rejection")
+    assert rejected == []

@@ -60,3 +60,21 @@ def test_an_app_made_read_committed_builds_a_read_committed_consumer() -> None:
         assert thread.verify_event_path(0.0, TP("t-changelog", 0)) is None  # a changelog is not checked
         return isolation_level_of(thread._create_worker_consumer(app.transport))
     assert asyncio.run(build()) == "read_committed"
+
+
+def test_the_store_parts_the_changelog_load_uses_are_there_in_the_order_it_needs() -> None:
+    from faust.assignor.partition_assignor import PartitionAssignor
+    from faust.stores.rocksdb import Store
+    from faust.tables.base import Collection
+    from faust.tables.manager import TableManager
+    from faust.topics import Topic
+
+    assert list(inspect.signature(Store.on_rebalance).parameters) == [
+        "self", "assigned", "revoked", "newly_assigned", "generation_id"]
+    assert Store.offset_key == b"__faust\0offset__"
+    assert "int(offset)" in inspect.getsource(Store.persisted_offset)  # the offset is stored as its digits
+    assert callable(Store._db_for_partition) and callable(PartitionAssignor.assigned_actives)
+    assert callable(Topic.get_topic_name)
+    assert "await self.data.on_rebalance(" in inspect.getsource(Collection.on_rebalance)
+    manager = inspect.getsource(TableManager.on_rebalance)  # the tables' stores before the recovery
+    assert manager.index("table.on_rebalance") < manager.index("self.recovery.on_rebalance")

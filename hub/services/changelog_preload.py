@@ -1,0 +1,74 @@
+"""Bulk loading of a table's changelog partitions into local state before Faust's recovery reads them.
+
+Faust recovers a table one changelog record at a time (a task, a log call and a check per record): about
+60 µs each, a minute and a half for a register of 1,000,000 records. Read with plain aiokafka in fetches of
+thousands and written in batches, the same records take a fraction of that; Faust's recovery then starts
+from the offset the load stored and finds little or nothing left.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, Iterable
+
+from aiokafka import TopicPartition
+
+from hub.kafka.connection import make_consumer
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+Rows = list[tuple[bytes, "bytes | None"]]
+FETCH_RECORDS = 20_000
+STALL_S = 30.0  # no progress for this long: the rest is left to Faust's recovery
+
+
+async def load_changelog(settings: HubSettings, topic: str, partitions: Iterable[int],
+                         persisted: Callable[[int], "int | None"], write: Callable[[int, Rows, int], None]) -> int:
+    """Load a changelog's partitions from after each one's persisted offset up to its last stable offset:
+    every fetched partition's rows written with write(partition, rows, last_offset), which stores the offset
+    with them; return how many records were loaded."""
+    tps = [TopicPartition(topic, p) for p in sorted(set(partitions))]
+    if not tps:
+        return 0
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False,
+                             max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024)
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)  # read_committed: the last stable offsets
+        todo = {}
+        for tp in tps:
+            stored = persisted(tp.partition)
+            start = 0 if stored is None else stored + 1
+            if start < ends[tp]:
+                consumer.seek(tp, start)
+                todo[tp] = ends[tp]
+        return await _drain(consumer, todo, write)
+    finally:
+        await consumer.stop()
+
+
+async def _drain(consumer, todo: dict[TopicPartition, int], write: Callable[[int, Rows, int], None]) -> int:
+    """Read every partition of todo up to its end offset, writing each fetch's rows; return the records read."""
+    loaded, started, progress_at = 0, time.monotonic(), time.monotonic()
+    while todo:
+        fetched = await consumer.getmany(*todo, timeout_ms=1000, max_records=FETCH_RECORDS)
+        for tp, records in fetched.items():
+            rows = [(r.key, r.value) for r in records if r.offset < todo[tp] and r.key is not None]
+            if rows:
+                last = max(r.offset for r in records if r.offset < todo[tp])
+                write(tp.partition, rows, last)
+                loaded += len(rows)
+                progress_at = time.monotonic()
+        for tp in list(todo):
+            if await consumer.position(tp) >= todo[tp]:
+                del todo[tp]
+        if todo and time.monotonic() - progress_at > STALL_S:
+            log.warning("changelog load made no progress for %.0f s; Faust's recovery reads the rest of %s",
+                        STALL_S, sorted(tp.partition for tp in todo))
+            break
+    if loaded:
+        log.info("loaded %d changelog records in %.1f s before recovery", loaded, time.monotonic() - started)
+    return loaded
