@@ -124,13 +124,23 @@ def rocksdb_rows_writer(table: Any) -> tuple[Callable[[int], "int | None"], Call
 
 
 def load_before_recovery(app: faust.App, table: Any, load: Callable[[list[int]], Awaitable[Any]]) -> None:
-    """Call load(partitions) at every rebalance with the table's active changelog partitions, once its store
-    has opened them and before Faust's recovery reads them (the table's store's on_rebalance, extended)."""
-    store, topic = table.data, table.changelog_topic.get_topic_name()
-    opened = store.on_rebalance
+    """Call load(partitions) with the table's active changelog partitions in Faust's recovery task (heartbeats
+    running, the app in recovery), just before it works out where to start reading them; it then starts from
+    the offsets the load stored (Recovery._build_offsets, extended)."""
+    from faust.types import TP
 
-    async def on_rebalance(assigned, revoked, newly_assigned, generation_id=0) -> None:
-        await opened(assigned, revoked, newly_assigned, generation_id)
-        await load(sorted(tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic))
+    recovery, topic = app.tables.recovery, table.changelog_topic.get_topic_name()
+    build_offsets = recovery._build_offsets
 
-    store.on_rebalance = on_rebalance
+    async def _build_offsets(consumer, tps, destination, title) -> None:
+        if title == "active":
+            ours = sorted(tp.partition for tp in tps if tp.topic == topic)
+            await load(ours)
+            for partition in ours:
+                stored = table.data.persisted_offset(TP(topic, partition))
+                if stored is not None:
+                    tp = TP(topic, partition)
+                    destination[tp] = max(stored, destination[tp] if destination[tp] is not None else -1)
+        await build_offsets(consumer, tps, destination, title)
+
+    recovery._build_offsets = _build_offsets

@@ -62,19 +62,19 @@ def test_an_app_made_read_committed_builds_a_read_committed_consumer() -> None:
     assert asyncio.run(build()) == "read_committed"
 
 
-def test_the_store_parts_the_changelog_load_uses_are_there_in_the_order_it_needs() -> None:
-    from faust.assignor.partition_assignor import PartitionAssignor
+def test_the_recovery_parts_the_changelog_load_uses_are_there_in_the_order_it_needs() -> None:
     from faust.stores.rocksdb import Store
-    from faust.tables.base import Collection
-    from faust.tables.manager import TableManager
+    from faust.tables.recovery import Recovery
     from faust.topics import Topic
 
-    assert list(inspect.signature(Store.on_rebalance).parameters) == [
-        "self", "assigned", "revoked", "newly_assigned", "generation_id"]
-    assert Store.offset_key == b"__faust\0offset__"
+    assert list(inspect.signature(Recovery._build_offsets).parameters) == [
+        "self", "consumer", "tps", "destination", "title"]
+    import faust.tables.recovery as recovery_module
+
+    restart = inspect.getsource(recovery_module)  # in recovery (watchdog), producer flushed, then the offsets
+    assert restart.index("self._set_recovery_started()") < restart.index("producer.flush") < restart.index(
+        "self._build_offsets)(\n                        consumer, assigned_active_tps, active_offsets, \"active\"")
+    assert "destination[tp] = max(last_value, new_value)" in inspect.getsource(Recovery._build_offsets)
     assert "int(offset)" in inspect.getsource(Store.persisted_offset)  # the offset is stored as its digits
-    assert callable(Store._db_for_partition) and callable(PartitionAssignor.assigned_actives)
-    assert callable(Topic.get_topic_name)
-    assert "await self.data.on_rebalance(" in inspect.getsource(Collection.on_rebalance)
-    manager = inspect.getsource(TableManager.on_rebalance)  # the tables' stores before the recovery
-    assert manager.index("table.on_rebalance") < manager.index("self.recovery.on_rebalance")
+    assert "self.offset_key" in inspect.getsource(Store.persisted_offset)
+    assert callable(Store._db_for_partition) and callable(Topic.get_topic_name)
