@@ -33,11 +33,12 @@ def cluster_settings(settings: HubSettings, layout: ClusterLayout) -> HubSetting
 def kubernetes_files(layout: ClusterLayout, settings: HubSettings) -> dict[str, list[dict]]:
     """Return the Kubernetes documents by file name, in the order they are applied (those under examples/ are
     not: a site writes its own from them)."""
-    return {"00-hub.yaml": hub_workloads(layout, settings)[:2],
+    workloads = hub_workloads(layout, settings)  # the namespace and settings first, applied before the rest
+    return {"00-hub.yaml": workloads[:2],
             "10-kafka.yaml": kafka_cluster(layout, settings),
             "20-topics.yaml": kafka_topics(layout, settings),
             "30-users.yaml": kafka_users(layout, settings),
-            "40-services.yaml": hub_workloads(layout, settings)[2:],
+            "40-services.yaml": workloads[2:],
             "examples/site-config.yaml": site_examples(layout)}
 
 

@@ -73,7 +73,7 @@ def _volumes(layout: ClusterLayout, service: ServiceShape) -> tuple[list[dict], 
     return volumes, mounts
 
 
-def _container(layout: ClusterLayout, service: ServiceShape) -> dict:
+def _container(layout: ClusterLayout, service: ServiceShape, mounts: list[dict]) -> dict:
     env = [{"name": "HUB_KAFKA_SASL_USERNAME", "value": service.principal},
            {"name": "HUB_KAFKA_SASL_PASSWORD_FILE", "value": f"{USER_DIR}/password"},
            *({"name": k, "value": v} for k, v in sorted(service.env.items())),
@@ -92,7 +92,7 @@ def _container(layout: ClusterLayout, service: ServiceShape) -> dict:
         "resources": {"requests": {"cpu": service.cpu_request, "memory": service.memory_request},
                       "limits": {"cpu": service.cpu_limit, "memory": service.memory_limit}},
         **_probes(),
-        "volumeMounts": _volumes(layout, service)[1],
+        "volumeMounts": mounts,
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]}},
     }
@@ -100,9 +100,10 @@ def _container(layout: ClusterLayout, service: ServiceShape) -> dict:
 
 def _pod(layout: ClusterLayout, service: ServiceShape) -> dict:
     labels = {**PART_OF, "app.kubernetes.io/name": f"hub-{service.name}"}
+    volumes, mounts = _volumes(layout, service)
     return {"metadata": {"labels": labels,
                          "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT)}},
-            "spec": {"containers": [_container(layout, service)], "volumes": _volumes(layout, service)[0],
+            "spec": {"containers": [_container(layout, service, mounts)], "volumes": volumes,
                      "terminationGracePeriodSeconds": STOP_GRACE_S, "enableServiceLinks": False,
                      "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS,
                                          "fsGroup": RUN_AS, "fsGroupChangePolicy": "OnRootMismatch",

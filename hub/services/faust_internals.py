@@ -108,7 +108,7 @@ def rocksdb_rows_writer(table: Any) -> tuple[Callable[[int], "int | None"], Call
     store, topic = table.data, table.changelog_topic.get_topic_name()
 
     def persisted(partition: int) -> int | None:
-        return store.persisted_offset(TP(topic, partition))
+        return table.persisted_offset(TP(topic, partition))
 
     def write(partition: int, rows: list, last_offset: int) -> None:
         batch = rocksdict.WriteBatch(raw_mode=True)
@@ -136,11 +136,10 @@ def load_before_recovery(app: faust.App, table: Any, load: Callable[[list[int]],
         if title == "active":
             ours = sorted(tp.partition for tp in tps if tp.topic == topic)
             await load(ours)
-            for partition in ours:
-                stored = table.data.persisted_offset(TP(topic, partition))
+            for tp in (TP(topic, partition) for partition in ours):
+                stored = table.persisted_offset(tp)  # what Faust read before the load, or past it
                 if stored is not None:
-                    tp = TP(topic, partition)
-                    destination[tp] = max(stored, destination[tp] if destination[tp] is not None else -1)
+                    destination[tp] = stored
         await build_offsets(consumer, tps, destination, title)
 
     recovery._build_offsets = _build_offsets

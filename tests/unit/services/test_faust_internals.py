@@ -78,3 +78,6 @@ def test_the_recovery_parts_the_changelog_load_uses_are_there_in_the_order_it_ne
     assert "int(offset)" in inspect.getsource(Store.persisted_offset)  # the offset is stored as its digits
     assert "self.offset_key" in inspect.getsource(Store.persisted_offset)
     assert callable(Store._db_for_partition) and callable(Topic.get_topic_name)
+    from faust.tables.base import Collection
+
+    assert "self.data.persisted_offset(tp)" in inspect.getsource(Collection.persisted_offset)
