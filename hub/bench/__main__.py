@@ -92,16 +92,19 @@ def fuzz(inputs: int, seed: int, work_dir: Path | None) -> None:
 @click.option("--things", default=1_000_000, show_default=True, help="Vehicles on the register.")
 @click.option("--rate", default=1000.0, show_default=True, help="Checks per second offered.")
 @click.option("--seconds", default=60.0, show_default=True, help="How long checks are offered.")
+@click.option("--warm-up-s", default=20.0, show_default=True, type=click.FloatRange(0),
+              help="Untimed checks at the rate before each timed phase (the baselines' too).")
 @click.option("--seed", default=577, show_default=True, help="Seed of the generated register and checks.")
 @click.option("--work-dir", type=click.Path(path_type=Path), help="Where logs go (default: a temp dir).")
 @click.option("--rounds", default=3, show_default=True, type=click.IntRange(1),
               help="Times the timed phases run; each figure is their median, with _min and _max.")
-def matcher(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path | None,
-            rounds: int) -> None:
+def matcher(persons: int, things: int, rate: float, seconds: float, warm_up_s: float, seed: int,
+            work_dir: Path | None, rounds: int) -> None:
     """Index build rate and memory over a large register, then check latency at a fixed rate."""
     from hub.bench.matcher import run
 
-    report(lambda folder: run(persons, things, rate, seconds, seed, folder, rounds, progress=progress), work_dir)
+    report(lambda folder: run(persons, things, rate, seconds, seed, folder, rounds, progress=progress,
+                              warm_up_s=warm_up_s), work_dir)
 
 
 

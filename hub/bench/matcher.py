@@ -19,6 +19,7 @@ from hub.settings import HubSettings
 
 VIN_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 PLATE_LETTERS = "ABCDEHKMOPTXY"
+WARM_UP_S = 20.0  # untimed checks at the rate before each timed phase
 
 
 def vehicle(rng: random.Random) -> dict[str, Any]:
@@ -84,11 +85,13 @@ def subjects(rng: random.Random, people: list[kkru.Person], plates: list[str]) -
 
 async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[str, dict]], rate: float,
                          seconds: float, answer_schema: str = "CheckResult",
-                         legs: dict[str, list[float]] | None = None) -> tuple[list[float], int, float]:
-    """Send checks at `rate` per second for `seconds`; return latencies (ms) of the answers (messages of
-    answer_schema that carry the check id), how many were sent, and the seconds from the first send to the
-    last answer. With `legs`, each latency is also split at the answer's timestamp (when the answerer's
-    producer stamped it, to the millisecond): "to_answer" before it, "from_answer" after."""
+                         legs: dict[str, list[float]] | None = None,
+                         warm_up_s: float = 0.0) -> tuple[list[float], int, float]:
+    """Send checks at `rate` per second for `seconds`, after `warm_up_s` seconds of untimed checks at the same
+    rate; return latencies (ms) of the answers (messages of answer_schema that carry the check id), how many
+    were sent, and the seconds from the first send to the last answer. With `legs`, each latency is also split
+    at the answer's timestamp (when the answerer's producer stamped it, to the millisecond): "to_answer" before
+    it, "from_answer" after."""
 
     from hub.bench.common import paced
     from hub.cli.checks import request_of
@@ -132,23 +135,35 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
                             if legs is not None and check_id in sent_wall_ms:
                                 legs["to_answer"].append(record.timestamp - sent_wall_ms.pop(check_id))
                                 legs["from_answer"].append(now_wall_ms - record.timestamp)
+        async def offer(count: int) -> float:
+            asked = [next(source) for _ in range(count)]
+            started = time.perf_counter()
+            async for schema, subject in paced(asked, rate):
+                request = request_of(schema, subject, REQUESTER)
+                value = codec.encode("CheckRequest", request)
+                sent_at[request["check_id"]] = time.perf_counter()
+                sent_wall_ms[request["check_id"]] = time.time() * 1000
+                await producer.send(topic, value, key=request["check_id"].encode())
+            deadline = time.perf_counter() + 60
+            while sent_at and time.perf_counter() < deadline:
+                await asyncio.sleep(0.1)
+            return started
+
+        topic = CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER["unit"]))
+        if legs is not None:
+            legs.update(to_answer=[], from_answer=[])
         receiver = asyncio.ensure_future(receive())
         await warm_up(producer, codec, settings, source, sent_at)
+        # The broker's compiler and both ends' connections settle in the untimed checks: the figures are the
+        # steady state's, for the baselines and the matcher alike.
+        await offer(int(rate * warm_up_s))
+        sent_at.clear()
         latencies.clear()
         if legs is not None:
             legs.update(to_answer=[], from_answer=[])
         count = int(rate * seconds)
-        asked = [next(source) for _ in range(count)]
-        started = time.perf_counter()
-        async for schema, subject in paced(asked, rate):
-            request = request_of(schema, subject, REQUESTER)
-            value = codec.encode("CheckRequest", request)
-            sent_at[request["check_id"]] = time.perf_counter()
-            sent_wall_ms[request["check_id"]] = time.time() * 1000
-            await producer.send(CHECK_REQUESTS.name(settings, scope_of_unit_code(REQUESTER["unit"])), value, key=request["check_id"].encode())
-        deadline = time.perf_counter() + 60
-        while sent_at and time.perf_counter() < deadline:
-            await asyncio.sleep(0.1)
+        last_answer = 0.0
+        started = await offer(count)
         receiver.cancel()
         return latencies, count, (last_answer or time.perf_counter()) - started
     finally:
@@ -234,17 +249,19 @@ def build_round(settings: HubSettings, work_dir: Path, records: int, number: int
 
 
 def checks_round(cluster, settings: HubSettings, codec, people: list[kkru.Person], plates: list[str],
-                 rate: float, seconds: float, seed: int, work_dir: Path, progress=print) -> dict[str, Any]:
+                 rate: float, seconds: float, seed: int, work_dir: Path, progress=print,
+                 warm_up_s: float = WARM_UP_S) -> dict[str, Any]:
     """Return one round of the latency figures: the raw echo's, then the matcher's at the same rate, and
-    their ratio."""
+    their ratio (each timed after `warm_up_s` seconds of untimed checks)."""
     from hub.bench.common import StealMeter
 
-    figures = raw_echo(cluster.secure, codec, work_dir, people, rate, seconds, seed, progress)
+    figures = raw_echo(cluster.secure, codec, work_dir, people, rate, seconds, seed, progress, warm_up_s)
     progress(f"checking at {rate}/s for {seconds} s")
     steal = StealMeter()
     legs: dict[str, list[float]] = {}
     latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
-        settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds, legs=legs))
+        settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds, legs=legs,
+        warm_up_s=warm_up_s))
     for leg, values in legs.items():  # before and after the matcher's producer stamped the answer
         figures[f"{leg}_p50_ms"] = round(percentile(values, 0.5), 1)
         figures[f"{leg}_p99_ms"] = round(percentile(values, 0.99), 1)
@@ -256,7 +273,7 @@ def checks_round(cluster, settings: HubSettings, codec, people: list[kkru.Person
 
 
 def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_dir: Path,
-        repeats: int = REPEATS, progress=print) -> dict[str, Any]:
+        repeats: int = REPEATS, progress=print, warm_up_s: float = WARM_UP_S) -> dict[str, Any]:
     """Run the latency benchmark against one broker and return its figures: the index build and the checks
     (each against its raw baseline) `repeats` times, each figure the median with its spread."""
     import uvloop
@@ -269,7 +286,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
     uvloop.install()  # the checking client runs on the event loop the matcher runs on
     work_dir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"persons": persons, "things": things, "rate_per_s": rate, "seconds": seconds,
-                              "rounds": repeats}
+                              "warm_up_s": warm_up_s, "rounds": repeats}
     records = persons + things
     with broker(HubSettings(), quick_jit=False) as cluster:  # minutes of checks earn the optimising JIT back
         codec = codec_for(HubSettings())
@@ -289,7 +306,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             result["snapshot_mb"] = round(snapshot.stat().st_size / 1e6)
             plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
             checks = repeated(lambda n: checks_round(cluster, settings, codec, people, plates, rate, seconds,
-                                                     seed + 10 * n, work_dir, progress), repeats, progress)
+                                                     seed + 10 * n, work_dir, progress, warm_up_s), repeats, progress)
             result.update(summary([{**b, **c} for b, c in zip(builds, checks)]))
             result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
             result["matcher_p99_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.99)
@@ -306,7 +323,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             if cluster.plain is not None:
                 worker.stop()
                 result.update(plain_baseline(cluster, settings, codec, people, plates, rate, seconds, seed, work_dir,
-                                             progress))
+                                             progress, warm_up_s))
                 result["p99_tls_vs_plain"] = round(result["p99_ms"] / result["plain_p99_ms"], 2)
         finally:
             if worker is not None:
@@ -316,7 +333,8 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
 
 
 def plain_baseline(cluster, settings: HubSettings, codec, people: list[kkru.Person], plates: list[str], rate: float,
-                   seconds: float, seed: int, work_dir: Path, progress=print) -> dict[str, Any]:
+                   seconds: float, seed: int, work_dir: Path, progress=print,
+                   warm_up_s: float = WARM_UP_S) -> dict[str, Any]:
     """Return the matcher's p99 over the plaintext listener (one round: the baseline of TLS + SCRAM) and how long
     its takeover of the answered checks took."""
     from hub.bench.common import WorkerProcess
@@ -333,14 +351,14 @@ def plain_baseline(cluster, settings: HubSettings, codec, people: list[kkru.Pers
         # them); the baseline is its steady state, as the secured phase's was.
         takeover_s = round(wait_for_line(plain_log, "taken over", 600), 1)
         latencies, _, _ = asyncio.run(checks_at_rate(
-            plain, codec, subjects(random.Random(seed + 4), people, plates), rate, seconds))
+            plain, codec, subjects(random.Random(seed + 4), people, plates), rate, seconds, warm_up_s=warm_up_s))
     finally:
         worker.stop()
     return {"plain_takeover_s": takeover_s, "plain_p99_ms": round(percentile(latencies, 0.99), 2)}
 
 
 def raw_echo(connection: dict[str, Any], codec, work_dir: Path, people: list[kkru.Person], rate: float, seconds: float,
-             seed: int, progress) -> dict[str, float]:
+             seed: int, progress, warm_up_s: float = WARM_UP_S) -> dict[str, float]:
     """Run the same client against the raw aiokafka echo (hub.bench.echo) on topics of its own; return its
     p50 and p99 (ms), the baseline of the matcher's."""
     from hub.bench.common import StealMeter, WorkerProcess, drop_topics, fresh_settings
@@ -351,7 +369,8 @@ def raw_echo(connection: dict[str, Any], codec, work_dir: Path, people: list[kkr
     steal = StealMeter()
     try:
         latencies, _, _ = asyncio.run(checks_at_rate(settings, codec, subjects(random.Random(seed + 2), people, []),
-                                                     rate, seconds, answer_schema="CheckRequest"))
+                                                     rate, seconds, answer_schema="CheckRequest",
+                                                     warm_up_s=warm_up_s))
     finally:
         echo.stop()
         drop_topics(settings)

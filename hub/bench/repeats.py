@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Callable
 
@@ -10,11 +11,15 @@ REPEATS = 3  # targets are judged on the median of three rounds (issue 19: figur
 
 def summary(rounds: list[dict[str, float]]) -> dict[str, float]:
     """Return, for each figure every round gives, its median under its own name and its spread as
-    <name>_min and <name>_max (rounded as the rounds were)."""
+    <name>_min and <name>_max (rounded as the rounds were); rounds where it is not a finite number are left
+    out of both, and a figure no round measured is None."""
     shared = [key for key in rounds[0] if all(key in r for r in rounds)] if rounds else []
     figures: dict[str, float] = {}
     for key in shared:
-        values = [r[key] for r in rounds]
+        values = [r[key] for r in rounds if r[key] is not None and math.isfinite(r[key])]
+        if not values:  # e.g. a percentile of no answers: said, not turned into a figure
+            figures[key] = None
+            continue
         digits = max(_digits(v) for v in values)
         median = round(statistics.median(values), digits)
         figures[key] = int(median) if digits == 0 else median

@@ -17,3 +17,11 @@ def test_a_figure_missing_from_a_round_is_left_out_and_an_even_count_takes_the_m
 
 def test_rounds_run_in_order_with_their_number():
     assert repeated(lambda n: {"n": n}, times=3, progress=lambda _: None) == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+def test_a_figure_that_is_not_a_number_in_a_round_is_left_out_and_none_when_no_round_measured_it():
+    rounds = [{"p99_ms": 20.5, "legs_p99_ms": float("nan")}, {"p99_ms": float("nan"), "legs_p99_ms": float("nan")},
+              {"p99_ms": 30.25, "legs_p99_ms": None}]
+    figures = summary(rounds)
+    assert (figures["p99_ms"], figures["p99_ms_min"], figures["p99_ms_max"]) == (25.38, 20.5, 30.25)
+    assert figures["legs_p99_ms"] is None and "legs_p99_ms_min" not in figures
