@@ -67,6 +67,7 @@ class TopicFamily:
     retention_ms: int = 30 * DAY_MS
     extra_schemas: tuple[str, ...] = ()
     partitions_setting: str = "partitions"
+    extra_config: dict[str, str] = field(default_factory=dict)
 
     def spec(self, scope: str) -> TopicSpec:
         """Return the topic of one scope, e.g. checks.requests.kz-75."""
@@ -78,7 +79,7 @@ class TopicFamily:
             producers=tuple(p.format(scope=scope) for p in self.producers),
             consumers=tuple(c.format(scope=scope) for c in self.consumers),
             retention_ms=self.retention_ms, extra_schemas=self.extra_schemas,
-            partitions_setting=self.partitions_setting)
+            partitions_setting=self.partitions_setting, extra_config=dict(self.extra_config))
 
     def name(self, settings: HubSettings, scope: str) -> str:
         """Return the full name of one scope's topic."""
@@ -114,7 +115,10 @@ CHECK_REQUESTS = TopicFamily(
     "Online checks and written requests of the units of {scope} against the central register (items 10, 11).",
     "check id (UTF-8)", "kz.mvd.records.CheckRequest",
     ("checking systems of {scope}", "hub check", "hub check-batch"), ("matcher",), CHECK_SCOPES,
-    retention_ms=7 * DAY_MS, partitions_setting="check_partitions")
+    retention_ms=7 * DAY_MS, partitions_setting="check_partitions",
+    # The broker stamps each request as it takes it: a check's latency is measured from a time the requester
+    # cannot set (its requested_at and its producer's timestamp are its own to write).
+    extra_config={"message.timestamp.type": "LogAppendTime"})
 CHECK_RESULTS = TopicFamily(
     "checks.results", "Check results",
     "Answers to the checks asked on the requests topic of {scope}, keyed by the requesting unit.",

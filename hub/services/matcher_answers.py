@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 Output = tuple[str, bytes, bytes]  # topic, key, value
 STORED_DOCUMENT = "kz.mvd.records.RegisterRecord.document"
+LOG_APPEND_TIME = 1  # a record's timestamp_type when the broker stamped it
 
 
 class AnswersChecks:
@@ -40,7 +41,8 @@ class AnswersChecks:
             return [self._output(REJECTED, record.topic, "Rejection", value)]
         scope = CHECK_REQUESTS.scope_of(self.settings, record.topic)
         try:
-            answer = self._take_and_answer(request, scope, record.topic, TopicPartition(record.topic, record.partition))
+            answer = self._take_and_answer(request, scope, record.topic, TopicPartition(record.topic, record.partition),
+                                           taken_at_ms(record))
         except Exception as exc:  # noqa: BLE001 - a defect in one request must not stop the matcher
             log.error("check %s from %s refused, it could not be answered: %r", request.get("check_id"),
                       record.topic, exc)
@@ -53,15 +55,18 @@ class AnswersChecks:
                    self._output(CHECK_AUDIT, request["check_id"], "CheckAuditEntry", answer.audit)]
         return outputs + [self._notice(notice) for notice in answer.notifications]
 
-    def _take_and_answer(self, request: dict[str, Any], scope: str | None, topic: str, owner: Any = None) -> CheckAnswer:
+    def _take_and_answer(self, request: dict[str, Any], scope: str | None, topic: str, owner: Any = None,
+                         taken_ms: int | None = None) -> CheckAnswer:
         """Answer a request, or refuse it when its channel, unit or values do not allow it to be taken (owner:
-        the request partition it came on, whose recent checks keep it)."""
+        the request partition it came on, whose recent checks keep it; taken_ms: when the broker took it, the
+        start of its latency, or None to count from its requested_at)."""
         intake = take_check(request, scope, self.catalog, self.clock_ms())
         if intake.refusal is not None:
             self.sensor.on_check_refused(intake.refusal.code)
             return refuse_check(request, intake.refusal, topic, self.clock_ms())
         answer = self._answer_taken(request, intake.clearance, topic, owner)
-        self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - request["requested_at"]) / 1000)
+        started_ms = request["requested_at"] if taken_ms is None else taken_ms
+        self.sensor.on_check(answer.result["outcome"], (self.clock_ms() - started_ms) / 1000)
         return answer
 
     def _answer_taken(self, request: dict[str, Any], clearance: str, source_topic: str, owner: Any) -> CheckAnswer:
@@ -86,6 +91,12 @@ class AnswersChecks:
 
     def _output(self, topic_spec, key: str, schema: str, value: dict[str, Any]) -> Output:
         return topic_spec.name(self.settings), key.encode(), self.codec.encode(schema, value)
+
+
+def taken_at_ms(record: Any) -> int | None:
+    """Return when the broker appended a request (its LogAppendTime), or None when the timestamp is the
+    producer's (a requests topic made before its timestamps were the broker's)."""
+    return record.timestamp if record.timestamp_type == LOG_APPEND_TIME else None
 
 
 def is_person(subject: dict[str, Any]) -> bool:
