@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from hub.bench import kkru
 from hub.bench.quality import REQUESTER, state_of
-from hub.bench.repeats import REPEATS, repeated, summary
+from hub.bench.repeats import REPEATS, ratio, repeated, summary
 from hub.domain.identifiers import with_iin_check_digit
 from hub.domain.validation import hinted
 from hub.kafka.connection import make_consumer
@@ -135,6 +135,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
                             if legs is not None and check_id in sent_wall_ms:
                                 legs["to_answer"].append(record.timestamp - sent_wall_ms.pop(check_id))
                                 legs["from_answer"].append(now_wall_ms - record.timestamp)
+
         async def offer(count: int) -> float:
             asked = [next(source) for _ in range(count)]
             started = time.perf_counter()
@@ -158,6 +159,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
         # steady state's, for the baselines and the matcher alike.
         await offer(int(rate * warm_up_s))
         sent_at.clear()
+        sent_wall_ms.clear()
         latencies.clear()
         if legs is not None:
             legs.update(to_answer=[], from_answer=[])
@@ -173,7 +175,7 @@ async def checks_at_rate(settings: HubSettings, codec, source: Iterator[tuple[st
 
 def bucket_quantile(worker, name: str, share: float) -> float:
     """Return the upper bound (ms) of the histogram bucket of the worker's metric where `share` is reached:
-    the time the matcher itself saw, from the request's creation to its answer."""
+    the time the matcher itself saw, from the broker taking the request to its answer."""
     import urllib.request
 
     from prometheus_client.parser import text_string_to_metric_families
@@ -268,7 +270,7 @@ def checks_round(cluster, settings: HubSettings, codec, people: list[kkru.Person
     figures["checks_steal_share"] = steal.share()
     figures.update({"p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
                     "checks_per_s": round(len(latencies) / elapsed_s, 1), "answered": len(latencies), "sent": sent})
-    figures["p99_vs_raw_echo"] = round(figures["p99_ms"] / figures["raw_echo_p99_ms"], 2)
+    figures["p99_vs_raw_echo"] = ratio(figures["p99_ms"], figures["raw_echo_p99_ms"])
     return figures
 
 
@@ -324,7 +326,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
                 worker.stop()
                 result.update(plain_baseline(cluster, settings, codec, people, plates, rate, seconds, seed, work_dir,
                                              progress, warm_up_s))
-                result["p99_tls_vs_plain"] = round(result["p99_ms"] / result["plain_p99_ms"], 2)
+                result["p99_tls_vs_plain"] = ratio(result["p99_ms"], result["plain_p99_ms"])
         finally:
             if worker is not None:
                 worker.stop()

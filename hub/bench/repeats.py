@@ -9,12 +9,19 @@ from typing import Callable
 REPEATS = 3  # targets are judged on the median of three rounds (issue 19: figures that hold on another machine)
 
 
-def summary(rounds: list[dict[str, float]]) -> dict[str, float]:
+def ratio(figure: float | None, baseline: float | None, digits: int = 2) -> float | None:
+    """Return figure / baseline rounded, or None when either is not a finite number or the baseline is 0."""
+    if figure is None or baseline is None or not (math.isfinite(figure) and math.isfinite(baseline)) or not baseline:
+        return None
+    return round(figure / baseline, digits)
+
+
+def summary(rounds: list[dict[str, float | None]]) -> dict[str, float | None]:
     """Return, for each figure every round gives, its median under its own name and its spread as
     <name>_min and <name>_max (rounded as the rounds were); rounds where it is not a finite number are left
     out of both, and a figure no round measured is None."""
     shared = [key for key in rounds[0] if all(key in r for r in rounds)] if rounds else []
-    figures: dict[str, float] = {}
+    figures: dict[str, float | None] = {}
     for key in shared:
         values = [r[key] for r in rounds if r[key] is not None and math.isfinite(r[key])]
         if not values:  # e.g. a percentile of no answers: said, not turned into a figure

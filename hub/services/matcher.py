@@ -65,8 +65,8 @@ SNAPSHOT_MAX_AGE_MS = int(REGISTER.extra_config["delete.retention.ms"])
 FREEZE_EVERY_RECORDS = 100_000  # while the index is built, its objects so far leave the collector's sight this often
 # Once it answers, what has survived (recent checks, mostly) leaves the collector's sight this often, so that
 # the full collections LATENCY_THRESHOLDS set off find only what came since (recent checks are freed, when
-# forgotten, by their reference counts: they hold no cycles). A full collection's pause grows with what it
-# finds, so with checks kept for delayed hits this has to be seconds, not minutes.
+# forgotten, by their reference counts: they hold no cycles). A full collection's pause grows with the live
+# objects it traverses, so with checks kept for delayed hits this has to be seconds, not minutes.
 FREEZE_INTERVAL_S = 5.0
 
 # What indexing reads of a register record (MatchIndex.put, document_keys, PersonFacts.of): the rest of it is

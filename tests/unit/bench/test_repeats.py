@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.bench.repeats import repeated, summary
+from hub.bench.repeats import ratio, repeated, summary
 
 
 def test_each_figure_is_the_median_of_the_rounds_with_their_spread():
@@ -25,3 +25,8 @@ def test_a_figure_that_is_not_a_number_in_a_round_is_left_out_and_none_when_no_r
     figures = summary(rounds)
     assert (figures["p99_ms"], figures["p99_ms_min"], figures["p99_ms_max"]) == (25.38, 20.5, 30.25)
     assert figures["legs_p99_ms"] is None and "legs_p99_ms_min" not in figures
+
+
+def test_a_ratio_is_none_unless_both_figures_are_finite_and_the_baseline_is_not_zero():
+    assert ratio(29.05, 7.54) == 3.85
+    assert ratio(None, 7.54) is None and ratio(29.05, float("nan")) is None and ratio(29.05, 0.0) is None
