@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -46,6 +47,10 @@ class PrometheusSensor(Sensor):
         self.index_ready = Gauge("hub_match_index_ready_seconds", "Time the match index took at start to catch up "
                                  "with the register (built from it, or restored from a snapshot and brought up to "
                                  "date).", registry=r)
+        self.frozen = Gauge("hub_gc_frozen_objects", "Objects moved out of the garbage collector's sight (the "
+                            "service's long-lived state); a rise that never levels off is garbage kept in cycles.",
+                            registry=r)
+        self.frozen.set_function(gc.get_freeze_count)
         self._lag_by_partition: dict[tuple[str, int], int] = {}
 
     def on_event(self, region: str, action: str, outcome: str) -> None:
