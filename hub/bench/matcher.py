@@ -251,13 +251,13 @@ def build_round(settings: HubSettings, work_dir: Path, records: int, number: int
 
 
 def checks_round(cluster, settings: HubSettings, codec, people: list[kkru.Person], plates: list[str],
-                 rate: float, seconds: float, seed: int, work_dir: Path, progress=print,
-                 warm_up_s: float = WARM_UP_S) -> dict[str, Any]:
+                 rate: float, seconds: float, seed: int, work_dir: Path, progress=print, *,
+                 warm_up_s: float) -> dict[str, Any]:
     """Return one round of the latency figures: the raw echo's, then the matcher's at the same rate, and
     their ratio (each timed after `warm_up_s` seconds of untimed checks)."""
     from hub.bench.common import StealMeter
 
-    figures = raw_echo(cluster.secure, codec, work_dir, people, rate, seconds, seed, progress, warm_up_s)
+    figures = raw_echo(cluster.secure, codec, work_dir, people, rate, seconds, seed, progress, warm_up_s=warm_up_s)
     progress(f"checking at {rate}/s for {seconds} s")
     steal = StealMeter()
     legs: dict[str, list[float]] = {}
@@ -308,7 +308,8 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             result["snapshot_mb"] = round(snapshot.stat().st_size / 1e6)
             plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
             checks = repeated(lambda n: checks_round(cluster, settings, codec, people, plates, rate, seconds,
-                                                     seed + 10 * n, work_dir, progress, warm_up_s), repeats, progress)
+                                                     seed + 10 * n, work_dir, progress, warm_up_s=warm_up_s),
+                              repeats, progress)
             result.update(summary([{**b, **c} for b, c in zip(builds, checks)]))
             result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
             result["matcher_p99_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.99)
@@ -325,7 +326,7 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             if cluster.plain is not None:
                 worker.stop()
                 result.update(plain_baseline(cluster, settings, codec, people, plates, rate, seconds, seed, work_dir,
-                                             progress, warm_up_s))
+                                             progress, warm_up_s=warm_up_s))
                 result["p99_tls_vs_plain"] = ratio(result["p99_ms"], result["plain_p99_ms"])
         finally:
             if worker is not None:
@@ -335,8 +336,8 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
 
 
 def plain_baseline(cluster, settings: HubSettings, codec, people: list[kkru.Person], plates: list[str], rate: float,
-                   seconds: float, seed: int, work_dir: Path, progress=print,
-                   warm_up_s: float = WARM_UP_S) -> dict[str, Any]:
+                   seconds: float, seed: int, work_dir: Path, progress=print, *,
+                   warm_up_s: float) -> dict[str, Any]:
     """Return the matcher's p99 over the plaintext listener (one round: the baseline of TLS + SCRAM) and how long
     its takeover of the answered checks took."""
     from hub.bench.common import WorkerProcess
@@ -360,7 +361,7 @@ def plain_baseline(cluster, settings: HubSettings, codec, people: list[kkru.Pers
 
 
 def raw_echo(connection: dict[str, Any], codec, work_dir: Path, people: list[kkru.Person], rate: float, seconds: float,
-             seed: int, progress, warm_up_s: float = WARM_UP_S) -> dict[str, float]:
+             seed: int, progress, *, warm_up_s: float) -> dict[str, float]:
     """Run the same client against the raw aiokafka echo (hub.bench.echo) on topics of its own; return its
     p50 and p99 (ms), the baseline of the matcher's."""
     from hub.bench.common import StealMeter, WorkerProcess, drop_topics, fresh_settings

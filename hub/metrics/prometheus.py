@@ -39,7 +39,8 @@ class PrometheusSensor(Sensor):
         self.checks = LabelledCounter("hub_checks_total", "Checks answered, by outcome.", ["outcome"], r)
         self.checks_refused = LabelledCounter("hub_checks_refused_total", "Checks refused, by reason code.",
                                               ["reason"], r)
-        self.check_latency = PlainHistogram("hub_check_latency_seconds", "Time from the broker taking a check's request to its answer.",
+        self.check_latency = PlainHistogram("hub_check_latency_seconds",
+                                            "Time from the broker taking a check's request to its answer.",
                                             CHECK_BUCKETS_S, r)
         self.index_records = Gauge("hub_match_index_records", "Live records in the match index.", registry=r)
         self.index_left_out = Counter("hub_match_index_left_out", "Register records the matcher could not index "
