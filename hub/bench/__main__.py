@@ -34,7 +34,10 @@ def report(measure: Callable[[Path], dict], work_dir: Path | None) -> None:
 
 @bench.command("aggregator")
 @click.option("--events", default=200_000, show_default=True, help="Events the batched hub handles.")
-@click.option("--naive-events", default=20_000, show_default=True, help="Events sent one per message.")
+@click.option("--naive-events", default=20_000, show_default=True,
+              help="Events sent one per message to the naive Faust agent.")
+@click.option("--single-events", default=200_000, show_default=True,
+              help="Events sent one per message to raw aiokafka and the hub.")
 @click.option("--records", default=1_000_000, show_default=True, help="Register size for recovery and memory.")
 @click.option("--batch-size", default=500, show_default=True, help="Events per RecordEventBatch.")
 @click.option("--partitions", default=6, show_default=True, help="Partitions of every topic.")
@@ -43,12 +46,12 @@ def report(measure: Callable[[Path], dict], work_dir: Path | None) -> None:
 @click.option("--work-dir", type=click.Path(path_type=Path), help="Where worker logs go (default: a temp dir).")
 @click.option("--rounds", default=3, show_default=True, type=click.IntRange(1),
               help="Times the timed phases run; each figure is their median, with _min and _max.")
-def aggregator(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
-               profile: Path | None, work_dir: Path | None, rounds: int) -> None:
+def aggregator(events: int, naive_events: int, single_events: int, records: int, batch_size: int, partitions: int,
+               seed: int, profile: Path | None, work_dir: Path | None, rounds: int) -> None:
     """Batched aggregator vs one event per message vs raw aiokafka reads; recovery and memory at 1M."""
     from hub.bench.aggregator import run
 
-    report(lambda folder: run(events, naive_events, records, batch_size, partitions, seed, folder, profile,
+    report(lambda folder: run(events, naive_events, single_events, records, batch_size, partitions, seed, folder, profile,
                               rounds, progress=progress), work_dir)
 
 

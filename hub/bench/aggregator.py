@@ -117,7 +117,7 @@ def recovery_round(settings: HubSettings, work_dir: Path, records: int, number: 
 
 
 def throughput_round(cluster, codec: AvroCodec, stream: list[dict], events: int, naive_events: int,
-                     batch_size: int, partitions: int, work_dir: Path, profile: Path | None,
+                     single_events: int, batch_size: int, partitions: int, work_dir: Path, profile: Path | None,
                      progress=print) -> dict[str, Any]:
     """Return one round's throughput figures, each phase on topics of its own (dropped after it): raw
     aiokafka reading single events, a naive Faust agent, the hub on single events, the hub on batches
@@ -126,19 +126,20 @@ def throughput_round(cluster, codec: AvroCodec, stream: list[dict], events: int,
 
     figures: dict[str, Any] = {}
     naive = fresh_settings(cluster.secure, "naive", partitions, work_dir)
-    singles = single_messages(naive, codec, stream[:naive_events])
-    progress(f"producing {len(singles)} single events")
-    asyncio.run(publish_placed(naive, singles))
-    names = sorted({topic for topic, *_ in singles})
-    figures["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(naive, names, len(singles))))
+    progress(f"producing {naive_events} single events for the naive Faust agent")
+    asyncio.run(publish_placed(naive, single_messages(naive, codec, stream[:naive_events])))
     rate, cpu_us, steal = measured_run(naive, work_dir / "naive.log", naive_events, module="hub.bench.naive")
     figures["naive_faust_events_per_s"], figures["naive_cpu_us_per_event"] = round(rate), round(cpu_us)
     figures["naive_steal_share"] = steal
     drop_topics(naive)
 
     alone = fresh_settings(cluster.secure, "singles", partitions, work_dir)
-    asyncio.run(publish_placed(alone, single_messages(alone, codec, stream[:naive_events])))
-    rate, cpu_us, _ = measured_run(alone, work_dir / "singles.log", naive_events)
+    singles = single_messages(alone, codec, stream[:single_events])
+    progress(f"producing {len(singles)} single events")
+    asyncio.run(publish_placed(alone, singles))
+    names = sorted({topic for topic, *_ in singles})
+    figures["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(alone, names, len(singles))))
+    rate, cpu_us, _ = measured_run(alone, work_dir / "singles.log", single_events)
     figures["hub_single_events_per_s"], figures["hub_single_cpu_us_per_event"] = round(rate), round(cpu_us)
     drop_topics(alone)
 
@@ -163,20 +164,22 @@ def throughput_round(cluster, codec: AvroCodec, stream: list[dict], events: int,
     return figures
 
 
-def run(events: int, naive_events: int, records: int, batch_size: int, partitions: int, seed: int,
-        work_dir: Path, profile: Path | None = None, repeats: int = REPEATS, progress=print) -> dict[str, Any]:
+def run(events: int, naive_events: int, single_events: int, records: int, batch_size: int, partitions: int,
+        seed: int, work_dir: Path, profile: Path | None = None, repeats: int = REPEATS, progress=print) -> dict[str, Any]:
     """Run the whole aggregator benchmark against one broker: its timed phases `repeats` times, each figure
     the median of the rounds with its spread (<figure>_min, <figure>_max)."""
     from hub.bench.common import broker, drop_topics, fresh_settings
     from hub.services.refdata import codec_for
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {"events": events, "naive_events": naive_events, "records": records,
+    result: dict[str, Any] = {"events": events, "naive_events": naive_events, "single_events": single_events,
+                              "records": records,
                               "batch_size": batch_size, "partitions": partitions, "rounds": repeats}
     with broker(HubSettings()) as cluster:
         codec = codec_for(HubSettings())
-        stream = simulated_events(max(events, naive_events), seed)
-        rounds = repeated(lambda n: throughput_round(cluster, codec, stream, events, naive_events, batch_size,
+        stream = simulated_events(max(events, naive_events, single_events), seed)
+        rounds = repeated(lambda n: throughput_round(cluster, codec, stream, events, naive_events, single_events,
+                                                     batch_size,
                                                      partitions, work_dir, profile if n == 0 else None, progress),
                           repeats, progress)
         full = fresh_settings(cluster.secure, "recovery", partitions, work_dir)

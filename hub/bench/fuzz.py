@@ -204,24 +204,26 @@ class Supervised:
         asyncio.run(self._wait_caught_up(timeout_s))
 
     async def _wait_caught_up(self, timeout_s: float) -> None:
+        from hub.kafka.applied import AppliedEvents
         from hub.kafka.group_offsets import GroupStartOffsets
         from hub.kafka.topics import CHECK_REQUESTS, EVENTS
 
-        groups = {self.settings.app_id: EVENTS.name(self.settings, REGION),
-                  f"{self.settings.app_id}-matcher": CHECK_REQUESTS.name(self.settings, REGION)}
-        offsets = {topic: GroupStartOffsets(self.settings, group, [topic]) for group, topic in groups.items()}
+        requests = CHECK_REQUESTS.name(self.settings, REGION)
+        applied = AppliedEvents(self.settings)
+        matcher = GroupStartOffsets(self.settings, f"{self.settings.app_id}-matcher", [requests])
         deadline = time.monotonic() + timeout_s
         try:
-            ends = {topic: await group.end_offsets(topic) for topic, group in offsets.items()}  # all sent by now
-            while not all([await group.caught_up(ends[topic]) for topic, group in offsets.items()]):
+            mark = await applied.mark(EVENTS.name(self.settings, REGION))  # all sent by now
+            checks = await matcher.end_offsets(requests)
+            while not (await applied.applied(mark) and await matcher.caught_up(checks)):
                 self.check()
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the hub did not read every input in {timeout_s} s")
                 await asyncio.sleep(1.0)
             self.check()
         finally:
-            for group in offsets.values():
-                await group.close()
+            await applied.close()
+            await matcher.close()
 
     def stop(self) -> None:
         """Stop both."""

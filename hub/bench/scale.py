@@ -19,7 +19,7 @@ from hub.bench.common import StealMeter, WorkerProcess, drop_topics, fresh_setti
 from hub.kafka.admin import admin_client
 from hub.kafka.local_broker import LocalCluster, free_port
 from hub.kafka.producer import make_producer, publish_placed
-from hub.kafka.topics import EVENTS
+from hub.kafka.topics import EVENTS, regroup_group
 from hub.settings import HubSettings
 
 POLL_S = 0.5
@@ -174,11 +174,12 @@ class Stream:
 
 
 async def committed(settings: HubSettings) -> dict[TopicPartition, int]:
-    """Return the aggregators' committed offset of each events partition."""
+    """Return the aggregators' committed offset of each events partition: their regrouping stage's, which
+    commits once the runs carrying the events are written, a run ahead of their application."""
     admin = admin_client(settings)
     await admin.start()
     try:
-        found = await admin.list_consumer_group_offsets(settings.app_id)
+        found = await admin.list_consumer_group_offsets(regroup_group(settings))
         return {tp: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
     finally:
         await admin.close()

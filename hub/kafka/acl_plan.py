@@ -21,8 +21,10 @@ from hub.kafka.topics import (
     PASSPORTS,
     REFERENCE_BOOKS,
     REGISTER,
+    REGROUPED,
     REJECTED,
     REPORTS,
+    regroup_group,
 )
 from hub.settings import HubSettings
 
@@ -82,14 +84,14 @@ def _catalog(settings: HubSettings) -> list[Grant]:
 
 
 def aggregator_grants(settings: HubSettings) -> list[Grant]:
-    """Read every region's events, own the register and its timers, write changes, rejections and notices;
-    Faust's own topics (the assignor's leader topic) live under '<app id>-'."""
-    own = [REGISTER.name(settings), DUE.name(settings)]
+    """Read every region's events, own the register, its timers and the regrouped events, write changes, rejections
+    and notices; Faust's own topics (the assignor's leader topic) live under '<app id>-'."""
+    own = [REGISTER.name(settings), DUE.name(settings), REGROUPED.name(settings)]
     return [*_topics("READ", *EVENTS.names(settings), *own), *_topics("WRITE", *own),
             *_topics("CREATE", *own), *_topics("DESCRIBE_CONFIGS", *own),
             *_topics("WRITE", CHANGES.name(settings), REJECTED.name(settings), *NOTIFICATIONS.names(settings)),
             *_catalog(settings), Grant("TOPIC", f"{settings.app_id}-", "PREFIXED", "ALL"),
-            *_group(settings.app_id)]
+            *_group(settings.app_id), *_group(regroup_group(settings))]
 
 
 def matcher_grants(settings: HubSettings) -> list[Grant]:
@@ -106,12 +108,13 @@ def matcher_grants(settings: HubSettings) -> list[Grant]:
 
 def reconciler_grants(settings: HubSettings) -> list[Grant]:
     """Read manifests, the register and its own reports (when each region was last reconciled); read the events
-    only to tell transaction markers from records behind the aggregator's committed offsets, which it sees."""
+    and the regrouped events only to tell transaction markers from records behind the committed offsets of the
+    aggregator's groups, which it sees."""
     return [*_topics("READ", REGISTER.name(settings), REPORTS.name(settings), *MANIFESTS.names(settings),
-                     *EVENTS.names(settings)),
+                     *EVENTS.names(settings), REGROUPED.name(settings)),
             *_topics("WRITE", REPORTS.name(settings), REJECTED.name(settings), *NOTIFICATIONS.names(settings)),
             *_catalog(settings), *_group(f"{settings.app_id}-reconciler"),
-            *_group(settings.app_id, operation="DESCRIBE")]
+            *_group(settings.app_id, operation="DESCRIBE"), *_group(regroup_group(settings), operation="DESCRIBE")]
 
 
 def sink_grants(settings: HubSettings, sink: str) -> list[Grant]:

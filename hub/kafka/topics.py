@@ -9,6 +9,7 @@ from hub.settings import HubSettings
 
 DAY_MS = 24 * 3600 * 1000
 FOREVER_MS = -1
+REGROUPED_MAX_MESSAGE_BYTES = 16 << 20  # twice the local broker's message.max.bytes
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,11 @@ MANIFESTS = TopicFamily(
 FAMILIES = (EVENTS, CHECK_REQUESTS, CHECK_RESULTS, NOTIFICATIONS, MANIFESTS)
 
 
+def regroup_group(settings: HubSettings) -> str:
+    """Return the consumer group that carries the events topics into the regrouped topic."""
+    return f"{settings.app_id}-regroup"
+
+
 def regional_events_topic(region: str) -> TopicSpec:
     """Return the events topic of one region, e.g. events.kz-75."""
     return EVENTS.spec(region)
@@ -149,6 +155,15 @@ REGISTER = TopicSpec(
     "record id (UTF-8)", "kz.mvd.records.RegisterRecord",
     ("aggregator",), ("matcher", "reconciler", "PostgreSQL sink"), compacted=True,
     extra_config={"min.compaction.lag.ms": "60000", "delete.retention.ms": str(DAY_MS)},
+)
+REGROUPED = TopicSpec(
+    "regrouped.events", "Regrouped events",
+    "The hub's own: runs of consecutive messages of each events topic's partition, one message per run, written to "
+    "the same partition, so that single events are applied at the speed of batches.",
+    "source topic (UTF-8)", "kz.mvd.records.EventRun",
+    ("aggregator",), ("aggregator",), retention_ms=7 * DAY_MS,
+    # a run holds up to half a megabyte of values; an original message as large as an events topic takes goes alone
+    extra_config={"max.message.bytes": str(REGROUPED_MAX_MESSAGE_BYTES)},
 )
 DUE = TopicSpec(
     "register.due", "Register timer commands",
@@ -206,7 +221,7 @@ REFERENCE_BOOKS = TopicSpec(
     ("hub refdata load",), ("aggregator", "matcher", "reconciler"), compacted=True, partitions=1,
 )
 
-SHARED_TOPICS = (REGISTER, DUE, CHANGES, REJECTED, DEAD_LETTERS, CHECK_AUDIT, DELAYED_HITS, REPORTS, PASSPORTS,
+SHARED_TOPICS = (REGISTER, REGROUPED, DUE, CHANGES, REJECTED, DEAD_LETTERS, CHECK_AUDIT, DELAYED_HITS, REPORTS, PASSPORTS,
                  REFERENCE_BOOKS)
 
 

@@ -22,9 +22,9 @@ from hub.kafka.partitioning import partition_for
 from hub.kafka.topics import (
     CHANGES,
     DUE,
-    EVENTS,
     NOTIFICATIONS,
     REGISTER,
+    REGROUPED,
     REJECTED,
 )
 from hub.sensors import Sensor
@@ -39,6 +39,7 @@ from hub.services.register_table import (
     faust_store_persister,
     faust_store_reader,
 )
+from hub.services.regroup import Regrouper, regroup_task
 from hub.services.stall_watch import PartitionProgress, StallWatch
 from hub.settings import HubSettings
 
@@ -49,7 +50,7 @@ SCAN_YIELD_EVERY = 5_000
 EXIT_OFFSET_GAP = 75  # EX_TEMPFAIL: restart the worker
 EXIT_STALLED = EXIT_OFFSET_GAP
 # Input bytes whose writes may still be on their way to the broker while the next messages are processed:
-# about 50 batches of 500 events, or 7,000 single events (16 messages at most held singles to 900 events/s).
+# about 50 batches of 500 events, or four runs of single events.
 MAX_BYTES_IN_FLIGHT = 2 << 20
 
 
@@ -62,12 +63,13 @@ def notices_topic(settings: HubSettings, catalog: Catalog):
 
 def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, sensor: Sensor,
                        catalog: Catalog | None = None, clock_ms=wall_clock_ms) -> RegisterProcessor:
-    """Register the aggregator's agent, table, timers and catalog follower on the app."""
+    """Register the aggregator's agent, table, timers, catalog follower and regrouping stage on the app: the stage
+    carries the events topics into the regrouped topic as runs, and the agent reads those and the timer commands."""
     catalog = catalog or Catalog()
     follower = CatalogFollower(settings, codec, catalog)
-    names = EVENTS.names(settings)
-    due_name = DUE.name(settings)
-    inputs = app.topic(*names, due_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)
+    regrouped_name, due_name = REGROUPED.name(settings), DUE.name(settings)
+    names = [regrouped_name]
+    inputs = app.topic(regrouped_name, due_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)
     register = app.topic(REGISTER.name(settings), key_type=bytes, value_type=bytes,
                          partitions=settings.partitions, compacting=True, deleting=False)
     table = app.Table("register-state", default=None, partitions=settings.partitions, key_type=bytes,
@@ -85,6 +87,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
                                   settings.partitions, due_name, clock_ms)
     ready = asyncio.Event()
     starts = GroupStartOffsets(settings, settings.app_id, [*names, due_name])
+    app.task(regroup_task(Regrouper(settings, codec, sensor), lambda exc: crash(app, exc)))
 
     async def read_again(topic: str, partition: int, offset: int) -> None:
         try:
@@ -196,7 +199,8 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
             except OffsetGap as gap:
                 log.critical("stopping before a hole is committed: %s", gap)
                 os._exit(EXIT_OFFSET_GAP)  # no later offset may be acknowledged
-            written = await processor.handle(message.topic, message.partition, message.offset, message.value)
+            handle = processor.handle_run if message.topic == regrouped_name else processor.handle
+            written = await handle(message.topic, message.partition, message.offset, message.value)
             await acks.after(event, written, len(message.value or b""))
 
     return processor

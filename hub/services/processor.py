@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 EVENT = "kz.mvd.records.RecordEvent"
 BATCH = "kz.mvd.records.RecordEventBatch"
 DUE = "kz.mvd.records.DueAction"
+RUN = "kz.mvd.records.EventRun"
 DOCUMENT, STORED_DOCUMENT = f"{EVENT}.document", "kz.mvd.records.RegisterRecord.document"
 
 
@@ -73,6 +74,26 @@ class RegisterProcessor:
         finally:
             written = await self._flush(partition)
         return written
+
+    async def handle_run(self, topic: str, partition: int, offset: int, value: bytes | None) -> asyncio.Future:
+        """Handle a message of the regrouped topic: each original message of its run as if it were read from its
+        own topic, partition and offset, with one flush for them all. Return a future as `handle` does."""
+        self.positions[(topic, partition)] = offset + 1
+        try:
+            await self._handle_run(topic, partition, offset, value)
+        finally:
+            written = await self._flush(partition)
+        return written
+
+    async def _handle_run(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
+        try:
+            run = self.codec.decode(value or b"", expect=RUN).value
+        except CodecError as exc:  # only the hub writes there: a defect or an intruder, rejected alike
+            await self.reject(refusal_of(exc), Source(topic, partition, offset), value or b"", None)
+            return
+        source_topic, source_partition = run["source_topic"], run["source_partition"]
+        for message in run["messages"]:
+            await self._handle(source_topic, source_partition, message["offset"], message["value"])
 
     async def _flush(self, partition: int) -> asyncio.Future:
         changes, self._changes = self._changes, []

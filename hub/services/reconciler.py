@@ -26,9 +26,9 @@ from hub.domain.reconcile import (
 )
 from hub.domain.regions import REGION_CODES
 from hub.errors import CodecError
+from hub.kafka.applied import AppliedEvents, Mark
 from hub.kafka.catalog_follower import CatalogFollower
 from hub.kafka.connection import make_consumer
-from hub.kafka.group_offsets import GroupStartOffsets
 from hub.kafka.producer import make_producer
 from hub.kafka.reader import assign_from_start, behind, read_to_end
 from hub.kafka.topics import EVENTS, MANIFESTS, NOTIFICATIONS, REGISTER, REJECTED, REPORTS
@@ -90,7 +90,7 @@ class Waiting:
     """A whole manifest waiting for the aggregator to apply its region's events up to the ends seen then."""
 
     manifest: Manifest
-    ends: dict[TopicPartition, int]
+    mark: Mark
     since_s: float
 
 
@@ -118,7 +118,7 @@ class Reconciler:
         self.started_ms = self.clock_ms()
         self.reports = 0
         self._committed: dict[TopicPartition, int] = {}
-        self._aggregator = GroupStartOffsets(settings, settings.app_id, [])
+        self._aggregator = AppliedEvents(settings)
 
     async def run(self) -> None:
         """Consume manifests forever, as the group '<app id>-reconciler'."""
@@ -171,8 +171,8 @@ class Reconciler:
         if manifest is not None:
             region = manifest.header["region"]
             self.last_manifest_ms[(region, manifest.header["record_type"])] = self.clock_ms()
-            ends = await self._aggregator.end_offsets(EVENTS.name(self.settings, region))
-            self.waiting[manifest.header["manifest_id"]] = Waiting(manifest, ends, time.monotonic())
+            mark = await self._aggregator.mark(EVENTS.name(self.settings, region))
+            self.waiting[manifest.header["manifest_id"]] = Waiting(manifest, mark, time.monotonic())
 
     async def reject(self, producer, refusal: Refusal, source: Source, raw: bytes, event: dict | None) -> None:
         """Send a refused chunk to the rejected topic, where operators see it."""
@@ -183,7 +183,7 @@ class Reconciler:
     async def reconcile_waiting(self, producer) -> None:
         """Reconcile the whole manifests whose region the hub has caught up with; give up those waited too long."""
         for manifest_id, waiting in list(self.waiting.items()):
-            if await self._aggregator.caught_up(waiting.ends):
+            if await self._aggregator.applied(waiting.mark):
                 await self.view.reach_end()
                 await self.reconcile(producer, waiting.manifest)
             elif time.monotonic() - waiting.since_s >= self.settings.reconcile_wait_s:

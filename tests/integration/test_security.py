@@ -39,8 +39,10 @@ from hub.kafka.topics import (
     EVENTS,
     NOTIFICATIONS,
     REGISTER,
+    REGROUPED,
     REJECTED,
     all_topics,
+    regroup_group,
 )
 from hub.services.refdata import load_reference_data
 from hub.settings import HubSettings
@@ -97,16 +99,19 @@ def test_a_regional_credential_writes_and_reads_only_its_own_regions_topics(secu
     assert asyncio.run(_try_write(kz75, EVENTS.name(kz75, "KZ-71"))) == "refused"
     assert asyncio.run(_try_write(kz75, CHECK_REQUESTS.name(kz75, "KZ-71"))) == "refused"
     assert asyncio.run(_try_write(kz75, REGISTER.name(kz75))) == "refused"
-    for topic in (REGISTER.name(kz75), CHECK_AUDIT.name(kz75), CHECK_RESULTS.name(kz75, "KZ-71"),
+    assert asyncio.run(_try_write(kz75, REGROUPED.name(kz75))) == "refused"  # a forged run would name KZ-71's topic
+    for topic in (REGISTER.name(kz75), REGROUPED.name(kz75), CHECK_AUDIT.name(kz75), CHECK_RESULTS.name(kz75, "KZ-71"),
                   NOTIFICATIONS.name(kz75, "KZ-71"), EVENTS.name(kz75, "KZ-71")):
         assert asyncio.run(_try_read(kz75, topic)) == "refused", topic
     assert asyncio.run(_try_read(kz75, NOTIFICATIONS.name(kz75, "KZ-75"))) == "read"
     assert asyncio.run(_try_read(kz75, EVENTS.name(kz75, "KZ-75"), group=kz75.app_id)) == "group refused"
+    assert asyncio.run(_try_read(kz75, EVENTS.name(kz75, "KZ-75"), group=regroup_group(kz75))) == "group refused"
     assert asyncio.run(_try_read(kz75, NOTIFICATIONS.name(kz75, "KZ-75"),
                                  group=f"{kz75.app_id}-kz-75-inbox")) == "read"  # its own group prefix
     # Nothing of the refused writes reached the hub: only the one event it may write is there.
     assert asyncio.run(read_to_end(admin, EVENTS.name(admin, "KZ-71"))) == []
     assert asyncio.run(read_to_end(admin, REGISTER.name(admin))) == []
+    assert asyncio.run(read_to_end(admin, REGROUPED.name(admin))) == []
     assert len(asyncio.run(read_to_end(admin, EVENTS.name(admin, "KZ-75")))) == 1
 
 

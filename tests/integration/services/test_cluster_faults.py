@@ -22,7 +22,17 @@ from hub.kafka.admin import provision
 from hub.kafka.local_broker import LocalCluster
 from hub.kafka.producer import publish_placed
 from hub.kafka.reader import read_to_end
-from hub.kafka.topics import CHECK_REQUESTS, CHECK_RESULTS, EVENTS, NOTIFICATIONS, REGISTER, REJECTED, all_topics
+from hub.kafka.topics import (
+    CHECK_REQUESTS,
+    CHECK_RESULTS,
+    EVENTS,
+    NOTIFICATIONS,
+    REGISTER,
+    REGROUPED,
+    REJECTED,
+    all_topics,
+    regroup_group,
+)
 from hub.services.refdata import load_reference_data
 from hub.settings import HubSettings
 from tests.integration.cluster_faults import (
@@ -167,7 +177,8 @@ def test_three_brokers_and_two_of_each_service_lose_nothing_through_faults(codec
 
         requests = CHECK_REQUESTS.names(settings)
         events = EVENTS.names(settings)
-        assert wait_until(lambda: asyncio.run(group_lag(settings, settings.app_id, events)) == 0 and
+        assert wait_until(lambda: asyncio.run(group_lag(settings, regroup_group(settings), events)) == 0 and
+                          asyncio.run(group_lag(settings, settings.app_id, [REGROUPED.name(settings)])) == 0 and
                           asyncio.run(group_lag(settings, f"{settings.app_id}-matcher", requests)) == 0,
                           300, workers.tend, 3), log_tails(logs)
         answers = answers_by_check(settings, codec)

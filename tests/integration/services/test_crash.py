@@ -15,6 +15,7 @@ import random
 import time
 from pathlib import Path
 
+import pytest
 from aiokafka import TopicPartition
 
 from hub.codec import AvroCodec
@@ -76,8 +77,10 @@ def _inputs(rng: random.Random) -> list[dict | bytes]:
     return out
 
 
-def _messages(settings: HubSettings, codec: AvroCodec, inputs: list, rng: random.Random) -> list[tuple]:
-    """Pack inputs into (topic, partition, key, value): batches per region and partition, some singles."""
+def _messages(settings: HubSettings, codec: AvroCodec, inputs: list, rng: random.Random,
+              singles: bool) -> list[tuple]:
+    """Pack inputs into (topic, partition, key, value): batches per region and partition and some singles, or
+    (singles) every event a message of its own, as a Java producer sends them."""
     messages = []
     by_region: dict[str, list] = {}
     for item in inputs:
@@ -89,7 +92,7 @@ def _messages(settings: HubSettings, codec: AvroCodec, inputs: list, rng: random
         for partition, group in group_by_partition(keyed, lambda k: k[0], settings.partitions).items():
             start = 0
             while start < len(group):
-                size = 1 if rng.random() < 0.1 else rng.randrange(2, 300)
+                size = 1 if rng.random() < 0.1 or singles else rng.randrange(2, 300)
                 chunk, start = group[start:start + size], start + size
                 events = [i for _, i in chunk if isinstance(i, dict)]
                 for key, item in chunk:
@@ -154,14 +157,15 @@ def _finished(settings: HubSettings, codec: AvroCodec, topic: str, expected: set
         len({codec.decode(r.value).value["change_id"] for r in records}) >= len(expected)
 
 
+@pytest.mark.parametrize("packing", ["batches", "singles"])
 def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
-        hub_settings: HubSettings, codec: AvroCodec, catalog: Catalog, tmp_path: Path) -> None:
+        hub_settings: HubSettings, codec: AvroCodec, catalog: Catalog, tmp_path: Path, packing: str) -> None:
     settings = hub_settings
     rng = random.Random(SEED)
     asyncio.run(provision(settings, all_topics()))
     asyncio.run(load_reference_data(settings, settings.refdata_dir))
     inputs = _inputs(rng)
-    asyncio.run(publish_placed(settings, _messages(settings, codec, inputs, rng)))
+    asyncio.run(publish_placed(settings, _messages(settings, codec, inputs, rng, singles=packing == "singles")))
     register, change_ids, refusals = _model(settings, codec, catalog)
 
     changes_topic = CHANGES.name(settings)

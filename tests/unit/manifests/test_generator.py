@@ -34,7 +34,7 @@ def test_grants_on_one_resource_make_one_rule_with_their_operations():
 
 def test_every_topic_and_principal_has_its_resource():
     files = kubernetes_files(ClusterLayout(), SETTINGS)
-    assert len(files["20-topics.yaml"]) == 113
+    assert len(files["20-topics.yaml"]) == 114
     users = [u["metadata"]["name"] for u in files["30-users.yaml"]]
     assert set(users) == set(access_plan(SETTINGS)) | {"hub-operator"}
 

@@ -201,3 +201,33 @@ def test_recovery_rescan_counts_the_register_and_rebuilds_deadlines(codec: AvroC
     counts = asyncio.run(rescan(second.processor))
     assert counts == {("SUPERVISED_PERSON", "LIVE"): 1, ("WANTED_PERSON", "REMOVED"): 1}
     assert len(second.processor.deadlines) == 2
+
+
+def test_a_run_applies_each_original_as_read_from_its_own_topic_with_one_flush(harness: Harness) -> None:
+    enrol = {**EVENT, "event_id": "r-1"}
+    correct = {**enrol, "event_id": "r-2", "action": "CORRECT", "version": 2, "ground": "DATA_CLARIFIED"}
+    home = partition_for(enrol["record_id"].encode(), PARTITIONS)
+    originals = [(40, harness.codec.encode("RecordEvent", enrol)), (41, b"\xc3\x01" + bytes(8) + b"garbage"),
+                 (43, harness.codec.encode("RecordEvent", correct)), (44, harness.codec.encode("RecordEvent", enrol))]
+    run = {"source_topic": TOPIC, "source_partition": home,
+           "messages": [{"offset": o, "timestamp_ms": NOW_MS, "value": v} for o, v in originals]}
+    flushes = []
+    flush = harness.processor._flush
+    harness.processor._flush = lambda partition: flushes.append(partition) or flush(partition)
+
+    asyncio.run(harness.processor.handle_run("hub.regrouped.events", home, 7, harness.codec.encode("EventRun", run)))
+
+    assert flushes == [home]
+    assert harness.state(enrol["record_id"])["version"] == 2  # the repeated enrolment is a duplicate
+    assert [c["version"] for c in harness.outputs("changes")] == [1, 2]
+    [rejection] = harness.outputs("rejected")
+    assert (rejection["source_topic"], rejection["source_partition"], rejection["source_offset"]) == (TOPIC, home, 41)
+    assert harness.processor.positions == {("hub.regrouped.events", home): 8}
+
+
+def test_a_regrouped_message_that_is_no_run_is_rejected_where_it_was_read(harness: Harness) -> None:
+    asyncio.run(harness.processor.handle_run("hub.regrouped.events", 2, 9, harness.codec.encode("RecordEvent", EVENT)))
+    [rejection] = harness.outputs("rejected")
+    assert (rejection["source_topic"], rejection["source_offset"], rejection["reason_code"]) == \
+        ("hub.regrouped.events", 9, "UNDECODABLE")
+    assert harness.state(EVENT["record_id"]) is None
