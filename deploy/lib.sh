@@ -77,3 +77,18 @@ setup_all() {
   ensure_venv
   ensure_broker_jars
 }
+
+# The aggregator benchmark's peer, Quix Streams, whose pins (pydantic, confluent-kafka) differ from the
+# hub's: an environment of its own, with the hub's code on its path but none of the hub's dependencies.
+QUIX_STREAMS_VERSION="3.28.1"
+ensure_quix_venv() {
+  local stamp=".venv-quix/.installed-${QUIX_STREAMS_VERSION}-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+  if [ -f "$stamp" ]; then return; fi
+  log "installing Quix Streams ${QUIX_STREAMS_VERSION} into .venv-quix (the aggregator benchmark's peer)"
+  [ -x .venv-quix/bin/python ] || "$PYTHON" -m venv .venv-quix
+  .venv-quix/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv-quix/bin/python -m pip install -q "quixstreams==${QUIX_STREAMS_VERSION}" \
+    "fastavro==$(.venv/bin/python -c 'import fastavro; print(fastavro.__version__)')" pydantic-settings pyyaml click
+  .venv-quix/bin/python -m pip install -q --no-deps -e .
+  rm -f .venv-quix/.installed-*; touch "$stamp"
+}

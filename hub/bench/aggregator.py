@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import random
+import subprocess
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -16,8 +19,9 @@ from hub.domain.simulate import interleave, simulators
 from hub.domain.validation import hinted
 from hub.kafka.partitioning import group_by_partition
 from hub.kafka.producer import publish_placed
-from hub.kafka.topics import REGISTER, regional_events_topic
+from hub.kafka.topics import CHANGES, REGISTER, regional_events_topic
 from hub.refdata.load import starter_passports
+from hub.services.rejections import region_of_topic
 from hub.settings import HubSettings
 
 Message = tuple[str, "int | None", bytes, bytes]
@@ -83,8 +87,10 @@ def worker_rate(worker, total: int, timeout_s: float) -> tuple[float, float, flo
     return done / max(last_s - first_s, 1e-9), (worker.cpu_s() - first_cpu_s) / done * 1e6, steal.share()
 
 
-def measured_run(settings: HubSettings, log: Path, total: int, **worker_options) -> tuple[float, float, float]:
-    """Start a worker over already published events, measure it until `total` are handled, then clean up."""
+def measured_run(settings: HubSettings, log: Path, total: int, keep_topics: bool = False,
+                 **worker_options) -> tuple[float, float, float]:
+    """Start a worker over already published events, measure it until `total` are handled, then clean up
+    (the topics too, unless kept for another phase)."""
     from hub.bench.common import WorkerProcess, drop_topics
 
     worker = WorkerProcess(settings, log, **worker_options)
@@ -92,7 +98,32 @@ def measured_run(settings: HubSettings, log: Path, total: int, **worker_options)
         return worker_rate(worker, total, timeout_s=900)
     finally:
         worker.stop()
-        drop_topics(settings)
+        if not keep_topics:
+            drop_topics(settings)
+
+
+QUIX_PYTHON = Path(__file__).resolve().parents[2] / ".venv-quix" / "bin" / "python"
+
+
+def quix_peer_run(settings: HubSettings, topics: list[str], total: int, log: Path,
+                  changes: str | None = None) -> tuple[int, int]:
+    """Run the Quix Streams peer (hub/bench/quix_peer.py, in .venv-quix, which ./deploy/bench makes) over
+    already published single events, writing a change log to `changes` when given; return its events per
+    second and CPU microseconds per event."""
+    regions = sorted(region_of_topic(topic) for topic in topics)
+    if not QUIX_PYTHON.exists():
+        raise RuntimeError(f"{QUIX_PYTHON} is missing: run ./deploy/bench, which installs Quix Streams there")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(settings.as_env())
+    with open(log, "ab") as out:
+        done = subprocess.run([str(QUIX_PYTHON), "-m", "hub.bench.quix_peer", "--expect", str(total),
+                               "--regions", ",".join(regions), *(["--changes", changes] if changes else [])],
+                              env=env, stdout=subprocess.PIPE, stderr=out,
+                              timeout=900, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the Quix Streams peer failed ({done.returncode}); see {log}")
+    figures = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return figures["events_per_s"], figures["cpu_us_per_event"]
 
 
 def recovery_round(settings: HubSettings, work_dir: Path, records: int, number: int,
@@ -139,8 +170,15 @@ def throughput_round(cluster, codec: AvroCodec, stream: list[dict], events: int,
     asyncio.run(publish_placed(alone, singles))
     names = sorted({topic for topic, *_ in singles})
     figures["raw_consume_per_s"] = round(asyncio.run(raw_consume_per_s(alone, names, len(singles))))
-    rate, cpu_us, _ = measured_run(alone, work_dir / "singles.log", single_events)
+    rate, cpu_us, _ = measured_run(alone, work_dir / "singles.log", single_events, keep_topics=True)
     figures["hub_single_events_per_s"], figures["hub_single_cpu_us_per_event"] = round(rate), round(cpu_us)
+    progress(f"the same {len(singles)} single events through the Quix Streams peer, without and with a change log")
+    peer = quix_peer_run(alone, names, single_events, work_dir / "quix.log")
+    figures["quix_single_events_per_s"], figures["quix_single_cpu_us_per_event"] = peer
+    figures["single_vs_quix"] = round(figures["hub_single_events_per_s"] / max(peer[0], 1), 2)
+    logged = quix_peer_run(alone, names, single_events, work_dir / "quix.log", changes=CHANGES.name(alone))
+    figures["quix_logged_single_events_per_s"], figures["quix_logged_single_cpu_us_per_event"] = logged
+    figures["single_vs_quix_logged"] = round(figures["hub_single_events_per_s"] / max(logged[0], 1), 2)
     drop_topics(alone)
 
     hub = fresh_settings(cluster.secure, "hub", partitions, work_dir)
