@@ -93,6 +93,8 @@ class Regrouper:
                 fetched = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=MAX_RECORDS_PER_FETCH)
                 if fetched:
                     async with self._lock:
+                        owned = consumer.assignment()  # a revocation may have come first: its next reader has them
+                        fetched = {tp: records for tp, records in fetched.items() if tp in owned}
                         offsets = await self.forward(producer, fetched)
                         await self._commit(consumer, offsets)
                 if time.monotonic() - lag_at_s >= LAG_INTERVAL_S:
