@@ -175,7 +175,7 @@ class Stream:
 
 async def committed(settings: HubSettings) -> dict[TopicPartition, int]:
     """Return the aggregators' committed offset of each events partition: their regrouping stage's, which
-    commits once the runs carrying the events are written, a run ahead of their application."""
+    commits once the runs carrying the events are written (so it times the carrying, not the application)."""
     admin = admin_client(settings)
     await admin.start()
     try:

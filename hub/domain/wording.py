@@ -216,6 +216,9 @@ PHRASES: dict[str, tuple[str, str, str]] = {
     "partition": ("{value} жазбасы {home} бөлігіне жатады, {partition} бөлігінен оқылды",
                   "запись {value} относится к партиции {home}, прочитана из партиции {partition}",
                   "record {value} belongs to partition {home}, it was read from partition {partition}"),
+    "too_large": ("хабарлама тым үлкен: {value} байт, ең көбі {limit}; алғашқы {kept} байты сақталды",
+                  "сообщение слишком велико: {value} байт, не более {limit}; сохранены первые {kept} байт",
+                  "the message is too large: {value} bytes, at most {limit}; its first {kept} bytes are kept"),
     "internal": ("ішкі қате ({value}); операторға хабарлаңыз", "внутренняя ошибка ({value}); сообщите оператору",
                  "internal error ({value}); tell the operator"),
 }

@@ -161,7 +161,9 @@ REGROUPED = TopicSpec(
     "The hub's own: runs of consecutive messages of each events topic's partition, one message per run, written to "
     "the same partition, so that single events are applied at the speed of batches.",
     "source topic (UTF-8)", "kz.mvd.records.EventRun",
-    ("aggregator",), ("aggregator",), retention_ms=7 * DAY_MS,
+    # Kept longer than the events (14 days): the stage commits the events once their runs are written, so a run
+    # must outlive an aggregator stopped for as long as the events would have waited for it.
+    ("aggregator",), ("aggregator", "reconciler"), retention_ms=15 * DAY_MS,
     # a run holds up to half a megabyte of values; an original message as large as an events topic takes goes alone
     extra_config={"max.message.bytes": str(REGROUPED_MAX_MESSAGE_BYTES)},
 )

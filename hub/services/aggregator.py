@@ -85,9 +85,10 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
                              faust_store_reader(table.data))
     processor = RegisterProcessor(buffered, codec, catalog, sensor, outputs,
                                   settings.partitions, due_name, clock_ms)
+    regrouper = Regrouper(settings, codec, sensor, lambda topic, partition: processor.applied.get((topic, partition)))
+    app.task(regroup_task(regrouper, lambda exc: crash(app, exc)))
     ready = asyncio.Event()
     starts = GroupStartOffsets(settings, settings.app_id, [*names, due_name])
-    app.task(regroup_task(Regrouper(settings, codec, sensor), lambda exc: crash(app, exc)))
 
     async def read_again(topic: str, partition: int, offset: int) -> None:
         try:
@@ -180,6 +181,7 @@ def install_aggregator(app: faust.App, settings: HubSettings, codec: AvroCodec, 
         for tp in revoked:  # its next worker reports its lag; a sum over workers must not count it twice
             if processor.positions.pop((tp.topic, tp.partition), None) is not None:
                 sensor.on_lag(tp.topic, tp.partition, 0)
+        processor.applied.clear()  # a regrouped partition read elsewhere now: its events' lag is carried lag
 
     @app.on_before_shutdown.connect
     async def close_offset_clients(app, **kwargs) -> None:

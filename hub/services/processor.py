@@ -61,6 +61,7 @@ class RegisterProcessor:
         self.rules = EventRules(catalog)
         self.deadlines = DeadlineIndex()
         self.positions: dict[tuple[str, int], int] = {}
+        self.applied: dict[tuple[str, int], int] = {}  # events partition -> next offset, of the runs handled
         self._changes: list[tuple[bytes, bytes]] = []
         self._writers: dict[int, PartitionWriter] = {}
 
@@ -94,6 +95,8 @@ class RegisterProcessor:
         source_topic, source_partition = run["source_topic"], run["source_partition"]
         for message in run["messages"]:
             await self._handle(source_topic, source_partition, message["offset"], message["value"])
+        if run["messages"]:
+            self.applied[(source_topic, source_partition)] = run["messages"][-1]["offset"] + 1
 
     async def _flush(self, partition: int) -> asyncio.Future:
         changes, self._changes = self._changes, []

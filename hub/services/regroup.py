@@ -19,14 +19,17 @@ import time
 from typing import Any, Callable, Sequence
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, NoOffsetForPartitionError, OffsetOutOfRangeError
 
 from hub.codec import AvroCodec
+from hub.domain.reasons import refuse
+from hub.errors import ConfigurationError
 from hub.kafka.admin import admin_client, partition_numbers
 from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer
-from hub.kafka.topics import EVENTS, REGROUPED, REGROUPED_MAX_MESSAGE_BYTES, regroup_group
+from hub.kafka.topics import EVENTS, REGROUPED, REGROUPED_MAX_MESSAGE_BYTES, REJECTED, regroup_group
 from hub.sensors import Sensor
+from hub.services.rejections import Source, rejection_value
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ MAX_RECORDS_PER_FETCH = 10_000
 FETCH_TIMEOUT_MS = 500
 LAG_INTERVAL_S = 5.0
 RUN_OVERHEAD_BYTES = 32  # per original: its offset, timestamp and lengths
+MAX_RUN_MESSAGE_BYTES = REGROUPED_MAX_MESSAGE_BYTES - 64 * 1024  # room for the record batch's own headers
+OVERSIZED_KEPT_BYTES = 64 * 1024  # of a message too large to carry, kept in its rejection
 
 
 def runs(records: Sequence[Any], max_bytes: int = MAX_RUN_BYTES) -> list[list[Any]]:
@@ -65,32 +70,42 @@ def run_value(topic: str, partition: int, records: Sequence[Any]) -> dict[str, A
 class Regrouper:
     """Reads every events topic as group '<app id>-regroup' and writes runs to the regrouped topic."""
 
-    def __init__(self, settings: HubSettings, codec: AvroCodec, sensor: Sensor) -> None:
-        """Carry the settings' events topics into their regrouped topic."""
+    def __init__(self, settings: HubSettings, codec: AvroCodec, sensor: Sensor,
+                 applied_position: Callable[[str, int], int | None] = lambda topic, partition: None) -> None:
+        """Carry the settings' events topics into their regrouped topic; `applied_position` tells how far this
+        process's aggregator has applied an events partition (None when it does not know)."""
         self.settings, self.codec, self.sensor = settings, codec, sensor
+        self.applied_position = applied_position
         self.topic = REGROUPED.name(settings)
         self.group = regroup_group(settings)
-        self.forwarded = 0
         self.positions: dict[TopicPartition, int] = {}
         self._lock = asyncio.Lock()  # held while runs are on their way: a revocation waits for them
-        self._partitions = settings.partitions
-        self._consumer = None
+        self._inherited: dict[TopicPartition, int] = {}
 
     async def run(self) -> None:
         """Carry runs forever (until cancelled); a failed write raises, and a restart carries them again."""
-        consumer = self._consumer = make_consumer(self.settings, group_id=self.group, enable_auto_commit=False,
-                                                  auto_offset_reset="earliest")
+        # No automatic reset: a partition this group never committed starts where the aggregator's own group had
+        # (an upgrade), else at its first offset; one whose records retention deleted unread is said so.
+        consumer = make_consumer(self.settings, group_id=self.group, enable_auto_commit=False,
+                                 auto_offset_reset="none")
         # Uncompressed: compressing every run again cost a tenth of the aggregator's CPU on batches.
         producer = make_producer(self.settings, linger_ms=0, max_batch_size=2 * MAX_RUN_BYTES,
                                  max_request_size=REGROUPED_MAX_MESSAGE_BYTES, compression_type=None)
         await producer.start()
         try:
             await consumer.start()
-            self._partitions = await self._partition_count()
+            self._inherited = await self._prepare()
             consumer.subscribe(EVENTS.names(self.settings), listener=_Listener(self))
             lag_at_s = time.monotonic()
             while True:
-                fetched = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=MAX_RECORDS_PER_FETCH)
+                try:
+                    fetched = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=MAX_RECORDS_PER_FETCH)
+                except NoOffsetForPartitionError as exc:
+                    await self._start_uncommitted(consumer, exc.args[0])
+                    continue
+                except OffsetOutOfRangeError as exc:
+                    await self._start_after_deletion(consumer, exc.args[0])
+                    continue
                 if fetched:
                     async with self._lock:
                         owned = consumer.assignment()  # a revocation may have come first: its next reader has them
@@ -108,22 +123,28 @@ class Regrouper:
         """Write the fetched records as runs and wait until the broker has them all; return the offsets to commit."""
         sent = []
         for tp, records in fetched.items():
-            partition = self._target(tp)
             for run in runs(records):
                 value = self.codec.encode("EventRun", run_value(tp.topic, tp.partition, run))
-                sent.append(await producer.send(self.topic, value=value, key=tp.topic.encode(), partition=partition))
+                if len(value) > MAX_RUN_MESSAGE_BYTES:  # one record, too large to carry: refused where operators see
+                    sent.append(await self._refuse_oversized(producer, tp, run[0]))
+                    continue
+                sent.append(await producer.send(self.topic, value=value, key=tp.topic.encode(),
+                                                partition=tp.partition))
         await asyncio.gather(*sent)
-        self.forwarded += sum(len(records) for records in fetched.values())
         offsets = {tp: records[-1].offset + 1 for tp, records in fetched.items() if records}
         self.positions.update(offsets)
         return offsets
 
-    def _target(self, tp: TopicPartition) -> int:
-        if tp.partition < self._partitions:
-            return tp.partition
-        # An events topic given more partitions than the register: its extra partitions' records are refused as
-        # mispartitioned by the aggregator (their record's partition is elsewhere), and must still reach it.
-        return tp.partition % self._partitions
+    async def _refuse_oversized(self, producer, tp: TopicPartition, record: Any) -> asyncio.Future:
+        size = len(record.value or b"")
+        log.error("%s[%d] at %d: a message of %d bytes is too large to carry; refused", tp.topic, tp.partition,
+                  record.offset, size)
+        refusal = refuse("OTHER", "too_large", value=size, limit=MAX_RUN_MESSAGE_BYTES, kept=OVERSIZED_KEPT_BYTES)
+        value = rejection_value(refusal, Source(tp.topic, tp.partition, record.offset),
+                                (record.value or b"")[:OVERSIZED_KEPT_BYTES], None, int(time.time() * 1000))
+        self.sensor.on_rejection(refusal.code)
+        return await producer.send(REJECTED.name(self.settings), value=self.codec.encode("Rejection", value),
+                                   key=tp.topic.encode())
 
     async def _commit(self, consumer, offsets: dict[TopicPartition, int]) -> None:
         try:
@@ -131,20 +152,55 @@ class Regrouper:
         except KafkaError as exc:  # a rebalance took them: their next reader writes the runs again
             log.warning("could not commit %d partitions of the events after writing their runs: %r", len(offsets), exc)
 
-    async def _partition_count(self) -> int:
+    async def _prepare(self) -> dict[TopicPartition, int]:
+        """Check the regrouped topic has a partition for every events partition; return the aggregator's own
+        group's committed offsets of the events topics (where an upgraded hub had got to)."""
         admin = admin_client(self.settings)
         await admin.start()
         try:
-            numbers = await partition_numbers(admin, [self.topic])
+            numbers = await partition_numbers(admin, [self.topic, *EVENTS.names(self.settings)])
+            inherited = await admin.list_consumer_group_offsets(self.settings.app_id)
         finally:
             await admin.close()
         if self.topic not in numbers:
-            raise RuntimeError(f"the regrouped topic {self.topic} does not exist; provision the topics first")
-        return len(numbers[self.topic])
+            raise ConfigurationError(f"the regrouped topic {self.topic} does not exist; provision the topics first")
+        wider = sorted(t for t, found in numbers.items() if len(found) > len(numbers[self.topic]))
+        if wider:
+            raise ConfigurationError(
+                f"{', '.join(wider)} have more partitions than {self.topic} ({len(numbers[self.topic])}): every "
+                "events topic must have as many partitions as the register; give them all the same count")
+        return {tp: meta.offset for tp, meta in inherited.items()
+                if meta is not None and meta.offset >= 0 and tp.topic != self.topic}
+
+    async def _start_uncommitted(self, consumer, tp: TopicPartition) -> None:
+        """Start a partition this group never committed where the aggregator's group had, else at its start."""
+        if tp in self._inherited:
+            consumer.seek(tp, self._inherited[tp])
+            log.info("%s[%d] starts at %d, where the aggregator's group had committed", tp.topic, tp.partition,
+                     self._inherited[tp])
+        else:
+            await consumer.seek_to_beginning(tp)
+
+    async def _start_after_deletion(self, consumer, offsets: dict[TopicPartition, int]) -> None:
+        """Go on from the first offset of partitions whose next records retention deleted before they were read."""
+        for tp, offset in offsets.items():
+            first = (await consumer.beginning_offsets([tp]))[tp]
+            if first > offset:
+                log.warning("%s[%d]: records %d to %d were deleted (retention) before they were read; reading on "
+                            "from %d", tp.topic, tp.partition, offset, first - 1, first)
+                await consumer.seek_to_beginning(tp)
+            else:  # beyond the end (the topic was recreated): read it from its start
+                log.warning("%s[%d]: offset %d is beyond the partition's end; reading it from %d", tp.topic,
+                            tp.partition, offset, first)
+                await consumer.seek_to_beginning(tp)
 
     def _report_lag(self, consumer) -> None:
+        """Report each owned events partition's lag: behind what this process applied, else what it carried."""
         for tp in consumer.assignment():
-            highwater, position = consumer.highwater(tp), self.positions.get(tp)
+            highwater = consumer.highwater(tp)
+            position = self.applied_position(tp.topic, tp.partition)
+            if position is None:
+                position = self.positions.get(tp)
             if highwater is not None and position is not None:
                 self.sensor.on_lag(tp.topic, tp.partition, max(0, highwater - position))
 
@@ -156,55 +212,20 @@ class Regrouper:
             if self.positions.pop(tp, None) is not None:  # its next reader reports it: a sum must not count it twice
                 self.sensor.on_lag(tp.topic, tp.partition, 0)
 
-    async def on_assigned(self, assigned: list[TopicPartition]) -> None:
-        """Start a partition this group never committed where the aggregator's own group had (an upgrade from
-        a hub whose aggregator read the events topics itself), and say when retention deleted unread records."""
-        if not assigned or self._consumer is None:
-            return
-        try:
-            ours, theirs, firsts = await self._offsets_of(list(assigned))
-        except KafkaError as exc:
-            log.warning("could not read where the events partitions start: %r; reading them from the committed "
-                        "offsets, else from the first", exc)
-            return
-        for tp in assigned:
-            start = ours.get(tp)
-            if start is None and tp in theirs:
-                start = theirs[tp]
-                self._consumer.seek(tp, start)
-                log.info("%s[%d] starts at %d, where the aggregator's group had committed", tp.topic, tp.partition,
-                         start)
-            if start is not None and start < firsts.get(tp, 0):
-                log.warning("%s[%d]: records %d to %d were deleted (retention) before they were read; reading on "
-                            "from %d", tp.topic, tp.partition, start, firsts[tp] - 1, firsts[tp])
-
-    async def _offsets_of(self, partitions: list[TopicPartition]) -> tuple[dict, dict, dict]:
-        admin = admin_client(self.settings)
-        await admin.start()
-        try:
-            ours = await admin.list_consumer_group_offsets(self.group, partitions=partitions)
-            theirs = await admin.list_consumer_group_offsets(self.settings.app_id, partitions=partitions)
-        finally:
-            await admin.close()
-        firsts = await self._consumer.beginning_offsets(partitions)
-        return _committed(ours), _committed(theirs), firsts
-
-
-def _committed(found: dict) -> dict[TopicPartition, int]:
-    return {tp: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
-
 
 class _Listener(ConsumerRebalanceListener):
-    """Hands aiokafka's rebalance callbacks to the regrouper."""
+    """Hands aiokafka's revocations to the regrouper (a new partition starts as `Regrouper.run` says)."""
 
     def __init__(self, regrouper: Regrouper) -> None:
+        """Listen for `regrouper`."""
         self.regrouper = regrouper
 
     async def on_partitions_revoked(self, revoked) -> None:
+        """Wait for the runs in flight."""
         await self.regrouper.on_revoked(list(revoked))
 
     async def on_partitions_assigned(self, assigned) -> None:
-        await self.regrouper.on_assigned(list(assigned))
+        """Nothing to do: partitions start at their committed offsets, or as `Regrouper.run` says."""
 
 
 def regroup_task(regrouper: Regrouper, on_failure: Callable[[BaseException], None]) -> Callable:

@@ -1,4 +1,4 @@
-"""Offsets as Kafka gives them, on the real broker: transactional input and a head deleted by retention."""
+"""Offsets as Kafka gives them, on the real broker: transactional input, a head deleted by retention, an upgrade."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import RecordsToDelete
 
 from hub.kafka.admin import admin_client, provision
-from hub.kafka.connection import client_options
+from hub.kafka.applied import AppliedEvents
+from hub.kafka.connection import client_options, make_consumer
 from hub.kafka.producer import publish
 from hub.kafka.reader import read_to_end
 from hub.kafka.topics import REGISTER, all_topics, regional_events_topic
@@ -107,3 +108,48 @@ async def delete_before(settings, topic: str, offsets: dict[int, int]) -> None:
         await admin.delete_records({TopicPartition(topic, p): RecordsToDelete(o) for p, o in offsets.items()})
     finally:
         await admin.close()
+
+
+async def commit_as(settings, group: str, offsets: dict[TopicPartition, int]) -> None:
+    """Commit offsets for a consumer group, as its members would have."""
+    consumer = make_consumer(settings, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit(offsets)
+    finally:
+        await consumer.stop()
+
+
+async def wait_applied(settings, topic: str, timeout_s: float = 120) -> None:
+    """Wait until the aggregator has applied every event now on the topic."""
+    applied = AppliedEvents(settings)
+    try:
+        mark = await applied.mark(topic)
+        deadline = time.monotonic() + timeout_s
+        while not await applied.applied(mark):
+            assert time.monotonic() < deadline, "the events were not applied in time"
+            await asyncio.sleep(0.5)
+    finally:
+        await applied.close()
+
+
+def test_an_upgraded_hub_carries_on_from_where_the_old_aggregator_group_had_committed(hub_settings, codec,
+                                                                                      tmp_path: Path):
+    topic = prepared(hub_settings)
+    old = [event(n) for n in range(10)]
+    asyncio.run(publish(hub_settings, topic, [(e["record_id"], codec.encode("RecordEvent", e)) for e in old]))
+    applied_before = {TopicPartition(topic, r.partition): r.offset + 1
+                      for r in sorted(asyncio.run(read_to_end(hub_settings, topic)), key=lambda r: r.offset)}
+    asyncio.run(commit_as(hub_settings, hub_settings.app_id, applied_before))  # the old hub had applied these
+    new = [event(n) for n in range(10, 30)]
+    asyncio.run(publish(hub_settings, topic, [(e["record_id"], codec.encode("RecordEvent", e)) for e in new]))
+    worker = Worker(hub_settings, tmp_path / "worker.log", service="aggregator")
+    try:
+        asyncio.run(wait_applied(hub_settings, topic))
+        records = asyncio.run(read_to_end(hub_settings, REGISTER.name(hub_settings)))
+    finally:
+        worker.stop()
+    applied = {state["record_id"] for state in decode_all(codec, records, "RegisterRecord")}
+    assert applied == {e["record_id"] for e in new}, (tmp_path / "worker.log").read_text()[-3000:]
+    assert "where the aggregator's group had committed" in (tmp_path / "worker.log").read_text()

@@ -1,13 +1,24 @@
-"""How the regrouping stage cuts a partition's records into runs, without a broker."""
+"""How the regrouping stage cuts a partition's records into runs and forwards them, without a broker."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import namedtuple
 
+from aiokafka import TopicPartition
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.services.regroup import RUN_OVERHEAD_BYTES, run_value, runs
+from hub.kafka.topics import EVENTS, REGROUPED, REJECTED
+from hub.sensors import Sensor
+from hub.services.regroup import (
+    MAX_RUN_MESSAGE_BYTES,
+    OVERSIZED_KEPT_BYTES,
+    RUN_OVERHEAD_BYTES,
+    Regrouper,
+    run_value,
+    runs,
+)
 
 Record = namedtuple("Record", "offset timestamp value")
 
@@ -38,3 +49,36 @@ def test_a_run_value_carries_offsets_timestamps_and_bytes_as_read() -> None:
         "source_topic": "hub.events.kz-75", "source_partition": 4,
         "messages": [{"offset": 10, "timestamp_ms": 1_000, "value": bytes(3)},
                      {"offset": 11, "timestamp_ms": 1_001, "value": None}]}
+
+
+class _Producer:
+    """Collects what is sent, each send acknowledged at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, bytes, int | None]] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes, partition: int | None = None):
+        self.sent.append((topic, value, key, partition))
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+
+def test_forwarding_writes_runs_to_the_same_partition_and_refuses_a_message_too_large(settings, codec) -> None:
+    regrouper = Regrouper(settings, codec, Sensor())
+    huge = MAX_RUN_MESSAGE_BYTES + 1
+    records = [Record(5, 1, b"a"), Record(6, 2, bytes(huge)), Record(7, 3, b"b")]
+    tp = TopicPartition(EVENTS.name(settings, "KZ-75"), 3)
+    producer = _Producer()
+
+    offsets = asyncio.run(regrouper.forward(producer, {tp: records}))
+
+    assert offsets == {tp: 8}
+    topics = [topic for topic, *_ in producer.sent]
+    assert topics == [REGROUPED.name(settings), REJECTED.name(settings), REGROUPED.name(settings)]
+    first, last = (codec.decode(producer.sent[i][1], expect="EventRun").value for i in (0, 2))
+    assert [m["offset"] for m in first["messages"] + last["messages"]] == [5, 7]
+    assert {producer.sent[i][3] for i in (0, 2)} == {3}
+    rejection = codec.decode(producer.sent[1][1], expect="Rejection").value
+    assert (rejection["source_topic"], rejection["source_offset"], rejection["reason_code"]) == (tp.topic, 6, "OTHER")
+    assert len(rejection["original"]) == OVERSIZED_KEPT_BYTES and str(huge) in rejection["reason_en"]
