@@ -6,7 +6,7 @@ import pytest
 
 from hub.codec import AvroCodec, SchemaRegistry
 from hub.domain.catalog import Catalog
-from hub.refdata.load import starter_books, starter_passports
+from hub.refdata.load import starter_catalog
 from hub.settings import HubSettings
 
 
@@ -37,9 +37,4 @@ def codec(registry: SchemaRegistry) -> AvroCodec:
 @pytest.fixture()
 def catalog(settings: HubSettings) -> Catalog:
     """Return a catalog of the starter passports and reference books (a fresh one per test)."""
-    cat = Catalog()
-    for passport in starter_passports(settings.refdata_dir):
-        cat.put_passport(passport)
-    for entry in starter_books(settings.refdata_dir):
-        cat.put_entry(entry)
-    return cat
+    return starter_catalog(settings.refdata_dir)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import subprocess
 import time
@@ -113,12 +112,12 @@ def quix_peer_run(settings: HubSettings, topics: list[str], total: int, log: Pat
     regions = sorted(region_of_topic(topic) for topic in topics)
     if not QUIX_PYTHON.exists():
         raise RuntimeError(f"{QUIX_PYTHON} is missing: run ./deploy/bench, which installs Quix Streams there")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(settings.as_env())
+    from hub.bench.common import worker_env
+
     with open(log, "ab") as out:
         done = subprocess.run([str(QUIX_PYTHON), "-m", "hub.bench.quix_peer", "--expect", str(total),
                                "--regions", ",".join(regions), *(["--changes", changes] if changes else [])],
-                              env=env, stdout=subprocess.PIPE, stderr=out,
+                              env=worker_env(settings), stdout=subprocess.PIPE, stderr=out,
                               timeout=900, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the Quix Streams peer failed ({done.returncode}); see {log}")

@@ -96,6 +96,11 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def worker_env(settings: HubSettings) -> dict[str, str]:
+    """Return this process's environment with its HUB_ settings replaced by the given settings'."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("HUB_")}, **settings.as_env()}
+
+
 class WorkerProcess:
     """A worker process (`hub run` or the naive baseline) whose metrics and memory can be read."""
 
@@ -103,9 +108,7 @@ class WorkerProcess:
                  profile: Path | None = None, module: str = "hub", service: str = "aggregator"):
         """Start the worker (`python -m hub run --service SERVICE`, or another module; under cProfile,
         writing to `profile`, when given)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-        env.update(settings.as_env())
-        env.update(extra_env or {})
+        env = {**worker_env(settings), **(extra_env or {})}
         self.settings, self.started_s, self.log_path = settings, time.monotonic(), log_path
         command = [sys.executable, "-m", module] + (["run", "--service", service] if module == "hub" else [])
         if profile is not None:

@@ -17,23 +17,12 @@ import time
 import click
 
 from hub.codec import AvroCodec, SchemaRegistry
-from hub.domain.catalog import Catalog
 from hub.domain.register import apply_event
 from hub.domain.validation import EventRules, hinted
 from hub.kafka.connection import connection_of
 from hub.kafka.topics import EVENTS
-from hub.refdata.load import starter_books, starter_passports
+from hub.refdata.load import starter_catalog
 from hub.settings import HubSettings
-
-
-def catalog_of(settings: HubSettings) -> Catalog:
-    """Return the starter passports and reference books as a catalog (the hub's worker reads the same)."""
-    catalog = Catalog()
-    for passport in starter_passports(settings.refdata_dir):
-        catalog.put_passport(passport)
-    for entry in starter_books(settings.refdata_dir):
-        catalog.put_entry(entry)
-    return catalog
 
 
 class Meter:
@@ -90,7 +79,7 @@ def main(expect: int, regions: str, changes_topic: str | None) -> None:
 
     settings = HubSettings()
     codec = AvroCodec(SchemaRegistry.from_dirs(settings.schemas_dir, settings.released_schemas_dir))
-    catalog = catalog_of(settings)
+    catalog = starter_catalog(settings.refdata_dir)
     rules = EventRules(catalog)
     group = f"{settings.app_id}-quix" + ("-changes" if changes_topic else "")
     app = Application(broker_address=quix_connection(settings), consumer_group=group,

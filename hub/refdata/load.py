@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from hub.domain.catalog import Catalog
 from hub.domain.regions import REGIONS
 from hub.errors import ConfigurationError
 
@@ -106,3 +107,13 @@ def regional_units(kinds: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
 def book_key(value: dict[str, Any]) -> str:
     """Return the compacted-topic key of a reference entry: 'BOOK/CODE'."""
     return f"{value['book']}/{value['code']}"
+
+
+def starter_catalog(refdata_dir: Path) -> Catalog:
+    """Return a catalog of the starter passports and reference books (what `hub refdata load` publishes)."""
+    catalog = Catalog()
+    for passport in starter_passports(refdata_dir):
+        catalog.put_passport(passport)
+    for entry in starter_books(refdata_dir):
+        catalog.put_entry(entry)
+    return catalog

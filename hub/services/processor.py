@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from hub.codec import AvroCodec
 from hub.codec.compiled import Encoded
@@ -69,19 +69,17 @@ class RegisterProcessor:
         """Handle one Kafka message: never raises for bad input, which is rejected instead. Return a future
         that is done once the message's change log and register writes are acknowledged and stored; its
         offset may be committed only then."""
-        self.positions[(topic, partition)] = offset + 1
-        try:
-            await self._handle(topic, partition, offset, value)
-        finally:
-            written = await self._flush(partition)
-        return written
+        return await self._flushed(topic, partition, offset, self._handle(topic, partition, offset, value))
 
     async def handle_run(self, topic: str, partition: int, offset: int, value: bytes | None) -> asyncio.Future:
         """Handle a message of the regrouped topic: each original message of its run as if it were read from its
         own topic, partition and offset, with one flush for them all. Return a future as `handle` does."""
+        return await self._flushed(topic, partition, offset, self._handle_run(topic, partition, offset, value))
+
+    async def _flushed(self, topic: str, partition: int, offset: int, work: Awaitable[None]) -> asyncio.Future:
         self.positions[(topic, partition)] = offset + 1
         try:
-            await self._handle_run(topic, partition, offset, value)
+            await work
         finally:
             written = await self._flush(partition)
         return written

@@ -188,11 +188,10 @@ class Regrouper:
             if first > offset:
                 log.warning("%s[%d]: records %d to %d were deleted (retention) before they were read; reading on "
                             "from %d", tp.topic, tp.partition, offset, first - 1, first)
-                await consumer.seek_to_beginning(tp)
             else:  # beyond the end (the topic was recreated): read it from its start
                 log.warning("%s[%d]: offset %d is beyond the partition's end; reading it from %d", tp.topic,
                             tp.partition, offset, first)
-                await consumer.seek_to_beginning(tp)
+            await consumer.seek_to_beginning(tp)
 
     def _report_lag(self, consumer) -> None:
         """Report each owned events partition's lag: behind what this process applied, else what it carried."""
