@@ -98,3 +98,15 @@ async def send_by_key(producer: AIOKafkaProducer, messages: list[tuple[str, byte
     for (topic, partition), items in groups.items():
         futures += [future for future, _ in await send_in_batches(producer, topic, partition, items)]
     return futures
+
+
+async def append_by_key(producer: AIOKafkaProducer, messages: list[tuple[str, bytes, bytes]]) -> list[asyncio.Future]:
+    """Send (topic, key, value) messages one by one, each to its key's partition: they join the batch that
+    lingers for that partition (send_batch would wait for it to go first); return their futures."""
+    counts: dict[str, int] = {}
+    futures = []
+    for topic, key, value in messages:
+        if topic not in counts:
+            counts[topic] = len(await producer.partitions_for(topic))
+        futures.append(await producer.send(topic, value, key=key, partition=partition_for(key, counts[topic])))
+    return futures

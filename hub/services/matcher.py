@@ -21,7 +21,7 @@ from hub.errors import IndexBuildError, SnapshotError
 from hub.heap import LATENCY_THRESHOLDS, freeze_survivors, settle_heap
 from hub.kafka.catalog_follower import CatalogFollower
 from hub.kafka.connection import make_consumer
-from hub.kafka.producer import make_producer, send_by_key
+from hub.kafka.producer import append_by_key, make_producer, send_by_key
 from hub.kafka.reader import assign_from_start, behind
 from hub.kafka.topics import (
     CHECK_REQUESTS,
@@ -57,6 +57,7 @@ DELAYED_TRANSACTION_TIMEOUT_MS = 10_000  # a transaction of one delayed hit take
 PRUNE_CHECKS = 1_000  # checks past that forgotten at most per turn of the register loop (5 times a second)
 COMMIT_INTERVAL_S = 0.2  # answers go out at once; what was read is committed this often, in the background
 MAX_ROUND_CHECKS = 200  # checks answered before their answers are sent together
+AUDIT_LINGER_MS = 10  # the audit and notices wait this long to go out together: fewer requests, less CPU
 # A fetch returns as soon as one request is there, and an idle one waits on the broker (not in a poll loop) for
 # at most 100 ms: the latency of a check is then the broker's and this process's, not a polling period's.
 FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES = 100, 1
@@ -126,7 +127,7 @@ class Matcher(AnswersChecks, DelayedHits):
         # producer need not hold each partition to one request in flight, which halves the answer latency.
         # The results have a producer (a connection) of their own: aiokafka keeps one produce request in
         # flight per broker and producer, and a result must not wait behind the audit and notifications.
-        self._producer = make_producer(self.settings, linger_ms=0, enable_idempotence=False)
+        self._producer = make_producer(self.settings, linger_ms=AUDIT_LINGER_MS, enable_idempotence=False)
         self._results_producer = make_producer(self.settings, linger_ms=0, enable_idempotence=False)
         await self._producer.start()
         await self._results_producer.start()
@@ -340,7 +341,7 @@ class Matcher(AnswersChecks, DelayedHits):
                     for output in outputs:
                         (results if output[0] in results_topics else others).append(output)
                     answered.pending += await send_by_key(self._results_producer, results)
-                    answered.pending += await send_by_key(self._producer, others)
+                    answered.pending += await append_by_key(self._producer, others)
                 if any(batch.values()):
                     answered.read.update({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
                     answered.uncommitted = True

@@ -124,6 +124,8 @@ def name_pairing(query: Facts, record: Facts) -> tuple[NameLevel | None, NameLev
     and given name against surname, both at least NEAR and together better), and whether swapped. One name
     crossing to the other field alone is never taken: that is another person named after a father."""
     surname, given = name_level(query.surname, record.surname), name_level(query.given_name, record.given_name)
+    if surname is not None and given is not None and surname.level == given.level == "EXACT":
+        return surname, given, False  # nothing crossed does better than both straight and exact
     crossed_surname = name_level(query.surname, record.given_name)
     crossed_given = name_level(query.given_name, record.surname)
     if crossed_surname is None or crossed_given is None:
