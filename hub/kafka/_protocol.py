@@ -1,4 +1,5 @@
-"""Kafka requests aiokafka's admin client lacks (ACLs in bulk, SCRAM credentials), on aiokafka's protocol classes.
+"""Kafka requests aiokafka's admin client lacks (ACLs in bulk, SCRAM credentials, ListOffsets to a leader), on aiokafka's
+protocol classes.
 
 This is the one module that reaches into aiokafka beyond its public API (its protocol structs and the admin
 client's connection); `tests/unit/kafka/test_protocol.py` fails when an upgrade changes what it relies on.
@@ -10,6 +11,7 @@ from typing import Any
 
 from aiokafka.protocol.admin import CreateAclsRequest_v1, DeleteAclsRequest_v1, DescribeAclsRequest_v1
 from aiokafka.protocol.api import Request, RequestStruct, Response
+from aiokafka.protocol.offset import OffsetRequest
 from aiokafka.protocol.types import CompactArray, CompactBytes, CompactString, Int8, Int16, Int32, Schema, TaggedFields
 
 # Kafka's codes (org.apache.kafka.common.resource / acl).
@@ -20,6 +22,8 @@ OPERATIONS = {"ANY": 1, "ALL": 2, "READ": 3, "WRITE": 4, "CREATE": 5, "DELETE": 
 PERMISSIONS = {"ANY": 1, "DENY": 2, "ALLOW": 3}
 SCRAM_MECHANISMS = {"SCRAM-SHA-256": 1, "SCRAM-SHA-512": 2}
 ANY_RESOURCE = 1
+LATEST = -1  # ListOffsets' timestamp for a partition's end
+NOT_LED_YET = {3, 5, 6}  # UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER
 
 AclRow = tuple[str, str, str, str, str, str, str]  # resource type, name, pattern, principal, host, operation, permission
 
@@ -180,6 +184,20 @@ class AlterScramUsers(Request[AlterUserScramCredentialsRequest_v0]):
              for name, mechanism, iterations, salt, salted in self.upserts], {})
 
 
+async def partitions_not_led(admin: Any, leaders: dict[int, dict[str, list[int]]]) -> list[tuple[str, int]]:
+    """Ask each broker, by a ListOffsets, for the ends of the partitions the metadata says it leads; return
+    those whose broker does not lead them yet (no log is written for it, unlike the consumer's retries); any
+    other refusal, an ACL's, is not waited on."""
+    client, not_led = admin._client, []
+    for node_id, topics in leaders.items():
+        request = OffsetRequest(-1, 0, [(topic, [(partition, LATEST) for partition in partitions])
+                                        for topic, partitions in topics.items()])
+        response = await client.send(node_id, request)
+        not_led += [(topic, partition) for topic, answers in response.topics
+                    for partition, error_code, *_ in answers if error_code in NOT_LED_YET]
+    return not_led
+
+
 async def send(admin: Any, request: Request) -> Any:
     """Send a request through a started AIOKafkaAdminClient to any broker and return the response."""
     client = admin._client
@@ -187,4 +205,4 @@ async def send(admin: Any, request: Request) -> Any:
 
 
 __all__ = ["AlterScramUsers", "CreateAcls", "DeleteAcls", "DescribeAcls", "DescribeScramUsers", "described_rows",
-           "raise_for_results", "send"]
+           "partitions_not_led", "raise_for_results", "send"]

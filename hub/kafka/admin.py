@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import defaultdict
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -10,12 +12,14 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from hub.errors import AccessError, BrokerError, ProvisioningError
+from hub.kafka._protocol import partitions_not_led
 from hub.kafka.connection import client_options
 from hub.kafka.topics import TopicSpec
 from hub.settings import HubSettings
 
 TOPIC_ALREADY_EXISTS = 36
 TOPIC_AUTHORIZATION_FAILED = 29
+LEADER_POLL_S = 0.1  # how often provisioning looks whether new partitions have their leaders
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ async def provision(settings: HubSettings, specs: list[TopicSpec]) -> list[Provi
         existing = await _partition_counts(admin, [s.name(settings) for s in specs])
         missing = [s for s in specs if s.name(settings) not in existing]
         created = await _create(admin, settings, missing)
+        await _await_leaders(admin, [s.name(settings) for s in created], settings.request_timeout_s)
         results = [ProvisionResult(s.name(settings), "created", s.partition_count(settings),
                                    s.config(settings)) for s in created]
         created_names = {s.name(settings) for s in created}
@@ -69,6 +74,30 @@ async def partition_numbers(admin: AIOKafkaAdminClient, names: list[str]) -> dic
         raise AccessError(f"this principal may not use {', '.join(denied)} (the broker's ACLs refuse it)")
     return {t["topic"]: sorted(p["partition"] for p in t["partitions"])
             for t in described if t["error_code"] == 0}
+
+
+async def _await_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout_s: float) -> None:
+    """Return once the leader of every partition of new topics answers for it, so that a producer writing at
+    once meets no NotLeaderForPartition retry, a warning a new user reads as a fault: the brokers take a
+    moment over a hundred new topics (the metadata names a leader before the leader has taken the lead)."""
+    deadline_s = time.monotonic() + timeout_s
+    while names:
+        leaders: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        pending = set()
+        for topic in await admin.describe_topics(sorted(names)):
+            partitions = topic["partitions"]
+            if topic["error_code"] != 0 or not partitions or any(p["leader"] < 0 for p in partitions):
+                pending.add(topic["topic"])
+                continue
+            for p in partitions:
+                leaders[p["leader"]][topic["topic"]].append(p["partition"])
+        pending |= {topic for topic, _ in await partitions_not_led(admin, leaders)}
+        names = sorted(pending)
+        if names and time.monotonic() >= deadline_s:
+            raise ProvisioningError(f"{len(names)} topics created have partitions without a leader after "
+                                    f"{timeout_s} s, e.g. {names[0]}: is every broker up?")
+        if names:
+            await asyncio.sleep(LEADER_POLL_S)
 
 
 async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:

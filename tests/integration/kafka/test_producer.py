@@ -46,15 +46,15 @@ def test_sending_by_key_puts_every_message_where_the_default_partitioner_would_i
 
 
 async def _returns_while_a_batch_lingers(settings: HubSettings, send) -> bool:
-    """Send twice to one partition with a producer that lingers a minute; tell whether both sends returned
-    within two seconds (the first batch still waiting to go)."""
-    producer = make_producer(settings, linger_ms=60_000, enable_idempotence=False)
+    """Send twice to one partition with a producer that lingers 3 s; tell whether both sends returned within
+    one second (the first batch still waiting to go)."""
+    producer = make_producer(settings, linger_ms=3_000, enable_idempotence=False)
     await producer.start()
     topic = CHECK_AUDIT.name(settings)
     try:
         futures = await send(producer, [(topic, b"one", b"1")])
         try:
-            futures += await asyncio.wait_for(send(producer, [(topic, b"one", b"2")]), timeout=2)
+            futures += await asyncio.wait_for(send(producer, [(topic, b"one", b"2")]), timeout=1)
         except asyncio.TimeoutError:
             return False
         await producer.flush()

@@ -6,6 +6,7 @@ import inspect
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.client import AIOKafkaClient
+from aiokafka.protocol.offset import OffsetRequest_v1
 
 from hub.kafka import _protocol
 
@@ -38,3 +39,10 @@ def test_scram_requests_encode_as_flexible_v0_and_responses_decode():
     response = _protocol.AlterUserScramCredentialsResponse_v0(0, [("region-kz-75", 0, None, {})], {})
     decoded = _protocol.AlterUserScramCredentialsResponse_v0.decode(response.encode())
     assert decoded.results == [("region-kz-75", 0, None, {})]
+
+
+def test_list_offsets_asks_the_end_of_each_partition():
+    request = _protocol.OffsetRequest(-1, 0, [("hub.register", [(0, _protocol.LATEST), (1, _protocol.LATEST)])])
+    assert _protocol.OffsetRequest.API_KEY == 2
+    struct = request.build(OffsetRequest_v1)
+    assert struct.topics == [("hub.register", [(0, -1), (1, -1)])] and struct.encode()
