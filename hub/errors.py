@@ -16,7 +16,8 @@
     │   └── DeliveryError             messages the broker did not acknowledge after every attempt
     ├── LocalBrokerError              the local broker could not be fetched, started or stopped
     ├── SnapshotError                 a match index snapshot that cannot be used (the index is built anew)
-    └── IndexBuildError               a process building the match index failed (the matcher builds it alone)
+    ├── IndexBuildError               a process building the match index failed (the matcher builds it alone)
+    └── StalledError                  a stage stood still with records waiting (its worker stops, a restart reads on)
 
 Every error carries `retriable`: whether trying the same thing again may succeed.
 """
@@ -159,3 +160,11 @@ class IndexBuildError(HubError):
 
     retriable = True
     code = "index_build"
+
+
+class StalledError(HubError):
+    """A stage stood still with records waiting past what it carried; its worker stops, and a restart reads them
+    again from the committed offsets."""
+
+    retriable = True
+    code = "stalled"

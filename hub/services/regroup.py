@@ -23,13 +23,14 @@ from aiokafka.errors import KafkaError, NoOffsetForPartitionError, OffsetOutOfRa
 
 from hub.codec import AvroCodec
 from hub.domain.reasons import refuse
-from hub.errors import ConfigurationError
+from hub.errors import ConfigurationError, StalledError
 from hub.kafka.admin import admin_client, partition_numbers
 from hub.kafka.connection import make_consumer
 from hub.kafka.producer import make_producer
 from hub.kafka.topics import EVENTS, REGROUPED, REGROUPED_MAX_MESSAGE_BYTES, REJECTED, regroup_group
 from hub.sensors import Sensor
 from hub.services.rejections import Source, rejection_value
+from hub.services.stall_watch import PartitionProgress, StallWatch
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,35 @@ class Regrouper:
         self.positions: dict[TopicPartition, int] = {}
         self._lock = asyncio.Lock()  # held while runs are on their way: a revocation waits for them
         self._inherited: dict[TopicPartition, int] = {}
+        limit_s = settings.partition_stall_restart_s  # no rewind first: a stuck write is not mended by a seek
+        self.watch = StallWatch(limit_s, rewind_after_s=limit_s)
 
-    async def run(self) -> None:
-        """Carry runs forever (until cancelled); a failed write raises, and a restart carries them again."""
+    def stalled(self, consumer, now_s: float) -> list[TopicPartition]:
+        """Return the owned events partitions whose carried (and so committed) offset has stood still for the
+        stall limit with records past it: a write or a fetch that never ends, which nothing else would notice."""
+        progress = {}
+        for tp in consumer.assignment():
+            position, end = self.positions.get(tp), consumer.highwater(tp)
+            if position is not None and end is not None:
+                progress[tp] = PartitionProgress(position, position, end)
+        return self.watch.observe(now_s, progress)[1]
+
+    async def watch_stalls(self, consumer, on_stall: Callable[[BaseException], None]) -> None:
+        """Look for stalled partitions every LAG_INTERVAL_S; report the first found to on_stall and end."""
+        while True:
+            await asyncio.sleep(LAG_INTERVAL_S)
+            stalled = self.stalled(consumer, time.monotonic())
+            if stalled:
+                where = ", ".join(f"{tp.topic}[{tp.partition}] at {self.positions[tp]} of {consumer.highwater(tp)}"
+                                  for tp in stalled)
+                log.critical("the regrouping stood still for %.0f s with records waiting: %s; stopping so that a "
+                             "restart reads them again", self.watch.limit_s, where)
+                on_stall(StalledError(f"the regrouping of {where} stood still for {self.watch.limit_s:.0f} s"))
+                return
+
+    async def run(self, on_stall: Callable[[BaseException], None] | None = None) -> None:
+        """Carry runs forever (until cancelled); a failed write raises, and a restart carries them again; a
+        partition that stands still with records waiting is reported to on_stall (which stops the worker)."""
         # No automatic reset: a partition this group never committed starts where the aggregator's own group had
         # (an upgrade), else at its first offset; one whose records retention deleted unread is said so.
         consumer = make_consumer(self.settings, group_id=self.group, enable_auto_commit=False,
@@ -92,10 +119,13 @@ class Regrouper:
         producer = make_producer(self.settings, linger_ms=0, max_batch_size=2 * MAX_RUN_BYTES,
                                  max_request_size=REGROUPED_MAX_MESSAGE_BYTES, compression_type=None)
         await producer.start()
+        watching: asyncio.Future | None = None
         try:
             await consumer.start()
             self._inherited = await self._prepare()
             consumer.subscribe(EVENTS.names(self.settings), listener=_Listener(self))
+            if on_stall is not None:
+                watching = asyncio.ensure_future(self.watch_stalls(consumer, on_stall))
             lag_at_s = time.monotonic()
             while True:
                 try:
@@ -116,6 +146,8 @@ class Regrouper:
                     self._report_lag(consumer)
                     lag_at_s = time.monotonic()
         finally:
+            if watching is not None:
+                watching.cancel()
             await consumer.stop()
             await producer.stop()
 
@@ -207,6 +239,7 @@ class Regrouper:
         """Wait until the runs in flight are written and committed, then stop reporting the partitions' lag."""
         async with self._lock:
             pass
+        self.watch.reset()
         for tp in revoked:
             if self.positions.pop(tp, None) is not None:  # its next reader reports it: a sum must not count it twice
                 self.sensor.on_lag(tp.topic, tp.partition, 0)
@@ -231,7 +264,7 @@ def regroup_task(regrouper: Regrouper, on_failure: Callable[[BaseException], Non
     """Return a coroutine function running the regrouper that reports a failure (the worker then stops)."""
     async def carry() -> None:
         try:
-            await regrouper.run()
+            await regrouper.run(on_stall=on_failure)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -82,3 +82,41 @@ def test_forwarding_writes_runs_to_the_same_partition_and_refuses_a_message_too_
     rejection = codec.decode(producer.sent[1][1], expect="Rejection").value
     assert (rejection["source_topic"], rejection["source_offset"], rejection["reason_code"]) == (tp.topic, 6, "OTHER")
     assert len(rejection["original"]) == OVERSIZED_KEPT_BYTES and str(huge) in rejection["reason_en"]
+
+
+class _Consumer:
+    """What the stall watch asks of aiokafka's consumer: the partitions owned and their ends."""
+
+    def __init__(self, ends: dict[TopicPartition, int]) -> None:
+        self.ends = ends
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.ends)
+
+    def highwater(self, tp: TopicPartition) -> int:
+        return self.ends[tp]
+
+
+def test_a_partition_carried_no_further_while_records_wait_is_called_stalled_at_the_limit(settings, codec) -> None:
+    regrouper = Regrouper(settings.model_copy(update={"partition_stall_restart_s": 60.0}), codec, Sensor())
+    stuck, moving, idle = (TopicPartition(EVENTS.name(settings, "KZ-75"), n) for n in (0, 1, 2))
+    consumer = _Consumer({stuck: 500, moving: 500, idle: 300})
+    regrouper.positions.update({stuck: 100, moving: 100, idle: 300})  # idle: carried to its end
+    found = []
+    for second in range(0, 125, 5):
+        regrouper.positions[moving] += 1
+        consumer.ends[moving] += 1
+        found.append((second, regrouper.stalled(consumer, float(second))))
+    assert [second for second, stalled in found if stalled] == [s for s in range(60, 125, 5)]
+    assert all(stalled == [stuck] for _, stalled in found if stalled)
+
+
+def test_a_stall_watch_reports_the_stall_and_ends(settings, codec, monkeypatch) -> None:
+    monkeypatch.setattr("hub.services.regroup.LAG_INTERVAL_S", 0.02)
+    regrouper = Regrouper(settings.model_copy(update={"partition_stall_restart_s": 0.01}), codec, Sensor())
+    tp = TopicPartition(EVENTS.name(settings, "KZ-75"), 0)
+    regrouper.positions[tp] = 7
+    reported: list[BaseException] = []
+    asyncio.run(asyncio.wait_for(regrouper.watch_stalls(_Consumer({tp: 9}), reported.append), timeout=5))
+    assert [type(e).__name__ for e in reported] == ["StalledError"]
+    assert "[0] at 7 of 9" in str(reported[0])
