@@ -252,7 +252,7 @@ def build_round(settings: HubSettings, work_dir: Path, records: int, number: int
 
 def checks_round(cluster, settings: HubSettings, codec, people: list[kkru.Person], plates: list[str],
                  rate: float, seconds: float, seed: int, work_dir: Path, progress=print, *,
-                 warm_up_s: float) -> dict[str, Any]:
+                 warm_up_s: float, worker=None) -> dict[str, Any]:
     """Return one round of the latency figures: the raw echo's, then the matcher's at the same rate, and
     their ratio (each timed after `warm_up_s` seconds of untimed checks)."""
     from hub.bench.common import StealMeter
@@ -261,6 +261,7 @@ def checks_round(cluster, settings: HubSettings, codec, people: list[kkru.Person
     progress(f"checking at {rate}/s for {seconds} s")
     steal = StealMeter()
     legs: dict[str, list[float]] = {}
+    cpu_s = worker.cpu_s() if worker is not None else 0.0
     latencies, sent, elapsed_s = asyncio.run(checks_at_rate(
         settings, codec, subjects(random.Random(seed + 1), people, plates), rate, seconds, legs=legs,
         warm_up_s=warm_up_s))
@@ -268,6 +269,10 @@ def checks_round(cluster, settings: HubSettings, codec, people: list[kkru.Person
         figures[f"{leg}_p50_ms"] = round(percentile(values, 0.5), 1)
         figures[f"{leg}_p99_ms"] = round(percentile(values, 0.99), 1)
     figures["checks_steal_share"] = steal.share()
+    if worker is not None:
+        figures["matcher_cpu_ms_per_check"] = cpu_ms_per_check(worker.cpu_s() - cpu_s, rate, seconds + warm_up_s)
+        figures["cpu_per_check_vs_raw_echo"] = ratio(figures["matcher_cpu_ms_per_check"],
+                                                     figures["raw_echo_cpu_ms_per_check"])
     figures.update({"p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
                     "checks_per_s": round(len(latencies) / elapsed_s, 1), "answered": len(latencies), "sent": sent})
     figures["p99_vs_raw_echo"] = ratio(figures["p99_ms"], figures["raw_echo_p99_ms"])
@@ -308,7 +313,8 @@ def run(persons: int, things: int, rate: float, seconds: float, seed: int, work_
             result["snapshot_mb"] = round(snapshot.stat().st_size / 1e6)
             plates = [vehicle(random.Random(seed)).get("plate")]  # the first vehicle's plate is on the register
             checks = repeated(lambda n: checks_round(cluster, settings, codec, people, plates, rate, seconds,
-                                                     seed + 10 * n, work_dir, progress, warm_up_s=warm_up_s),
+                                                     seed + 10 * n, work_dir, progress, warm_up_s=warm_up_s,
+                                                     worker=worker),
                               repeats, progress)
             result.update(summary([{**b, **c} for b, c in zip(builds, checks)]))
             result["matcher_p50_ms_le"] = bucket_quantile(worker, "hub_check_latency_seconds", 0.5)
@@ -371,11 +377,20 @@ def raw_echo(connection: dict[str, Any], codec, work_dir: Path, people: list[kkr
     echo = WorkerProcess(settings, work_dir / "echo.log", module="hub.bench.echo")
     steal = StealMeter()
     try:
+        cpu_s = echo.cpu_s()
         latencies, _, _ = asyncio.run(checks_at_rate(settings, codec, subjects(random.Random(seed + 2), people, []),
                                                      rate, seconds, answer_schema="CheckRequest",
                                                      warm_up_s=warm_up_s))
+        cpu_ms = cpu_ms_per_check(echo.cpu_s() - cpu_s, rate, seconds + warm_up_s)
     finally:
         echo.stop()
         drop_topics(settings)
     return {"raw_echo_p50_ms": round(percentile(latencies, 0.5), 2),
-            "raw_echo_p99_ms": round(percentile(latencies, 0.99), 2), "echo_steal_share": steal.share()}
+            "raw_echo_p99_ms": round(percentile(latencies, 0.99), 2), "echo_steal_share": steal.share(),
+            "raw_echo_cpu_ms_per_check": cpu_ms}
+
+
+def cpu_ms_per_check(cpu_s: float, rate: float, seconds: float) -> float:
+    """Return a process's CPU milliseconds per check offered over `seconds` at `rate` (its idle work included):
+    a figure that a noisy machine moves less than latency."""
+    return round(1000 * cpu_s / (rate * seconds), 3)
