@@ -205,4 +205,4 @@ async def send(admin: Any, request: Request) -> Any:
 
 
 __all__ = ["AlterScramUsers", "CreateAcls", "DeleteAcls", "DescribeAcls", "DescribeScramUsers", "described_rows",
-           "partitions_not_led", "raise_for_results", "send"]
+           "NOT_LED_YET", "partitions_not_led", "raise_for_results", "send"]

@@ -12,7 +12,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from hub.errors import AccessError, BrokerError, ProvisioningError
-from hub.kafka._protocol import partitions_not_led
+from hub.kafka._protocol import NOT_LED_YET, partitions_not_led
 from hub.kafka.connection import client_options
 from hub.kafka.topics import TopicSpec
 from hub.settings import HubSettings
@@ -85,11 +85,12 @@ async def _await_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout_s
         leaders: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         pending = set()
         for topic in await admin.describe_topics(sorted(names)):
-            partitions = topic["partitions"]
-            if topic["error_code"] != 0 or not partitions or any(p["leader"] < 0 for p in partitions):
+            if _leaderless(topic):
                 pending.add(topic["topic"])
                 continue
-            for p in partitions:
+            if topic["error_code"] != 0:
+                continue  # another refusal (an ACL's) is not waited on: the writes will say it
+            for p in topic["partitions"]:
                 leaders[p["leader"]][topic["topic"]].append(p["partition"])
         pending |= {topic for topic, _ in await partitions_not_led(admin, leaders)}
         names = sorted(pending)
@@ -98,6 +99,13 @@ async def _await_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout_s
                                     f"{timeout_s} s, e.g. {names[0]}: is every broker up?")
         if names:
             await asyncio.sleep(LEADER_POLL_S)
+
+
+def _leaderless(topic: dict) -> bool:
+    """Tell whether a described topic is not there yet or has a partition without a leader."""
+    if topic["error_code"] in NOT_LED_YET:
+        return True
+    return topic["error_code"] == 0 and (not topic["partitions"] or any(p["leader"] < 0 for p in topic["partitions"]))
 
 
 async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
