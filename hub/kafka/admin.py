@@ -19,6 +19,7 @@ from hub.settings import HubSettings
 
 TOPIC_ALREADY_EXISTS = 36
 TOPIC_AUTHORIZATION_FAILED = 29
+DYNAMIC_TOPIC_CONFIG = 1  # a config entry's source when the topic itself sets it
 LEADER_POLL_S = 0.1  # how often provisioning looks whether new partitions have their leaders
 
 
@@ -146,8 +147,35 @@ async def _align(admin: AIOKafkaAdminClient, settings: HubSettings, spec: TopicS
     actual = await topic_config(admin, name, list(wanted))
     if all(actual.get(k) == v for k, v in wanted.items()):
         return ProvisionResult(name, "unchanged", partitions, actual)
-    await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, wanted)])
+    # AlterConfigs replaces a topic's whole set of overrides: those an operator set besides the hub's are sent
+    # back as they are, or they would be reset to the broker's defaults.
+    overrides = await topic_overrides(admin, name)
+    await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, {**overrides, **wanted})])
     return ProvisionResult(name, "reconfigured", partitions, wanted)
+
+
+async def topic_overrides(admin: AIOKafkaAdminClient, name: str) -> dict[str, str]:
+    """Return the configuration a topic has of its own (not the broker's or Kafka's defaults)."""
+    responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, None)])
+    found = {}
+    for response in responses:
+        for resource in response.to_object()["resources"]:
+            if resource["error_code"]:
+                raise BrokerError(f"cannot read the configuration of {name}: error {resource['error_code']} "
+                                  f"{resource.get('error_message')}")
+            for entry in resource["config_entries"]:
+                if _own_override(entry):
+                    found[entry["config_names"]] = entry["config_value"]
+    return found
+
+
+def _own_override(entry: dict) -> bool:
+    """Tell whether a described config entry is the topic's own setting (a secret's value is never read)."""
+    if entry.get("is_sensitive") or entry["config_value"] is None:
+        return False
+    if "config_source" in entry:
+        return entry["config_source"] == DYNAMIC_TOPIC_CONFIG
+    return not entry["is_default"]
 
 
 async def topic_config(admin: AIOKafkaAdminClient, name: str, keys: list[str],
