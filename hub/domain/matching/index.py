@@ -227,14 +227,15 @@ class MatchIndex:
         query_address = address_key(subject.get("registered_address"))
         candidates = self._person_candidates(query) | exact.keys()
         matches, scored, frequencies, model = [], [], self.frequencies, self.model
-        rivals_from = rivals_floor_bits(model)
+        rivals_from, bits_seen = rivals_floor_bits(model), {}
         for ordinal in candidates:
             record_id, facts = self._record_ids[ordinal], self._facts[ordinal]
             if facts is None:
                 matches.append(Match(record_id, "HIT", 1.0, exact[ordinal]))
                 continue
             facts = facts_of(facts)
-            score = weigh_address(query, facts, match_person(query, facts, None, frequencies, model, rivals_from),
+            score = weigh_address(query, facts, match_person(query, facts, None, frequencies, model, rivals_from,
+                                                           bits_seen),
                                   query_address, lambda rid=record_id: self.address_of(rid), frequencies, model)
             if score is not None:
                 scored.append(Scored(record_id, facts, score))

@@ -104,14 +104,15 @@ def score_person(query: PersonFacts, record: PersonFacts, frequencies: NameFrequ
 
 def match_person(query: PersonFacts, record: PersonFacts, address: str | None = None,
                  frequencies: NameFrequencies | None = None, model: PersonModel | None = None,
-                 floor_bits: float | None = None) -> PersonScore | None:
+                 floor_bits: float | None = None, bits_seen: dict | None = None) -> PersonScore | None:
     """Return score_person's score when it is at least a possible hit (or has at least floor_bits), else
     None: the same scores, found sooner for the many candidates that are not. `address` is the level of
-    agreement of the registered addresses (AGREES or NEAR), when both are known and agree."""
+    agreement of the registered addresses (AGREES or NEAR), when both are known and agree; `bits_seen`, a
+    dict kept over one query's candidates, remembers the bits of the names met (their stems repeat)."""
     model = model or default_model()
     floor = model.least_possible_bits() - 0.01 if floor_bits is None else floor_bits
     score = _identified(query, record) or _weighed(query, record, model, frequencies or NO_FREQUENCIES,
-                                                   floor_bits=floor, address=address)
+                                                   floor_bits=floor, address=address, bits_seen=bits_seen)
     if score is None or (floor_bits is None and score.outcome == "NO_HIT") or score.bits < floor:
         return None
     return score
@@ -142,9 +143,10 @@ def _identified(query: PersonFacts, record: PersonFacts) -> PersonScore | None:
 
 
 def _weighed(query: PersonFacts, record: PersonFacts, model: PersonModel, frequencies: NameFrequencies,
-             floor_bits: float | None = None, address: str | None = None) -> PersonScore | None:
+             floor_bits: float | None = None, address: str | None = None,
+             bits_seen: dict | None = None) -> PersonScore | None:
     """Weigh the parts' evidence; None when it falls short of floor_bits (the score is then not needed)."""
-    parts = _name_evidence(query, record, model, frequencies)
+    parts = _name_evidence(query, record, model, frequencies, bits_seen)
     birth = birth_level(query, record)
     if birth is not None:
         parts.append(Evidence("birth_date", birth, model.weight("birth_date", birth)))
@@ -169,15 +171,23 @@ def _weighed(query: PersonFacts, record: PersonFacts, model: PersonModel, freque
                        tuple(Evidence(p.field, p.level, round(p.bits, 2)) for p in parts))
 
 
-def _name_evidence(query: PersonFacts, record: PersonFacts, model: PersonModel,
-                   frequencies: NameFrequencies) -> list[Evidence]:
+def _name_evidence(query: PersonFacts, record: PersonFacts, model: PersonModel, frequencies: NameFrequencies,
+                   bits_seen: dict | None = None) -> list[Evidence]:
     """Return the evidence of the names: surname and given name (straight or swapped) and patronymic."""
     surname, given_name, swapped = name_pairing(query, record)
     found = []
     for part, level in (("surname", surname), ("given_name", given_name),
                         ("patronymic", patronymic_level(query.patronymic, record.patronymic))):
-        if level is not None:
-            found.append(Evidence(part, level.level, name_bits(part, level, model, frequencies)))
+        if level is None:
+            continue
+        if bits_seen is None:
+            bits = name_bits(part, level, model, frequencies)
+        else:
+            key = (part, level.level, level.stem)  # all name_bits reads of the level
+            bits = bits_seen.get(key)
+            if bits is None:
+                bits = bits_seen[key] = name_bits(part, level, model, frequencies)
+        found.append(Evidence(part, level.level, bits))
     if fathers_differ(found):
         found = [_as_namesake(e, model) for e in found]
     if swapped:

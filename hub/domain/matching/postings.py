@@ -54,13 +54,17 @@ class Postings:
 
     def ordinals(self, keys: Iterable[int]) -> list[int]:
         """Return the ordinals under any of keys (sorted and single; those of gone records included)."""
-        keys = list(keys)
+        keys = sorted(set(keys))
         found: list[int] = []
         packed = self._packed
         if keys and len(packed):
+            # Each key's start and end, in increasing order: numpy's binary search then goes on from where the
+            # one before it ended, in memory near it, rather than from the whole array each time.
             wanted = np.array(keys, np.uint64) << _SHIFT
-            bounds = np.searchsorted(packed, np.concatenate((wanted, wanted | _LOW))).tolist()
-            for start, end in zip(bounds[:len(keys)], bounds[len(keys):]):
+            needles = np.empty(2 * len(keys), np.uint64)
+            needles[0::2], needles[1::2] = wanted, wanted | _LOW
+            bounds = np.searchsorted(packed, needles).tolist()
+            for start, end in zip(bounds[0::2], bounds[1::2]):
                 if end > start:
                     found += (packed[start:end] & _LOW).tolist()
         if self._single:
