@@ -23,9 +23,10 @@ from aiokafka.errors import KafkaError, NoOffsetForPartitionError, OffsetOutOfRa
 
 from hub.codec import AvroCodec
 from hub.domain.reasons import refuse
-from hub.errors import ConfigurationError, StalledError
+from hub.errors import BrokerError, ConfigurationError, StalledError
 from hub.kafka.admin import admin_client, partition_numbers
 from hub.kafka.connection import make_consumer
+from hub.kafka.group_offsets import GroupStartOffsets
 from hub.kafka.producer import make_producer
 from hub.kafka.topics import EVENTS, REGROUPED, REGROUPED_MAX_MESSAGE_BYTES, REJECTED, regroup_group
 from hub.sensors import Sensor
@@ -84,29 +85,53 @@ class Regrouper:
         self._inherited: dict[TopicPartition, int] = {}
         limit_s = settings.partition_stall_restart_s  # no rewind first: a stuck write is not mended by a seek
         self.watch = StallWatch(limit_s, rewind_after_s=limit_s)
+        self.offsets = GroupStartOffsets(settings, self.group, EVENTS.names(settings))  # what waits, when asked
 
-    def stalled(self, consumer, now_s: float) -> list[TopicPartition]:
-        """Return the owned events partitions whose carried (and so committed) offset has stood still for the
-        stall limit with records past it: a write or a fetch that never ends, which nothing else would notice."""
-        progress = {}
-        for tp in consumer.assignment():
-            position, end = self.positions.get(tp), consumer.highwater(tp)
-            if position is not None and end is not None:
-                progress[tp] = PartitionProgress(position, position, end)
+    def stalled(self, ends: dict[TopicPartition, int], now_s: float) -> list[TopicPartition]:
+        """Return the owned events partitions (with their ends as the broker gives them now) whose carried, and
+        so committed, offset has stood still for the stall limit with records past it: a write or a fetch that
+        never ends, which nothing else would notice."""
+        progress = {tp: PartitionProgress(self.positions[tp], self.positions[tp], end)
+                    for tp, end in ends.items() if tp in self.positions}
         return self.watch.observe(now_s, progress)[1]
 
     async def watch_stalls(self, consumer, on_stall: Callable[[BaseException], None]) -> None:
-        """Look for stalled partitions every LAG_INTERVAL_S; report the first found to on_stall and end."""
+        """Look for stalled partitions every LAG_INTERVAL_S; report the first found to on_stall and end. The ends
+        are asked of the broker: while it cannot answer, nothing is judged (an outage is not the stage's stall)."""
         while True:
             await asyncio.sleep(LAG_INTERVAL_S)
-            stalled = self.stalled(consumer, time.monotonic())
+            try:
+                ends = await asyncio.wait_for(consumer.end_offsets(list(consumer.assignment())), LAG_INTERVAL_S)
+            except (KafkaError, asyncio.TimeoutError) as exc:
+                log.info("the regrouping's stall watch could not read the events' ends: %r", exc)
+                self.watch.reset()
+                continue
+            stalled = await self._with_records_waiting(self.stalled(ends, time.monotonic()), ends)
             if stalled:
-                where = ", ".join(f"{tp.topic}[{tp.partition}] at {self.positions[tp]} of {consumer.highwater(tp)}"
+                where = ", ".join(f"{tp.topic}[{tp.partition}] at {self.positions[tp]} of {ends[tp]}"
                                   for tp in stalled)
                 log.critical("the regrouping stood still for %.0f s with records waiting: %s; stopping so that a "
                              "restart reads them again", self.watch.limit_s, where)
                 on_stall(StalledError(f"the regrouping of {where} stood still for {self.watch.limit_s:.0f} s"))
                 return
+
+    async def _with_records_waiting(self, stalled: list[TopicPartition],
+                                    ends: dict[TopicPartition, int]) -> list[TopicPartition]:
+        """Keep the stalled partitions past whose carried offset records wait: a transaction's marker or
+        aborted records alone are nothing to carry (their count starts again); unknown while the broker
+        cannot say, so none is kept then."""
+        kept = []
+        for tp in stalled:
+            try:
+                found = await self.offsets.records_between(tp.topic, tp.partition, self.positions[tp], ends[tp])
+            except BrokerError as exc:
+                log.info("the regrouping's stall watch could not read %s[%d]: %s", tp.topic, tp.partition, exc)
+                return []
+            if found:
+                kept.append(tp)
+            else:
+                self.watch.excuse(tp, time.monotonic())
+        return kept
 
     async def run(self, on_stall: Callable[[BaseException], None] | None = None) -> None:
         """Carry runs forever (until cancelled); a failed write raises, and a restart carries them again; a
@@ -148,6 +173,7 @@ class Regrouper:
         finally:
             if watching is not None:
                 watching.cancel()
+            await self.offsets.close()
             await consumer.stop()
             await producer.stop()
 

@@ -6,6 +6,7 @@ import asyncio
 from collections import namedtuple
 
 from aiokafka import TopicPartition
+from aiokafka.errors import KafkaConnectionError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -85,38 +86,74 @@ def test_forwarding_writes_runs_to_the_same_partition_and_refuses_a_message_too_
 
 
 class _Consumer:
-    """What the stall watch asks of aiokafka's consumer: the partitions owned and their ends."""
+    """What the stall watch asks of aiokafka's consumer: the partitions owned and their ends (or a failure)."""
 
-    def __init__(self, ends: dict[TopicPartition, int]) -> None:
-        self.ends = ends
+    def __init__(self, ends: dict[TopicPartition, int], failing: bool = False) -> None:
+        self.ends, self.failing = ends, failing
 
     def assignment(self) -> set[TopicPartition]:
         return set(self.ends)
 
-    def highwater(self, tp: TopicPartition) -> int:
-        return self.ends[tp]
+    async def end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        if self.failing:
+            raise KafkaConnectionError("the broker is away")
+        return {tp: self.ends[tp] for tp in partitions}
 
 
 def test_a_partition_carried_no_further_while_records_wait_is_called_stalled_at_the_limit(settings, codec) -> None:
     regrouper = Regrouper(settings.model_copy(update={"partition_stall_restart_s": 60.0}), codec, Sensor())
     stuck, moving, idle = (TopicPartition(EVENTS.name(settings, "KZ-75"), n) for n in (0, 1, 2))
-    consumer = _Consumer({stuck: 500, moving: 500, idle: 300})
+    ends = {stuck: 500, moving: 500, idle: 300}
     regrouper.positions.update({stuck: 100, moving: 100, idle: 300})  # idle: carried to its end
     found = []
     for second in range(0, 125, 5):
         regrouper.positions[moving] += 1
-        consumer.ends[moving] += 1
-        found.append((second, regrouper.stalled(consumer, float(second))))
+        ends[moving] += 1
+        found.append((second, regrouper.stalled(dict(ends), float(second))))
     assert [second for second, stalled in found if stalled] == [s for s in range(60, 125, 5)]
     assert all(stalled == [stuck] for _, stalled in found if stalled)
 
 
-def test_a_stall_watch_reports_the_stall_and_ends(settings, codec, monkeypatch) -> None:
+class _Offsets:
+    """What the stall watch asks of GroupStartOffsets: which offsets past the carried one hold records."""
+
+    def __init__(self, waiting: list[int]) -> None:
+        self.waiting = waiting
+
+    async def records_between(self, topic: str, partition: int, start: int, end: int) -> list[int]:
+        return [offset for offset in self.waiting if start <= offset < end]
+
+
+def _watched(settings, codec, monkeypatch, consumer: _Consumer, waiting: list[int] = (7, 8)) -> list[BaseException]:
+    """Run the stall watch (limit 10 ms, a look every 20 ms) over a partition carried to 7 for half a second,
+    records waiting at the offsets `waiting`."""
     monkeypatch.setattr("hub.services.regroup.LAG_INTERVAL_S", 0.02)
     regrouper = Regrouper(settings.model_copy(update={"partition_stall_restart_s": 0.01}), codec, Sensor())
-    tp = TopicPartition(EVENTS.name(settings, "KZ-75"), 0)
-    regrouper.positions[tp] = 7
+    regrouper.offsets = _Offsets(list(waiting))
+    regrouper.positions[TopicPartition(EVENTS.name(settings, "KZ-75"), 0)] = 7
     reported: list[BaseException] = []
-    asyncio.run(asyncio.wait_for(regrouper.watch_stalls(_Consumer({tp: 9}), reported.append), timeout=5))
+
+    async def watch() -> None:
+        try:
+            await asyncio.wait_for(regrouper.watch_stalls(consumer, reported.append), timeout=0.5)
+        except asyncio.TimeoutError:
+            pass
+
+    asyncio.run(watch())
+    return reported
+
+
+def test_a_stall_watch_reports_the_stall_and_ends(settings, codec, monkeypatch) -> None:
+    reported = _watched(settings, codec, monkeypatch, _Consumer({TopicPartition(EVENTS.name(settings, "KZ-75"), 0): 9}))
     assert [type(e).__name__ for e in reported] == ["StalledError"]
     assert "[0] at 7 of 9" in str(reported[0])
+
+
+def test_a_broker_that_cannot_say_the_ends_is_not_the_stages_stall(settings, codec, monkeypatch) -> None:
+    tp = TopicPartition(EVENTS.name(settings, "KZ-75"), 0)
+    assert _watched(settings, codec, monkeypatch, _Consumer({tp: 9}, failing=True)) == []
+
+
+def test_a_transactions_marker_alone_past_what_was_carried_is_not_a_stall(settings, codec, monkeypatch) -> None:
+    tp = TopicPartition(EVENTS.name(settings, "KZ-75"), 0)
+    assert _watched(settings, codec, monkeypatch, _Consumer({tp: 8}), waiting=[]) == []  # offset 7: a marker
