@@ -156,17 +156,22 @@ async def _align(admin: AIOKafkaAdminClient, settings: HubSettings, spec: TopicS
 
 async def topic_overrides(admin: AIOKafkaAdminClient, name: str) -> dict[str, str]:
     """Return the configuration a topic has of its own (not the broker's or Kafka's defaults)."""
+    entries, error = await _config_entries(admin, name)
+    if error is not None:
+        raise BrokerError(f"cannot read the configuration of {name}: {error}")
+    return {entry["config_names"]: entry["config_value"] for entry in entries if _own_override(entry)}
+
+
+async def _config_entries(admin: AIOKafkaAdminClient, name: str) -> tuple[list[dict], str | None]:
+    """Return a topic's described configuration entries and the error the broker gave, if any."""
     responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, None)])
-    found = {}
+    entries, error = [], None
     for response in responses:
         for resource in response.to_object()["resources"]:
             if resource["error_code"]:
-                raise BrokerError(f"cannot read the configuration of {name}: error {resource['error_code']} "
-                                  f"{resource.get('error_message')}")
-            for entry in resource["config_entries"]:
-                if _own_override(entry):
-                    found[entry["config_names"]] = entry["config_value"]
-    return found
+                error = f"error {resource['error_code']} {resource.get('error_message')}"
+            entries += resource["config_entries"]
+    return entries, error
 
 
 def _own_override(entry: dict) -> bool:
@@ -183,15 +188,8 @@ async def topic_config(admin: AIOKafkaAdminClient, name: str, keys: list[str],
     """Return the values of some configuration keys of a topic (retrying while it settles)."""
     error = None
     for _ in range(attempts):
-        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, None)])
-        values, error = {}, None
-        for response in responses:
-            for resource in response.to_object()["resources"]:
-                if resource["error_code"]:
-                    error = f"error {resource['error_code']} {resource.get('error_message')}"
-                for entry in resource["config_entries"]:
-                    if entry["config_names"] in keys:
-                        values[entry["config_names"]] = entry["config_value"]
+        entries, error = await _config_entries(admin, name)
+        values = {entry["config_names"]: entry["config_value"] for entry in entries if entry["config_names"] in keys}
         if error is None and set(keys) <= set(values):
             return values
         await asyncio.sleep(pause_s)

@@ -88,12 +88,9 @@ async def send_in_batches(producer: AIOKafkaProducer, topic: str, partition: int
 async def send_by_key(producer: AIOKafkaProducer, messages: list[tuple[str, bytes, bytes]]) -> list[asyncio.Future]:
     """Send (topic, key, value) messages, each to the partition its key gives as Kafka's default partitioner
     would, as one record batch per partition; return the batches' futures."""
-    counts: dict[str, int] = {}
     groups: dict[tuple[str, int], list] = defaultdict(list)
-    for topic, key, value in messages:
-        if topic not in counts:
-            counts[topic] = len(await producer.partitions_for(topic))
-        groups[(topic, partition_for(key, counts[topic]))].append((key, value))
+    for topic, partition, key, value in await _placed_by_key(producer, messages):
+        groups[(topic, partition)].append((key, value))
     futures = []
     for (topic, partition), items in groups.items():
         futures += [future for future, _ in await send_in_batches(producer, topic, partition, items)]
@@ -103,10 +100,18 @@ async def send_by_key(producer: AIOKafkaProducer, messages: list[tuple[str, byte
 async def append_by_key(producer: AIOKafkaProducer, messages: list[tuple[str, bytes, bytes]]) -> list[asyncio.Future]:
     """Send (topic, key, value) messages one by one, each to its key's partition: they join the batch that
     lingers for that partition (send_batch would wait for it to go first); return their futures."""
+    return [await producer.send(topic, value, key=key, partition=partition)
+            for topic, partition, key, value in await _placed_by_key(producer, messages)]
+
+
+async def _placed_by_key(producer: AIOKafkaProducer,
+                         messages: list[tuple[str, bytes, bytes]]) -> list[tuple[str, int, bytes, bytes]]:
+    """Return (topic, partition, key, value): each message with the partition Kafka's default partitioner
+    gives its key."""
     counts: dict[str, int] = {}
-    futures = []
+    placed = []
     for topic, key, value in messages:
         if topic not in counts:
             counts[topic] = len(await producer.partitions_for(topic))
-        futures.append(await producer.send(topic, value, key=key, partition=partition_for(key, counts[topic])))
-    return futures
+        placed.append((topic, partition_for(key, counts[topic]), key, value))
+    return placed
